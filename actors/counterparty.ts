@@ -1,0 +1,91 @@
+import nact from 'nact';
+import type pg from 'pg';
+import type { Judge, RoutedEvent, TradeState } from './routed-event.js';
+import type { StoredEvent } from '../engine/store/stored-event.js';
+import { log } from '../engine/log.js';
+
+export interface CounterpartyMessage {
+  events: RoutedEvent[];
+}
+
+interface CounterpartyState {
+  /** Trades keyed by UTI (or `USI:` + USI), loaded from trade_state on the first message. */
+  trades: Map<string, TradeState> | undefined;
+}
+
+export interface CounterpartyDeps {
+  db: pg.Pool;
+  judge: Judge;
+  /** Where judged events go (the group-commit writer). */
+  emit: (events: StoredEvent[]) => void;
+}
+
+/**
+ * Spawns the actor of one reporting counterparty. It owns its trades' state as plain data and applies
+ * its events strictly in arrival order: nact runs one message at a time per actor, and a message is one
+ * micro-batch (all of this counterparty's events from one FEP frame), not one event.
+ */
+export function spawnCounterparty(parent: nact.ActorSystemRef, counterparty1: string, name: string, deps: CounterpartyDeps) {
+  return nact.spawn(
+    parent,
+    async (state: CounterpartyState, msg: CounterpartyMessage): Promise<CounterpartyState> => {
+      const trades = state.trades ?? (await loadTradesWithRetry(deps.db, counterparty1));
+      const out: StoredEvent[] = new Array(msg.events.length);
+      for (let i = 0; i < msg.events.length; i++) {
+        const event = msg.events[i]!;
+        try {
+          out[i] = deps.judge(trades, event);
+        } catch (err) {
+          // A bug in judging one event must not lose it, nor stop the actor (which would lose its mailbox).
+          log('error', `judging ${event.sourceId}#${event.seq} failed: ${(err as Error).stack ?? String(err)}`);
+          out[i] = internalErrorEvent(event, err as Error);
+        }
+      }
+      deps.emit(out);
+      return { trades };
+    },
+    name,
+    { initialState: { trades: undefined } },
+  );
+}
+
+/** A failed load must not stop the actor (nact would drop its mailbox): wait for the database instead. */
+async function loadTradesWithRetry(db: pg.Pool, counterparty1: string): Promise<Map<string, TradeState>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await loadTrades(db, counterparty1);
+    } catch (err) {
+      const delay = Math.min(5_000, 100 * 2 ** attempt);
+      log('warn', `loading trades of ${counterparty1} failed, retrying in ${delay} ms: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+async function loadTrades(db: pg.Pool, counterparty1: string): Promise<Map<string, TradeState>> {
+  const { rows } = await db.query<{
+    trade_key: string; version: number; lifecycle: TradeState['lifecycle']; action_type: string | null;
+    event_timestamp: string | null; report: Buffer;
+  }>(
+    `SELECT trade_key, version, lifecycle, action_type, event_timestamp, report
+       FROM trade_state WHERE counterparty1 = $1`,
+    [counterparty1],
+  );
+  const trades = new Map<string, TradeState>();
+  for (const r of rows) {
+    trades.set(r.trade_key, {
+      tradeKey: r.trade_key, counterparty1, version: r.version, lifecycle: r.lifecycle,
+      lastActionType: r.action_type ?? undefined, lastEventTimestamp: r.event_timestamp ?? undefined, record: r.report,
+    });
+  }
+  return trades;
+}
+
+function internalErrorEvent(event: RoutedEvent, err: Error): StoredEvent {
+  return {
+    sourceId: event.sourceId, seq: event.seq, receivedAtMs: event.receivedAtMs, tradeKey: event.tradeKey,
+    counterparty1: event.counterparty1, actionType: event.actionType, status: 'rejected', report: event.report,
+    version: undefined, receipt: event.receipt,
+    findings: [{ rule: 'ENGINE-INTERNAL', element: '', path: '', severity: 'error', message: `internal error while judging: ${err.message}` }],
+  };
+}

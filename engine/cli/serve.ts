@@ -1,0 +1,53 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, stringFlags } from '../config.js';
+import { startEngine } from '../main.js';
+import { log } from '../log.js';
+
+const HELP = `usage: swaprep serve [options]
+
+Runs the engine until SIGTERM/SIGINT, which stop accepting, make everything received durable,
+acknowledge it, and exit 0.
+
+options (each also an environment variable):
+  --host H               listen address (SWAPREP_HOST, default 0.0.0.0)
+  --tcp-port N           FEP over TCP (SWAPREP_TCP_PORT, default 7400)
+  --grpc-port N          FEP over gRPC (SWAPREP_GRPC_PORT, default 7401)
+  --http-port N          /healthz and /metrics (SWAPREP_HTTP_PORT, default 8080)
+  --database-url URL     PostgreSQL (DATABASE_URL); unset: embedded PostgreSQL in the data directory
+  --data-dir DIR         data directory (SWAPREP_DATA_DIR, default ~/.swaprep)
+  --embedded-pg-port N   port of the embedded PostgreSQL (SWAPREP_EMBEDDED_PG_PORT, default 54329)
+  --max-frame-bytes N    largest FEP frame accepted (SWAPREP_MAX_FRAME_BYTES, default 4194304)
+  --max-inflight-events N  events received but not yet durable before sockets pause (default 100000)
+  --sources id=tok,...   seed FEP sources at start (SWAPREP_SOURCES)
+  --tls-cert FILE --tls-key FILE   TLS for both FEP listeners (SWAPREP_TLS_CERT, SWAPREP_TLS_KEY)
+group commit tuning: SWAPREP_GROUP_COMMIT_ROWS (10000), SWAPREP_GROUP_COMMIT_MS (2), SWAPREP_GROUP_COMMIT_INFLIGHT (2);
+idle counterparty actors are passivated after SWAPREP_PASSIVATE_AFTER_MS (300000).
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const names = ['host', 'tcp-port', 'grpc-port', 'http-port', 'database-url', 'data-dir', 'embedded-pg-port', 'max-frame-bytes', 'max-inflight-events', 'sources', 'tls-cert', 'tls-key'];
+  const { values } = parseArgs({
+    args: argv,
+    options: { help: { type: 'boolean', short: 'h' }, ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const flags = stringFlags(values);
+  const engine = await startEngine(loadConfig(process.env, flags));
+  // Printed on stdout, one per line, so scripts (and the crash test) can read the ports.
+  process.stdout.write(`swaprep listening: tcp=${engine.tcpPort} grpc=${engine.grpcPort} http=${engine.httpPort}\n`);
+  log('info', `FEP TCP :${engine.tcpPort}, FEP gRPC :${engine.grpcPort}, HTTP :${engine.httpPort} (GET /healthz, /metrics)`);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      log('info', `${signal} received`);
+      resolve();
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+  });
+  await engine.stop();
+  return 0;
+}

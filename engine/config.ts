@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { defaultGroupCommitOptions, type GroupCommitOptions } from './store/group-commit.js';
+
+/** Everything `swaprep serve` can be told, from flags or environment variables (flags win). */
+export interface EngineConfig {
+  host: string;
+  tcpPort: number;
+  grpcPort: number;
+  httpPort: number;
+  /** DATABASE_URL; unset means an embedded PostgreSQL under dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPgPort: number;
+  maxFrameBytes: number;
+  maxInflightEvents: number;
+  groupCommit: GroupCommitOptions;
+  passivateAfterMs: number;
+  /** `id=token,...` sources created (or re-keyed) at start. */
+  seedSources: string | undefined;
+  tls: { cert: Buffer; key: Buffer } | undefined;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: "${value}" is not a non-negative integer`);
+  return n;
+}
+
+/** Reads the configuration; `overrides` are command-line flags already parsed. Throws naming a bad setting. */
+export function loadConfig(env: Env = process.env, overrides: Partial<Record<string, string>> = {}): EngineConfig {
+  const get = (flag: string, envName: string) => overrides[flag] ?? env[envName];
+  const certPath = get('tls-cert', 'SWAPREP_TLS_CERT');
+  const keyPath = get('tls-key', 'SWAPREP_TLS_KEY');
+  if (Boolean(certPath) !== Boolean(keyPath)) throw new Error('TLS needs both SWAPREP_TLS_CERT and SWAPREP_TLS_KEY (or --tls-cert and --tls-key)');
+  return {
+    host: get('host', 'SWAPREP_HOST') ?? '0.0.0.0',
+    tcpPort: int(get('tcp-port', 'SWAPREP_TCP_PORT'), 7400, 'SWAPREP_TCP_PORT'),
+    grpcPort: int(get('grpc-port', 'SWAPREP_GRPC_PORT'), 7401, 'SWAPREP_GRPC_PORT'),
+    httpPort: int(get('http-port', 'SWAPREP_HTTP_PORT'), 8080, 'SWAPREP_HTTP_PORT'),
+    databaseUrl: get('database-url', 'DATABASE_URL') || undefined,
+    dataDir: get('data-dir', 'SWAPREP_DATA_DIR') ?? join(homedir(), '.swaprep'),
+    embeddedPgPort: int(get('embedded-pg-port', 'SWAPREP_EMBEDDED_PG_PORT'), 54329, 'SWAPREP_EMBEDDED_PG_PORT'),
+    maxFrameBytes: int(get('max-frame-bytes', 'SWAPREP_MAX_FRAME_BYTES'), 4 * 1024 * 1024, 'SWAPREP_MAX_FRAME_BYTES'),
+    maxInflightEvents: int(get('max-inflight-events', 'SWAPREP_MAX_INFLIGHT_EVENTS'), 100_000, 'SWAPREP_MAX_INFLIGHT_EVENTS'),
+    groupCommit: {
+      maxRows: int(env.SWAPREP_GROUP_COMMIT_ROWS, defaultGroupCommitOptions.maxRows, 'SWAPREP_GROUP_COMMIT_ROWS'),
+      maxWaitMs: int(env.SWAPREP_GROUP_COMMIT_MS, defaultGroupCommitOptions.maxWaitMs, 'SWAPREP_GROUP_COMMIT_MS'),
+      maxInFlight: int(env.SWAPREP_GROUP_COMMIT_INFLIGHT, defaultGroupCommitOptions.maxInFlight, 'SWAPREP_GROUP_COMMIT_INFLIGHT'),
+    },
+    passivateAfterMs: int(env.SWAPREP_PASSIVATE_AFTER_MS, 5 * 60_000, 'SWAPREP_PASSIVATE_AFTER_MS'),
+    seedSources: get('sources', 'SWAPREP_SOURCES') || undefined,
+    tls: certPath && keyPath ? { cert: readFileSync(certPath), key: readFileSync(keyPath) } : undefined,
+  };
+}
+
+/** The string-valued flags of a node:util parseArgs result, as `loadConfig` overrides. */
+export function stringFlags(values: object): Record<string, string> {
+  const flags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) if (typeof v === 'string') flags[k] = v;
+  return flags;
+}

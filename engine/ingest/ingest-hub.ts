@@ -1,0 +1,144 @@
+import type pg from 'pg';
+import { ErrorCode } from '../../proto/gen/fep.js';
+import { SourceTracker } from './source-tracker.js';
+import type { FepSession } from './session.js';
+import type { ScannedEvent } from './frame-scan.js';
+import { lastDurableSeq, verifySource } from '../store/sources.js';
+import type { StoredEvent } from '../store/stored-event.js';
+import type { Metrics } from '../metrics.js';
+import type { RoutedEvent } from '../../actors/routed-event.js';
+
+export interface IngestLimits {
+  /** Events admitted and not yet durable above which every connection stops reading. */
+  maxInflightEvents: number;
+}
+
+export type WelcomeDecision = { ok: true; lastDurable: number } | { ok: false; reason: string };
+
+/**
+ * Where FEP sessions meet the pipeline: source authentication and sequence state, admission of new
+ * events into the router, acknowledgement when the store reports them durable, and the one
+ * backpressure valve (every session stops reading while too many events are in flight).
+ */
+export class IngestHub {
+  private readonly trackers = new Map<string, SourceTracker>();
+  private readonly sessionsBySource = new Map<string, FepSession>();
+  private readonly sessions = new Set<FepSession>();
+  private readonly paused = new Set<FepSession>();
+  private inflight = 0;
+  private idleWaiters: (() => void)[] = [];
+  private accepting = true;
+
+  constructor(
+    private readonly db: pg.Pool,
+    private readonly route: (events: RoutedEvent[]) => void,
+    private readonly limits: IngestLimits,
+    readonly metrics: Metrics,
+    readonly engineVersion: string,
+  ) {}
+
+  register(session: FepSession): boolean {
+    if (!this.accepting) {
+      session.terminate(ErrorCode.ERROR_CODE_SHUTTING_DOWN, 'the engine is stopping; reconnect later');
+      return false;
+    }
+    this.sessions.add(session);
+    return true;
+  }
+
+  tracker(sourceId: string): SourceTracker {
+    const t = this.trackers.get(sourceId);
+    if (!t) throw new Error(`no tracker for source ${sourceId}`);
+    return t;
+  }
+
+  /**
+   * Checks the token, takes the source over from any earlier connection, and waits until that
+   * connection's events are durable, so that Welcome.last_acked_seq covers everything admitted so far.
+   */
+  async authenticate(session: FepSession, sourceId: string, token: string): Promise<WelcomeDecision> {
+    if (!sourceId) return { ok: false, reason: 'Hello has no source_id' };
+    if (!(await verifySource(this.db, sourceId, token))) return { ok: false, reason: `unknown source "${sourceId}" or wrong token` };
+    const previous = this.sessionsBySource.get(sourceId);
+    if (previous && previous !== session) previous.terminate(ErrorCode.ERROR_CODE_SUPERSEDED, `another connection took over source ${sourceId}`);
+    this.sessionsBySource.set(sourceId, session);
+    let tracker = this.trackers.get(sourceId);
+    if (!tracker) {
+      const last = await lastDurableSeq(this.db, sourceId);
+      tracker = this.trackers.get(sourceId) ?? new SourceTracker(sourceId, last);
+      this.trackers.set(sourceId, tracker);
+    }
+    await tracker.whenIdle();
+    if (this.sessionsBySource.get(sourceId) !== session || !session.isOpen) return { ok: false, reason: 'superseded while connecting' };
+    tracker.listener = session;
+    return { ok: true, lastDurable: tracker.lastDurable };
+  }
+
+  /** Admits a contiguous run of new events of one source into the pipeline. */
+  admit(session: FepSession, tracker: SourceTracker, events: readonly ScannedEvent[], keepResults: boolean): void {
+    const receivedAtMs = Date.now();
+    const receipt = tracker.admit(events[events.length - 1]!.seq, events.length, keepResults);
+    const routed: RoutedEvent[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) routed[i] = { ...events[i]!, sourceId: tracker.sourceId, receivedAtMs, receipt };
+    this.metrics.eventsReceived.inc(events.length);
+    this.inflight += events.length;
+    this.metrics.inflightEvents.set(this.inflight);
+    this.route(routed);
+    if (this.inflight >= this.limits.maxInflightEvents) this.pause(session);
+  }
+
+  /** The store's COMMIT returned for these events. */
+  durable(group: readonly StoredEvent[]): void {
+    for (const e of group) {
+      e.receipt?.settle(e);
+      this.metrics.eventsStored.inc({ status: e.status });
+      if (e.status === 'rejected') this.metrics.eventsRejected.inc();
+      for (const f of e.findings) this.metrics.findings.inc({ rule: f.rule, severity: f.severity });
+    }
+    this.inflight -= group.length;
+    this.metrics.inflightEvents.set(this.inflight);
+    // Resume at half the limit, not just under it, so connections do not flap on every commit.
+    if (this.paused.size > 0 && this.inflight <= this.limits.maxInflightEvents / 2) {
+      for (const s of this.paused) s.setPipelinePaused(false);
+      this.paused.clear();
+      this.metrics.pausedConnections.set(0);
+    }
+    if (this.inflight === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  sessionClosed(session: FepSession): void {
+    this.sessions.delete(session);
+    this.paused.delete(session);
+    if (this.sessionsBySource.get(session.source) === session) {
+      this.sessionsBySource.delete(session.source);
+      const tracker = this.trackers.get(session.source);
+      if (tracker?.listener === session) tracker.listener = undefined;
+    }
+  }
+
+  get connectionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Stops reading from every connection and refuses new ones; resolves when all admitted events are durable (and acked). */
+  async quiesce(): Promise<void> {
+    this.accepting = false;
+    for (const s of this.sessions) s.setPipelinePaused(true);
+    if (this.inflight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  closeAll(): void {
+    for (const s of [...this.sessions]) s.terminate(ErrorCode.ERROR_CODE_SHUTTING_DOWN, 'the engine is stopping; everything acknowledged is durable, resend the rest after reconnecting');
+  }
+
+  private pause(session: FepSession): void {
+    if (this.paused.has(session)) return;
+    this.paused.add(session);
+    session.setPipelinePaused(true);
+    this.metrics.pausedConnections.set(this.paused.size);
+  }
+}

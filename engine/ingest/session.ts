@@ -1,0 +1,200 @@
+import { ErrorCode, type Hello } from '../../proto/gen/fep.js';
+import { BadFrameError, scanClientFrame, type ScannedEvent } from './frame-scan.js';
+import { engineFrames } from './fep-frames.js';
+import type { Transport } from './transport.js';
+import type { AckListener, EventResult } from './source-tracker.js';
+import type { IngestHub } from './ingest-hub.js';
+import { log } from '../log.js';
+
+/** A protocol violation: the session sends one Error frame naming it and closes. */
+class ProtocolError extends Error {
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * One FEP connection's protocol state machine, shared by the TCP and gRPC listeners:
+ * Hello → (auth, wait until the source's earlier events are durable) → Welcome → Batches, with
+ * cumulative Acks (and Results when asked for) as events become durable.
+ *
+ * Frames are handled strictly in order. A frame is checked whole before any of its events is admitted,
+ * so a bad frame stores nothing.
+ */
+export class FepSession implements AckListener {
+  private state: 'awaiting-hello' | 'authenticating' | 'open' | 'closed' = 'awaiting-hello';
+  private readonly backlog: Uint8Array[] = [];
+  private sourceId = '';
+  private wantResults = false;
+  /** Highest seq seen on this connection (seqs must increase within a connection). */
+  private lastSeenSeq = 0;
+  private lastAckSent = 0;
+  private pausedFor = new Set<'auth' | 'pipeline' | 'peer'>();
+
+  constructor(private readonly transport: Transport, private readonly hub: IngestHub) {}
+
+  get source(): string {
+    return this.sourceId;
+  }
+
+  get isOpen(): boolean {
+    return this.state !== 'closed';
+  }
+
+  /** Feeds the frames of one read, in order. */
+  receive(frames: readonly Uint8Array[]): void {
+    for (const f of frames) {
+      if (this.state === 'closed') return;
+      if (this.state === 'authenticating' || this.backlog.length > 0) this.backlog.push(f);
+      else this.handle(f);
+    }
+  }
+
+  /** A frame the transport refused before it could be read whole (e.g. over the size limit). */
+  reject(code: ErrorCode, message: string): void {
+    this.fail(new ProtocolError(code, message));
+  }
+
+  /** Backpressure from the pipeline: stop or restart reading from this connection. */
+  setPipelinePaused(paused: boolean): void {
+    this.setPaused('pipeline', paused);
+  }
+
+  /** Closes the connection from the engine's side with an Error frame. */
+  terminate(code: ErrorCode, message: string): void {
+    this.fail(new ProtocolError(code, message));
+  }
+
+  /** The peer went away. */
+  closed(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.hub.sessionClosed(this);
+  }
+
+  acked(upToSeq: number, results: readonly EventResult[]): void {
+    if (this.state !== 'open') return;
+    this.sendAck(upToSeq);
+    if (this.wantResults) for (const r of results) this.send(engineFrames.result(r));
+  }
+
+  private handle(frame: Uint8Array): void {
+    try {
+      const msg = scanClientFrame(frame);
+      if (msg.kind === 'hello') {
+        if (this.state !== 'awaiting-hello') throw new ProtocolError(ErrorCode.ERROR_CODE_UNEXPECTED_FRAME, 'Hello sent twice on one connection');
+        this.startHello(msg.hello);
+      } else if (msg.kind === 'batch') {
+        if (this.state !== 'open') throw new ProtocolError(ErrorCode.ERROR_CODE_UNEXPECTED_FRAME, 'Batch before Hello: send Hello{source_id, token} first');
+        this.handleBatch(msg.events);
+      } else {
+        throw new ProtocolError(ErrorCode.ERROR_CODE_UNEXPECTED_FRAME, `frame field ${msg.field} is not one a client may send (Hello or Batch)`);
+      }
+    } catch (err) {
+      if (err instanceof ProtocolError) this.fail(err);
+      else if (err instanceof BadFrameError) this.fail(new ProtocolError(ErrorCode.ERROR_CODE_BAD_FRAME, err.message));
+      else {
+        log('error', `session ${this.describe()}: ${(err as Error).stack ?? String(err)}`);
+        this.fail(new ProtocolError(ErrorCode.ERROR_CODE_INTERNAL, 'internal error: ' + (err as Error).message));
+      }
+    }
+  }
+
+  private startHello(hello: Hello): void {
+    this.state = 'authenticating';
+    this.setPaused('auth', true);
+    this.hub
+      .authenticate(this, hello.sourceId, hello.token)
+      .then((welcome) => {
+        if (this.state === 'closed') return;
+        if (!welcome.ok) throw new ProtocolError(ErrorCode.ERROR_CODE_AUTH_FAILED, welcome.reason);
+        this.sourceId = hello.sourceId;
+        this.wantResults = hello.wantResults;
+        this.lastAckSent = welcome.lastDurable;
+        this.state = 'open';
+        this.send(engineFrames.welcome(welcome.lastDurable, this.hub.engineVersion));
+        this.setPaused('auth', false);
+        while (this.backlog.length > 0 && this.state === 'open') this.handle(this.backlog.shift()!);
+      })
+      .catch((err: unknown) => {
+        if (err instanceof ProtocolError) this.fail(err);
+        else this.fail(new ProtocolError(ErrorCode.ERROR_CODE_INTERNAL, 'authentication failed: ' + (err as Error).message));
+      });
+  }
+
+  private handleBatch(events: ScannedEvent[]): void {
+    const tracker = this.hub.tracker(this.sourceId);
+    // Check the whole frame before admitting anything from it.
+    let seen = this.lastSeenSeq;
+    let expected = tracker.lastAdmitted + 1;
+    let firstNew = -1;
+    let maxDuplicate = 0;
+    for (let i = 0; i < events.length; i++) {
+      const seq = events[i]!.seq;
+      if (seq <= seen) {
+        throw new ProtocolError(ErrorCode.ERROR_CODE_SEQ_DECREASE, `seq ${seq} after seq ${seen} on this connection: seq must increase`);
+      }
+      seen = seq;
+      if (seq < expected) {
+        // A resend of something already admitted; since Welcome waited for earlier events to be
+        // durable, everything below `expected` that this connection resends is durable.
+        if (firstNew >= 0) throw new ProtocolError(ErrorCode.ERROR_CODE_SEQ_DECREASE, `seq ${seq} is below new events of the same batch`);
+        maxDuplicate = seq;
+      } else if (seq === expected) {
+        if (firstNew < 0) firstNew = i;
+        expected++;
+      } else {
+        throw new ProtocolError(ErrorCode.ERROR_CODE_SEQ_GAP, `seq ${seq} skips ahead: next expected seq for source ${this.sourceId} is ${expected}`);
+      }
+    }
+    this.lastSeenSeq = seen;
+    const duplicates = firstNew < 0 ? events.length : firstNew;
+    if (duplicates > 0) {
+      this.hub.metrics.eventsReceived.inc(duplicates);
+      this.hub.metrics.eventsDuplicate.inc(duplicates);
+      this.sendAck(Math.min(maxDuplicate, tracker.lastDurable));
+    }
+    if (firstNew >= 0) {
+      const fresh = firstNew === 0 ? events : events.slice(firstNew);
+      this.hub.admit(this, tracker, fresh, this.wantResults);
+    }
+  }
+
+  private sendAck(upToSeq: number): void {
+    if (upToSeq <= this.lastAckSent) return;
+    this.hub.metrics.eventsAcked.inc(upToSeq - this.lastAckSent);
+    this.lastAckSent = upToSeq;
+    this.send(engineFrames.ack(upToSeq));
+  }
+
+  private send(frame: Uint8Array): void {
+    if (this.state === 'closed') return;
+    if (!this.transport.send(frame) && !this.pausedFor.has('peer')) {
+      // The peer does not read its acks: stop reading its batches until it does.
+      this.setPaused('peer', true);
+      this.transport.onceDrained(() => this.setPaused('peer', false));
+    }
+  }
+
+  private fail(err: ProtocolError): void {
+    if (this.state === 'closed') return;
+    log('warn', `closing FEP connection ${this.describe()}: ${ErrorCode[err.code]}: ${err.message}`);
+    this.hub.metrics.protocolErrors.inc({ code: ErrorCode[err.code] });
+    this.transport.send(engineFrames.error(err.code, err.message));
+    this.transport.close();
+    this.closed();
+  }
+
+  private setPaused(reason: 'auth' | 'pipeline' | 'peer', paused: boolean): void {
+    const was = this.pausedFor.size > 0;
+    if (paused) this.pausedFor.add(reason);
+    else this.pausedFor.delete(reason);
+    const is = this.pausedFor.size > 0;
+    if (was && !is) this.transport.resume();
+    else if (!was && is) this.transport.pause();
+  }
+
+  private describe(): string {
+    return `${this.transport.kind}:${this.transport.peer}${this.sourceId ? ` source=${this.sourceId}` : ''}`;
+  }
+}

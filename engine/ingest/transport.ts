@@ -1,0 +1,15 @@
+/** What a FEP session needs from its connection, whether raw TCP or a gRPC stream. */
+export interface Transport {
+  readonly kind: 'tcp' | 'grpc';
+  /** Peer address for logs. */
+  readonly peer: string;
+  /** Sends one encoded FepFrame; false when the peer reads slowly and outgoing bytes are piling up. */
+  send(frame: Uint8Array): boolean;
+  /** Calls `cb` once the outgoing buffer has drained after `send` returned false. */
+  onceDrained(cb: () => void): void;
+  /** Stops / restarts reading from the peer (TCP: socket pause; gRPC: HTTP/2 flow control). */
+  pause(): void;
+  resume(): void;
+  /** Closes after flushing what was sent. */
+  close(): void;
+}

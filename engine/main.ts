@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDatabase, createPool } from './store/database.js';
+import { migrate } from './store/migrate.js';
+import { parseSourcesSpec, upsertSource } from './store/sources.js';
+import { GroupCommitWriter } from './store/group-commit.js';
+import { IngestHub } from './ingest/ingest-hub.js';
+import { listenTcp } from './ingest/tcp-listener.js';
+import { listenGrpc } from './ingest/grpc-listener.js';
+import { listenHttp } from './http/http-server.js';
+import { createMetrics } from './metrics.js';
+import { createJudge } from './judge.js';
+import { projectRoot } from './project-root.js';
+import { startActorSystem, stopActorSystem } from '../actors/system.js';
+import { Router } from '../actors/router.js';
+import type { EngineConfig } from './config.js';
+import { log } from './log.js';
+
+export interface RunningEngine {
+  tcpPort: number;
+  grpcPort: number;
+  httpPort: number;
+  databaseUrl: string;
+  /** Stops accepting, makes everything admitted durable and acknowledged, closes connections and the database. */
+  stop(): Promise<void>;
+}
+
+export function engineVersion(): string {
+  return (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The composition root: wires store, actors and ingest together and starts the listeners. */
+export async function startEngine(config: EngineConfig): Promise<RunningEngine> {
+  const database = await openDatabase(config.databaseUrl, { dataDir: config.dataDir, port: config.embeddedPgPort });
+  const pool = createPool(database.url, config.groupCommit.maxInFlight + 4);
+  const client = await pool.connect();
+  try {
+    await migrate(client);
+    for (const s of config.seedSources ? parseSourcesSpec(config.seedSources) : []) await upsertSource(client, s.sourceId, s.token);
+  } finally {
+    client.release();
+  }
+
+  const metrics = createMetrics();
+  const system = startActorSystem();
+  // The hub and the writer refer to each other through these callbacks (durable → ack, route → actors).
+  let hub: IngestHub | undefined;
+  const writer = new GroupCommitWriter(pool, config.groupCommit, (group) => {
+    for (const e of group) router.settled(e.counterparty1);
+    hub!.durable(group);
+  }, metrics);
+  const router = new Router(system, { db: pool, judge: createJudge(), emit: (events) => writer.write(events) }, metrics, config.passivateAfterMs);
+  hub = new IngestHub(pool, (events) => router.route(events), { maxInflightEvents: config.maxInflightEvents }, metrics, engineVersion());
+
+  const tcp = await listenTcp(hub, { host: config.host, port: config.tcpPort, maxFrameBytes: config.maxFrameBytes, tls: config.tls });
+  const grpc = await listenGrpc(hub, { host: config.host, port: config.grpcPort, maxFrameBytes: config.maxFrameBytes, tls: config.tls });
+  const http = await listenHttp(config.host, config.httpPort, {
+    metrics,
+    health: async () => {
+      try {
+        await pool.query('SELECT 1');
+        return { ok: true, detail: { database: 'up', connections: hub!.connectionCount } };
+      } catch (err) {
+        return { ok: false, detail: { database: (err as Error).message } };
+      }
+    },
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    tcpPort: tcp.port,
+    grpcPort: grpc.port,
+    httpPort: http.port,
+    databaseUrl: database.url,
+    stop: () =>
+      (stopping ??= (async () => {
+        log('info', 'stopping: no new connections, flushing what was received');
+        await hub!.quiesce();
+        await writer.stop();
+        hub!.closeAll();
+        await Promise.all([tcp.close(), grpc.close()]);
+        http.close();
+        router.stop();
+        stopActorSystem(system);
+        await pool.end();
+        await database.close();
+        log('info', 'stopped');
+      })()),
+  };
+}

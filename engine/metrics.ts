@@ -1,0 +1,31 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The engine's Prometheus metrics. One registry per engine instance so tests can run several engines
+ * in one process without their counters mixing.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'swaprep_process_' });
+  const m = {
+    registry,
+    eventsReceived: new Counter({ name: 'swaprep_events_received_total', help: 'Events received from FEP sources (new and resent)', registers: [registry] }),
+    eventsDuplicate: new Counter({ name: 'swaprep_events_duplicate_total', help: 'Resent events already durable, acknowledged again and not stored', registers: [registry] }),
+    eventsStored: new Counter({ name: 'swaprep_events_stored_total', help: 'Events committed to the event log', labelNames: ['status'] as const, registers: [registry] }),
+    eventsAcked: new Counter({ name: 'swaprep_events_acked_total', help: 'Events covered by acknowledgements sent to FEP sources', registers: [registry] }),
+    eventsRejected: new Counter({ name: 'swaprep_events_rejected_total', help: 'Events stored with status rejected', registers: [registry] }),
+    findings: new Counter({ name: 'swaprep_findings_total', help: 'Validation findings by rule and severity', labelNames: ['rule', 'severity'] as const, registers: [registry] }),
+    protocolErrors: new Counter({ name: 'swaprep_protocol_errors_total', help: 'Connections closed for a protocol violation', labelNames: ['code'] as const, registers: [registry] }),
+    groupCommitRows: new Histogram({ name: 'swaprep_group_commit_rows', help: 'Events per group commit', buckets: [1, 10, 100, 500, 1000, 2500, 5000, 10000, 20000], registers: [registry] }),
+    groupCommitSeconds: new Histogram({ name: 'swaprep_group_commit_seconds', help: 'Time from starting a group commit to COMMIT returning', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry] }),
+    groupCommitRetries: new Counter({ name: 'swaprep_group_commit_retries_total', help: 'Group commits retried after a database error', registers: [registry] }),
+    inflightEvents: new Gauge({ name: 'swaprep_inflight_events', help: 'Events received and not yet durable (bounded; sockets pause at the limit)', registers: [registry] }),
+    storeQueueRows: new Gauge({ name: 'swaprep_store_queue_rows', help: 'Events waiting for the next group commit', registers: [registry] }),
+    connections: new Gauge({ name: 'swaprep_fep_connections', help: 'Open FEP connections', labelNames: ['transport'] as const, registers: [registry] }),
+    pausedConnections: new Gauge({ name: 'swaprep_fep_paused_connections', help: 'FEP connections paused by backpressure', registers: [registry] }),
+    counterpartyActors: new Gauge({ name: 'swaprep_counterparty_actors', help: 'Live counterparty actors (idle ones are passivated)', registers: [registry] }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,193 @@
+import type pg from 'pg';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import copyStreams from 'pg-copy-streams';
+import { BinaryCopyEncoder } from './copy-binary.js';
+import type { StoredEvent } from './stored-event.js';
+import type { Metrics } from '../metrics.js';
+import { log } from '../log.js';
+
+const { from: copyFrom } = copyStreams;
+
+export interface GroupCommitOptions {
+  /** Most events in one transaction. */
+  maxRows: number;
+  /** Longest an event waits for its group to fill before the group is written anyway. */
+  maxWaitMs: number;
+  /** Transactions in flight at once (each on its own connection), so encoding overlaps the COMMIT. */
+  maxInFlight: number;
+}
+
+export const defaultGroupCommitOptions: GroupCommitOptions = { maxRows: 10_000, maxWaitMs: 2, maxInFlight: 2 };
+
+/**
+ * Writes events in group commits: one transaction per group, COPY (binary) into event_log,
+ * trade_version and finding, and `onDurable(group)` only after COMMIT has returned, which is when the
+ * FEP may be acknowledged.
+ *
+ * Trade state is append-only (`trade_version` rows, current state = the latest version, see the
+ * `trade_state` view). bench/store-strategy.bench.ts compared this with COPY into a staging table
+ * followed by `INSERT ... ON CONFLICT DO UPDATE` into a current-state table: append-only won (figures in
+ * bench/results.json, "storeStrategy"), because an upsert rewrites a heap tuple and every index entry per
+ * event while an append is one sequential insert.
+ *
+ * A failed group is retried (with backoff) until it commits; the retry goes through staging tables
+ * with ON CONFLICT DO NOTHING, because a COMMIT whose reply was lost may in fact have succeeded.
+ */
+export class GroupCommitWriter {
+  private queue: StoredEvent[] = [];
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private drainWaiters: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: GroupCommitOptions,
+    private readonly onDurable: (group: readonly StoredEvent[]) => void,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Events waiting for a group (not counting those inside in-flight transactions). */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  write(events: readonly StoredEvent[]): void {
+    if (this.stopped) throw new Error('group commit writer is stopped');
+    for (const e of events) this.queue.push(e);
+    this.metrics.storeQueueRows.set(this.queue.length);
+    this.schedule();
+  }
+
+  /** Resolves when everything written so far is durable. */
+  drain(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  async stop(): Promise<void> {
+    await this.drain();
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    if (this.inFlight >= this.options.maxInFlight || this.queue.length === 0) return;
+    if (this.queue.length >= this.options.maxRows) {
+      this.startGroup();
+      return;
+    }
+    // Wait a little for the group to fill, unless one is already pending.
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.startGroup();
+    }, this.options.maxWaitMs);
+  }
+
+  private startGroup(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.queue.length === 0 || this.inFlight >= this.options.maxInFlight) return;
+    const group = this.queue.length <= this.options.maxRows ? this.queue : this.queue.slice(0, this.options.maxRows);
+    this.queue = group === this.queue ? [] : this.queue.slice(this.options.maxRows);
+    this.metrics.storeQueueRows.set(this.queue.length);
+    this.inFlight++;
+    void this.commitWithRetry(group).then(() => {
+      this.inFlight--;
+      this.onDurable(group);
+      this.schedule();
+      if (this.queue.length === 0 && this.inFlight === 0) {
+        const waiters = this.drainWaiters;
+        this.drainWaiters = [];
+        for (const w of waiters) w();
+      }
+    });
+    // Another group may start at once if rows are already waiting.
+    if (this.queue.length >= this.options.maxRows) this.startGroup();
+  }
+
+  private async commitWithRetry(group: readonly StoredEvent[]): Promise<void> {
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.commit(group, attempt > 0);
+        this.metrics.groupCommitRows.observe(group.length);
+        this.metrics.groupCommitSeconds.observe((performance.now() - started) / 1000);
+        return;
+      } catch (err) {
+        this.metrics.groupCommitRetries.inc();
+        const delay = Math.min(5_000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        log('warn', `group commit of ${group.length} events failed, retrying in ${Math.round(delay)} ms: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private async commit(group: readonly StoredEvent[], tolerateExisting: boolean): Promise<void> {
+    const encoded = encodeGroup(group);
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      if (tolerateExisting) {
+        await client.query(`CREATE TEMP TABLE IF NOT EXISTS stage_event_log (LIKE event_log) ON COMMIT DELETE ROWS;
+          CREATE TEMP TABLE IF NOT EXISTS stage_trade_version (LIKE trade_version) ON COMMIT DELETE ROWS;
+          CREATE TEMP TABLE IF NOT EXISTS stage_finding (LIKE finding) ON COMMIT DELETE ROWS`);
+        await copy(client, 'stage_event_log', EVENT_COLUMNS, encoded.events);
+        await copy(client, 'stage_trade_version', VERSION_COLUMNS, encoded.versions);
+        await copy(client, 'stage_finding', FINDING_COLUMNS, encoded.findings);
+        // Only events not already stored bring their versions and findings with them.
+        await client.query(`WITH fresh AS (
+            INSERT INTO event_log SELECT * FROM stage_event_log ON CONFLICT DO NOTHING RETURNING source_id, seq),
+          v AS (INSERT INTO trade_version SELECT s.* FROM stage_trade_version s JOIN fresh f USING (source_id, seq) ON CONFLICT DO NOTHING)
+          INSERT INTO finding SELECT s.* FROM stage_finding s JOIN fresh f USING (source_id, seq)`);
+      } else {
+        await copy(client, 'event_log', EVENT_COLUMNS, encoded.events);
+        if (encoded.versionCount > 0) await copy(client, 'trade_version', VERSION_COLUMNS, encoded.versions);
+        if (encoded.findingCount > 0) await copy(client, 'finding', FINDING_COLUMNS, encoded.findings);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      broken = true;
+      throw err;
+    } finally {
+      // A client whose transaction failed midway is discarded rather than returned in an unknown state.
+      client.release(broken);
+    }
+  }
+}
+
+const EVENT_COLUMNS = 'source_id, seq, received_at, trade_key, counterparty1, action_type, status, report';
+const VERSION_COLUMNS = 'trade_key, version, counterparty1, source_id, seq, action_type, event_timestamp, lifecycle';
+const FINDING_COLUMNS = 'source_id, seq, rule, element, path, severity, message';
+
+function encodeGroup(group: readonly StoredEvent[]) {
+  const events = new BinaryCopyEncoder(group.length * 1200 + 1024);
+  const versions = new BinaryCopyEncoder(group.length * 120 + 1024);
+  const findings = new BinaryCopyEncoder(1024);
+  let versionCount = 0;
+  let findingCount = 0;
+  for (const e of group) {
+    events.row(8).text(e.sourceId).int8(e.seq).timestamptzMs(e.receivedAtMs).text(e.tradeKey).text(e.counterparty1)
+      .text(e.actionType).text(e.status).bytea(e.report);
+    const v = e.version;
+    if (v) {
+      versionCount++;
+      versions.row(8).text(v.tradeKey).int4(v.version).text(v.counterparty1).text(e.sourceId).int8(e.seq)
+        .text(v.actionType).text(v.eventTimestamp).text(v.lifecycle);
+    }
+    for (const f of e.findings) {
+      findingCount++;
+      findings.row(7).text(e.sourceId).int8(e.seq).text(f.rule).text(f.element).text(f.path).text(f.severity).text(f.message);
+    }
+  }
+  return { events: events.finish(), versions: versions.finish(), findings: findings.finish(), versionCount, findingCount };
+}
+
+async function copy(client: pg.PoolClient, table: string, columns: string, data: Buffer): Promise<void> {
+  const stream = client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN WITH (FORMAT binary)`));
+  await pipeline(Readable.from([data]), stream);
+}

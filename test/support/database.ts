@@ -1,0 +1,19 @@
+import { inject } from 'vitest';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+
+/** Creates a fresh, empty database for one test file on the run's PostgreSQL server and returns its URL. */
+export async function createTestDatabase(prefix = 't'): Promise<string> {
+  const adminUrl = inject('pgAdminUrl');
+  const name = `swaprep_${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = '/' + name;
+  return url.toString();
+}
