@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, createPool } from './store/database.js';
 import { migrate } from './store/migrate.js';
-import { parseSourcesSpec, upsertSource } from './store/sources.js';
+import { advanceDurableSeqs, parseSourcesSpec, upsertSource } from './store/sources.js';
 import { GroupCommitWriter } from './store/group-commit.js';
 import { IngestHub } from './ingest/ingest-hub.js';
 import { listenTcp } from './ingest/tcp-listener.js';
@@ -48,7 +48,10 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   const writer = new GroupCommitWriter(pool, config.groupCommit, (group) => {
     for (const e of group) router.settled(e.counterparty1);
     hub!.durable(group);
-  }, metrics);
+  }, metrics, async (client) => {
+    const w = hub!.takeWatermarks();
+    await advanceDurableSeqs(client, w.sourceIds, w.seqs);
+  });
   const router = new Router(system, { db: pool, judge: createJudge(), emit: (events) => writer.write(events) }, metrics, config.passivateAfterMs);
   hub = new IngestHub(pool, (events) => router.route(events), { maxInflightEvents: config.maxInflightEvents }, metrics, engineVersion());
 

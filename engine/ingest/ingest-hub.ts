@@ -3,7 +3,7 @@ import { ErrorCode } from '../../proto/gen/fep.js';
 import { SourceTracker } from './source-tracker.js';
 import type { FepSession } from './session.js';
 import type { ScannedEvent } from './frame-scan.js';
-import { lastDurableSeq, verifySource } from '../store/sources.js';
+import { recoverSourceState, verifySource } from '../store/sources.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import type { Metrics } from '../metrics.js';
 import type { RoutedEvent } from '../../actors/routed-event.js';
@@ -64,8 +64,8 @@ export class IngestHub {
     this.sessionsBySource.set(sourceId, session);
     let tracker = this.trackers.get(sourceId);
     if (!tracker) {
-      const last = await lastDurableSeq(this.db, sourceId);
-      tracker = this.trackers.get(sourceId) ?? new SourceTracker(sourceId, last);
+      const recovered = await recoverSourceState(this.db, sourceId);
+      tracker = this.trackers.get(sourceId) ?? new SourceTracker(sourceId, recovered.lastDurable, recovered.storedAhead);
       this.trackers.set(sourceId, tracker);
     }
     await tracker.whenIdle();
@@ -78,13 +78,33 @@ export class IngestHub {
   admit(session: FepSession, tracker: SourceTracker, events: readonly ScannedEvent[], keepResults: boolean): void {
     const receivedAtMs = Date.now();
     const receipt = tracker.admit(events[events.length - 1]!.seq, events.length, keepResults);
-    const routed: RoutedEvent[] = new Array(events.length);
-    for (let i = 0; i < events.length; i++) routed[i] = { ...events[i]!, sourceId: tracker.sourceId, receivedAtMs, receipt };
+    const routed: RoutedEvent[] = [];
+    const alreadyStored: ScannedEvent[] = [];
+    for (const e of events) {
+      if (tracker.takeStoredAhead(e.seq)) alreadyStored.push(e);
+      else routed.push({ ...e, sourceId: tracker.sourceId, receivedAtMs, receipt });
+    }
     this.metrics.eventsReceived.inc(events.length);
-    this.inflight += events.length;
+    this.inflight += routed.length;
     this.metrics.inflightEvents.set(this.inflight);
-    this.route(routed);
+    if (routed.length > 0) this.route(routed);
+    // Stored before a crash, beyond a hole that this resend is filling: durable already, not stored twice.
+    for (const e of alreadyStored) receipt.settle({ seq: e.seq, status: 'accepted', findings: [] });
+    this.metrics.eventsDuplicate.inc(alreadyStored.length);
     if (this.inflight >= this.limits.maxInflightEvents) this.pause(session);
+  }
+
+  /** Sources whose durable watermark advanced since the last call, for the store to record. */
+  takeWatermarks(): { sourceIds: string[]; seqs: number[] } {
+    const sourceIds: string[] = [];
+    const seqs: number[] = [];
+    for (const t of this.trackers.values()) {
+      if (!t.watermarkDirty) continue;
+      t.watermarkDirty = false;
+      sourceIds.push(t.sourceId);
+      seqs.push(t.lastDurable);
+    }
+    return { sourceIds, seqs };
   }
 
   /** The store's COMMIT returned for these events. */

@@ -22,7 +22,7 @@ class BatchReceipt implements DurableReceipt {
   constructor(readonly source: SourceTracker, readonly lastSeq: number, count: number, readonly keepResults: boolean) {
     this.remaining = count;
   }
-  settle(event: StoredEvent): void {
+  settle(event: Pick<StoredEvent, 'seq' | 'status' | 'findings'>): void {
     if (this.keepResults) this.results.push({ seq: event.seq, status: event.status, findings: event.findings });
     this.remaining--;
     if (this.remaining === 0) this.source.batchSettled();
@@ -40,9 +40,20 @@ export class SourceTracker {
   private idleWaiters: (() => void)[] = [];
   listener: AckListener | undefined;
 
-  constructor(readonly sourceId: string, lastDurable: number) {
+  /** Seqs above the watermark already in the event log (left by a crash); see recoverSourceState. */
+  private readonly storedAhead: Set<number>;
+  /** Whether lastDurable moved since the store last recorded it. */
+  watermarkDirty = false;
+
+  constructor(readonly sourceId: string, lastDurable: number, storedAhead: Set<number> = new Set()) {
     this.lastAdmitted = lastDurable;
     this.lastDurable = lastDurable;
+    this.storedAhead = storedAhead;
+  }
+
+  /** True (once) when `seq` is already stored although the watermark has not reached it. */
+  takeStoredAhead(seq: number): boolean {
+    return this.storedAhead.size > 0 && this.storedAhead.delete(seq);
   }
 
   /** Registers a contiguous run of new events and returns the receipt each of them carries. */
@@ -70,6 +81,7 @@ export class SourceTracker {
     while (this.batches.length > 0 && this.batches[0]!.remaining === 0) {
       const batch = this.batches.shift()!;
       this.lastDurable = batch.lastSeq;
+      this.watermarkDirty = true;
       if (batch.keepResults) results.push(...batch.results.sort((a, b) => a.seq - b.seq));
       advanced = true;
     }

@@ -122,6 +122,16 @@ function numberKeysOf(container: object): ReadonlyArray<Key> | undefined {
  */
 type ValueDecoder = (v: unknown, wasNumber: boolean, issues: Issues, parent: string, key: Key) => unknown;
 
+/** How each kind is named in "expected ..." messages. */
+const EXPECTED: Record<FieldKind, string> = {
+  text: 'a string',
+  decimal: 'a decimal number (JSON number or string)',
+  bool: 'true or false',
+  int32: 'an integer number (int32)',
+  message: 'an object',
+  struct: 'an object',
+};
+
 const INT32_TEXT = /^-?(?:0|[1-9][0-9]*)$/;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -132,18 +142,18 @@ function reject(issues: Issues, parent: string, key: Key, expected: string, v: u
 }
 
 const decodeText: ValueDecoder = (v, wasNumber, issues, parent, key) =>
-  typeof v === 'string' && !wasNumber ? v : reject(issues, parent, key, 'a string', v, wasNumber);
+  typeof v === 'string' && !wasNumber ? v : reject(issues, parent, key, EXPECTED.text, v, wasNumber);
 
 /** Decimal: a JSON number (any text JSON allows, kept verbatim) or a JSON string (kept as is: format is the rulebook's). */
 const decodeDecimal: ValueDecoder = (v, wasNumber, issues, parent, key) => {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   if (isLosslessNumber(v)) return v.toString();
-  return reject(issues, parent, key, 'a decimal number (JSON number or string)', v, wasNumber);
+  return reject(issues, parent, key, EXPECTED.decimal, v, wasNumber);
 };
 
 const decodeBool: ValueDecoder = (v, wasNumber, issues, parent, key) =>
-  typeof v === 'boolean' ? v : reject(issues, parent, key, 'true or false', v, wasNumber);
+  typeof v === 'boolean' ? v : reject(issues, parent, key, EXPECTED.bool, v, wasNumber);
 
 /** int32: a JSON number with an integer value in range. A JSON string is a type error, even "3". */
 const decodeInt32: ValueDecoder = (v, wasNumber, issues, parent, key) => {
@@ -154,7 +164,7 @@ const decodeInt32: ValueDecoder = (v, wasNumber, issues, parent, key) => {
     n = INT32_TEXT.test(text) ? Number(text) : undefined;
   }
   if (n !== undefined && n >= INT32_MIN && n <= INT32_MAX) return n;
-  return reject(issues, parent, key, 'an integer number (int32)', v, wasNumber);
+  return reject(issues, parent, key, EXPECTED.int32, v, wasNumber);
 };
 
 /**
@@ -186,7 +196,7 @@ function structValue(v: unknown, wasNumber: boolean, issues: Issues, parent: str
 }
 
 const decodeStruct: ValueDecoder = (v, wasNumber, issues, parent, key) =>
-  isPlainObject(v) ? structValue(v, false, issues, parent, key) : reject(issues, parent, key, 'an object', v, wasNumber);
+  isPlainObject(v) ? structValue(v, false, issues, parent, key) : reject(issues, parent, key, EXPECTED.struct, v, wasNumber);
 
 interface CompiledField {
   readonly prop: string;
@@ -204,7 +214,7 @@ const SCALAR_DECODERS: Record<Exclude<FieldKind, 'message'>, ValueDecoder> = {
 };
 
 /** Wraps an element decoder for a repeated field: the value must be an array; null elements are errors. */
-function repeatedDecoder(element: ValueDecoder, elementName: string): ValueDecoder {
+function repeatedDecoder(element: ValueDecoder, expected: string): ValueDecoder {
   return (v, wasNumber, issues, parent, key) => {
     if (!Array.isArray(v)) return reject(issues, parent, key, 'an array', v, wasNumber);
     const path = childPath(parent, key);
@@ -213,7 +223,7 @@ function repeatedDecoder(element: ValueDecoder, elementName: string): ValueDecod
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
       const num = marks !== undefined && marks.includes(i);
-      const d = x === null ? reject(issues, path, i, elementName, x, num) : element(x, num, issues, path, i);
+      const d = x === null ? reject(issues, path, i, expected, x, num) : element(x, num, issues, path, i);
       if (d !== undefined) out.push(d);
     }
     return out;
@@ -232,17 +242,14 @@ function compileDecoder(spec: MessageSpec, cache: Map<MessageSpec, MessageDecode
 
   for (const f of spec.fields) {
     let one: ValueDecoder;
-    let elementName: string;
     if (f.kind === 'message') {
       const sub = compileDecoder(f.message as MessageSpec, cache);
       one = (v, wasNumber, issues, parent, key) =>
-        isPlainObject(v) ? sub(v, childPath(parent, key), issues) : reject(issues, parent, key, 'an object', v, wasNumber);
-      elementName = 'an object';
+        isPlainObject(v) ? sub(v, childPath(parent, key), issues) : reject(issues, parent, key, EXPECTED.message, v, wasNumber);
     } else {
       one = SCALAR_DECODERS[f.kind];
-      elementName = f.kind === 'bool' ? 'true or false' : `a ${f.kind} value`;
     }
-    byJsonName.set(f.jsonName, { prop: f.prop, decode: f.repeated ? repeatedDecoder(one, elementName) : one });
+    byJsonName.set(f.jsonName, { prop: f.prop, decode: f.repeated ? repeatedDecoder(one, EXPECTED[f.kind]) : one });
     if (f.repeated) repeatedProps.push(f.prop);
   }
 

@@ -106,6 +106,14 @@ export function greaterThan(path: string, value: string): Cond {
 
 // ---------------------------------------------------------------------------------------------- checks
 
+/** `path` is mandatory (the spec's M). */
+export function required(path: string): Check {
+  const a = accessor(path);
+  return (r, _f, fail) => {
+    if (!a.present(r)) fail(path, `${path} is mandatory, but is not populated`);
+  };
+}
+
 /** `path` must be populated when `c` holds. */
 export function requiredWhen(path: string, c: Cond): Check {
   const a = accessor(path);

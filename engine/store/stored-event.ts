@@ -36,5 +36,5 @@ export interface StoredEvent {
 }
 
 export interface DurableReceipt {
-  settle(event: StoredEvent): void;
+  settle(event: Pick<StoredEvent, 'seq' | 'status' | 'findings'>): void;
 }

@@ -4,7 +4,11 @@
 CREATE TABLE fep_source (
   source_id   text PRIMARY KEY,
   token_hash  text NOT NULL,
-  created_at  timestamptz NOT NULL DEFAULT now()
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  -- A lower bound of the source's contiguous durable seq, advanced inside group commits. Events above it
+  -- may be stored with holes (different actors and groups commit in any order), so recovery reads the
+  -- few rows above it to find the true watermark (see sources.ts recoverSourceState).
+  durable_seq bigint NOT NULL DEFAULT 0
 );
 
 -- One row per stored event; (source_id, seq) is the idempotency key that makes resends harmless.

@@ -1,0 +1,696 @@
+/**
+ * The conditional rules of the CFTC Part 45 / Part 43 reports: every condition of
+ * `cftc-conditions.md` (#1-#86 Part 45, #87-#140 Part 43, #141-#143 guidebook, #144-#148 nested types),
+ * one row each, written with the builders of dsl.ts so a row reads like its Technical Specification text.
+ *
+ * `spec` quotes the Technical Specification validation rule that DRR cites for the condition (or says
+ * that the check is DRR's own). Where the conditions file notes a quirk of DRR's model, the row follows
+ * the Technical Specification's intent and its `note` says what differs and why.
+ *
+ * Conventions, as in the specification: "C if X, else {blank}" = required when X holds, must be absent
+ * otherwise (`requiredElseBlank`); a rule with no else imposes nothing when X is false.
+ */
+import {
+  all,
+  allBlankWhen,
+  and,
+  anyRequiredElseAllBlank,
+  anyRequiredWhen,
+  asset,
+  blankWhen,
+  cashDelivery,
+  compare,
+  cond,
+  custom,
+  eq,
+  equalsOneOf,
+  greaterThan,
+  has,
+  lacks,
+  LEGS,
+  mustEqualWhen,
+  not,
+  notOption,
+  notPostPriced,
+  oneOf,
+  option,
+  or,
+  perLeg,
+  required,
+  requiredElseBlank,
+  requiredWhen,
+  underlierIs,
+  when,
+  type Check,
+  type Cond,
+  type Leg,
+} from './dsl.js';
+import { accessor } from './paths.js';
+import { compareDecimal } from './decimal.js';
+import { isPresent, show, type Fail, type Rec, type Regime, type Severity } from './types.js';
+
+export interface ConditionRule {
+  /** Stable id: P45-C<n>, P43-C<n>, GB-C<n> (guidebook), NEST-C<n> (nested structural types). */
+  readonly id: string;
+  /** Number in cftc-conditions.md. */
+  readonly n: number;
+  /** DRR condition name. */
+  readonly name: string;
+  /** CFTC data element numbers concerned; the first is the one a finding names. TR = guidebook field. */
+  readonly de: readonly (number | 'TR' | 'X')[];
+  readonly regimes: readonly Regime[];
+  readonly severity: Severity;
+  /** Technical Specification validation rule (as DRR quotes it), or the source of a non-spec check. */
+  readonly spec: string;
+  /** Where this row departs from DRR's model, and why. */
+  readonly note?: string;
+  readonly check: Check;
+}
+
+const P45: readonly Regime[] = ['cftc-part45'];
+const P43: readonly Regime[] = ['cftc-part43'];
+const CFTC: readonly Regime[] = ['cftc-part45', 'cftc-part43'];
+const ALL: readonly Regime[] = ['cftc-part45', 'cftc-part43', 'ktfc'];
+
+// ------------------------------------------------------------------------------------ shared predicates
+
+const clearedY = eq('cleared', 'Y');
+const clearedN = eq('cleared', 'N');
+const clearedNorI = oneOf('cleared', ['N', 'I']);
+const clearedYorI = oneOf('cleared', ['Y', 'I']);
+/** "([Cleared] = Y or ([Cleared] = I and [Action type] = TERM)) and [Event type] = CLRG" */
+const clearingCase = and(or(clearedY, and(eq('cleared', 'I'), eq('actionType', 'TERM'))), eq('eventType', 'CLRG'));
+const newtClrgY = and(clearedY, eq('actionType', 'NEWT'), eq('eventType', 'CLRG'));
+const fxOption = and(asset('ForeignExchange'), option);
+const noUpfront = cond('no otherPayment has paymentType UFRO', (r) => !anyOtherPaymentIs(r, 'UFRO'));
+function anyOtherPaymentIs(r: Rec, type: string): boolean {
+  const list = r['otherPayment'];
+  if (!Array.isArray(list)) return false;
+  for (let i = 0; i < list.length; i++) if ((list[i] as Rec | undefined)?.['paymentType'] === type) return true;
+  return false;
+}
+
+/** A leg that carries no data at all is not a reported leg (CDS protection legs arrive as `{}`). */
+function legReported(leg: Leg): Cond {
+  const a = accessor(leg);
+  return cond(`${leg} is reported`, (r) => {
+    const v = a.get(r);
+    if (v === null || typeof v !== 'object') return false;
+    for (const k in v as Rec) if (isPresent((v as Rec)[k])) return true;
+    return false;
+  });
+}
+
+const noPayerOrReceiver = and(
+  lacks('leg1.payerIdentifier'),
+  lacks('leg2.payerIdentifier'),
+  lacks('leg1.receiverIdentifier'),
+  lacks('leg2.receiverIdentifier'),
+);
+const noBuyerOrSeller = and(lacks('buyerIdentifier'), lacks('sellerIdentifier'));
+
+// ------------------------------------------------------------------------------------ row builders
+
+/**
+ * DRR's ValidatePartyIdentifierFormat: a populated identifier must fit the format named by its helper
+ * field (Lei = 20 characters, LeiAndPerson = 21..72); any other format fails.
+ */
+function partyIdFormat(idPath: string, formatPath: string, extraFormats: (r: Rec) => readonly string[] = () => []): Check {
+  const id = accessor(idPath);
+  const fmt = accessor(formatPath);
+  return (r, _f, fail) => {
+    const v = id.get(r);
+    if (typeof v !== 'string') return;
+    const format = fmt.get(r);
+    if (format === 'Lei') {
+      if (v.length !== 20) fail(idPath, `${idPath} ${show(v)} has ${v.length} characters, but ${formatPath} is Lei (20)`);
+    } else if (format === 'LeiAndPerson') {
+      if (v.length < 21 || v.length > 72) {
+        fail(idPath, `${idPath} ${show(v)} has ${v.length} characters, but ${formatPath} is LeiAndPerson (21..72)`);
+      }
+    } else if (!(typeof format === 'string' && extraFormats(r).includes(format))) {
+      fail(idPath, `${idPath} ${show(v)} has identifier format ${show(format)} in ${formatPath}; only Lei or LeiAndPerson is accepted`);
+    }
+  };
+}
+
+/** The same check on every otherPayment entry (paths carry the entry index). */
+function eachOtherPayment(field: 'payer' | 'receiver'): Check {
+  const list = accessor('otherPayment');
+  return (r, f, fail) => {
+    const items = list.get(r);
+    if (!Array.isArray(items)) return;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as Rec;
+      const v = item?.[field];
+      if (typeof v !== 'string') continue;
+      const format = item[`${field}Format`];
+      const at = `otherPayment[${i}].${field}`;
+      if (format === 'Lei' ? v.length !== 20 : format === 'LeiAndPerson' ? v.length < 21 || v.length > 72 : true) {
+        fail(at, `${at} ${show(v)} does not fit its identifier format ${show(format)} (Lei = 20 characters, LeiAndPerson = 21..72)`);
+      }
+    }
+  };
+}
+
+/** Appendix F: allowed event types per action type. `none` lists the actions that take no event type. */
+function actionEventPairs(pairs: Readonly<Record<string, readonly string[]>>, none: readonly string[], regime: string): Check {
+  const allowed = new Map(Object.entries(pairs).map(([a, es]) => [a, new Set(es)]));
+  const noEvent = new Set(none);
+  const action = accessor('actionType');
+  const event = accessor('eventType');
+  return custom((r, _f, fail) => {
+    const a = action.get(r);
+    const e = event.get(r);
+    const set = typeof a === 'string' ? allowed.get(a) : undefined;
+    if (set !== undefined) {
+      if (!set.has(e as string)) {
+        fail('eventType', `eventType ${show(e)} is not allowed with actionType ${show(a)} for ${regime} (allowed: ${[...set].join(', ')})`);
+      }
+    } else if (typeof a === 'string' && noEvent.has(a)) {
+      if (isPresent(e)) fail('eventType', `eventType must be blank with actionType ${show(a)}, but holds ${show(e)}`);
+    } else {
+      fail('eventType', `actionType ${show(a)} is not a valid ${regime} action type, so no event type can pair with it`);
+    }
+  });
+}
+
+/** FX option: a leg's value must match the call or put value when all three are populated. */
+function matchesCallOrPut(field: 'notionalAmount' | 'notionalCurrency', call: string, put: string, decimal: boolean): Check {
+  const c = accessor(call);
+  const p = accessor(put);
+  const same = decimal ? (x: unknown, y: unknown) => compareDecimal(x, y) === 0 : (x: unknown, y: unknown) => x === y;
+  return when(
+    fxOption,
+    perLeg((leg) => {
+      const path = `${leg}.${field}`;
+      const a = accessor(path);
+      return (r, _f, fail) => {
+        const v = a.get(r);
+        const cv = c.get(r);
+        const pv = p.get(r);
+        if (!isPresent(v) || !isPresent(cv) || !isPresent(pv)) return;
+        if (!same(v, cv) && !same(v, pv)) fail(path, `${path} ${show(v)} must match ${call} ${show(cv)} or ${put} ${show(pv)} for an FX option`);
+      };
+    }),
+  );
+}
+
+/** "per leg: if <fixed period> ... else if <floating period> ... else both blank" (DE 53 / DE 64 shape). */
+function fixedElseFloating(leg: Leg, periodKind: 'PaymentFrequencyPeriod', target: (v: 'fixedRate' | 'floatingRate') => string, skipAdho: boolean): Check {
+  const pp = `${leg}.periodicPayment`;
+  const fixedP = `${pp}.fixedRate${periodKind}`;
+  const floatP = `${pp}.floatingRate${periodKind}`;
+  const fixedT = `${pp}.${target('fixedRate')}`;
+  const floatT = `${pp}.${target('floatingRate')}`;
+  const live = (p: string): Cond => (skipAdho ? and(has(p), not(eq(p, 'ADHO'))) : has(p));
+  const fixedLive = live(fixedP);
+  const floatLive = live(floatP);
+  const needFixed = requiredWhen(fixedT, fixedLive);
+  const needFloat = requiredWhen(floatT, floatLive);
+  const neither = allBlankWhen([fixedT, floatT], cond(`neither ${fixedLive.text} nor ${floatLive.text}`, () => true));
+  return (r, f, fail) => {
+    if (fixedLive.test(r, f)) needFixed(r, f, fail);
+    else if (floatLive.test(r, f)) needFloat(r, f, fail);
+    else neither(r, f, fail);
+  };
+}
+
+// ------------------------------------------------------------------------------------ Part 45
+
+const partyRows: readonly ConditionRule[] = [
+  pf(1, 'Counterparty1', 13, 'counterparty1', 'nonReportable.counterparty1Format'),
+  {
+    ...pf(2, 'Counterparty2', 14, 'counterparty2', 'nonReportable.counterparty2Format'),
+    check: partyIdFormat('counterparty2', 'nonReportable.counterparty2Format', (r) =>
+      r['counterparty2IdentifierSource'] === 'NPID' || r['counterparty2IdentifierSource'] === 'PLID' ? ['NaturalPerson', 'Other'] : [],
+    ),
+    note:
+      'DRR accepts only Lei/LeiAndPerson. The Technical Specification lets counterparty 2 be a natural person ' +
+      '(identifier source NPID) or carry a privacy-law identifier (PLID), so those sources also accept the ' +
+      'NaturalPerson / Other formats.',
+  },
+  pf(3, 'BuyerIdentifier', 18, 'buyerIdentifier', 'nonReportable.buyerIdentifierFormat'),
+  pf(4, 'SellerIdentifier', 19, 'sellerIdentifier', 'nonReportable.sellerIdentifierFormat'),
+  pf(5, 'PayerIdentifierLeg1', 20, 'leg1.payerIdentifier', 'leg1.payerIdentifierFormat'),
+  pf(6, 'PayerIdentifierLeg2', 20, 'leg2.payerIdentifier', 'leg2.payerIdentifierFormat'),
+  pf(7, 'ReceiverIdentifierLeg1', 21, 'leg1.receiverIdentifier', 'leg1.receiverIdentifierFormat'),
+  pf(8, 'ReceiverIdentifierLeg2', 21, 'leg2.receiverIdentifier', 'leg2.receiverIdentifierFormat'),
+  p45(9, 'OtherPartyPaymentPayerIdentifierFormat', [61], 'DRR format check (no Technical Specification reference)', eachOtherPayment('payer')),
+  p45(10, 'OtherPartyPaymentReceiverIdentifierFormat', [62], 'DRR format check (no Technical Specification reference)', eachOtherPayment('receiver')),
+];
+
+function pf(n: number, name: string, de: number, idPath: string, formatPath: string): ConditionRule {
+  return p45(n, name, [de], 'DRR format check (no Technical Specification reference): identifier length must fit its format helper', partyIdFormat(idPath, formatPath));
+}
+
+function p45(n: number, name: string, de: ConditionRule['de'], spec: string, check: Check, note?: string): ConditionRule {
+  return { id: `P45-C${n}`, n, name, de, regimes: P45, severity: 'error', spec, check, ...(note !== undefined ? { note } : {}) };
+}
+
+const EVENTS_P45 = {
+  NEWT: ['TRAD', 'NOVA', 'COMP', 'CLRG', 'EXER', 'ALOC', 'CLAL', 'PTNG', 'CORP'],
+  MODI: ['TRAD', 'NOVA', 'COMP', 'EXER', 'ALOC', 'CREV', 'CORP', 'UPDT'],
+  TERM: ['NOVA', 'COMP', 'ETRM', 'CLRG', 'EXER', 'ALOC', 'CLAL', 'CREV', 'CORP'],
+  PRTO: ['PTNG'],
+} as const;
+const EVENTS_P43 = {
+  NEWT: ['TRAD', 'NOVA', 'COMP', 'EXER', 'CORP'],
+  MODI: ['TRAD', 'NOVA', 'COMP', 'CREV', 'CORP', 'UPDT'],
+  TERM: ['NOVA', 'COMP', 'ETRM', 'CLRG', 'EXER', 'CLAL', 'CREV', 'CORP'],
+} as const;
+
+const notConstantSchedule = cond('UPI notional schedule is not Constant', (r) => {
+  const nr = r['nonReportable'] as Rec | undefined;
+  const post = (nr?.['postUpiData'] as Rec | undefined)?.['Attributes'] as Rec | undefined;
+  const upi = post?.['NotionalSchedule'];
+  const helper = nr?.['notionalSchedule'];
+  return (typeof upi === 'string' && upi !== 'Constant') || (typeof helper === 'string' && helper !== 'Constant');
+});
+const scheduleKnown = cond('the UPI notional schedule is known', (r) => {
+  const nr = r['nonReportable'] as Rec | undefined;
+  const post = (nr?.['postUpiData'] as Rec | undefined)?.['Attributes'] as Rec | undefined;
+  return typeof post?.['NotionalSchedule'] === 'string' || typeof nr?.['notionalSchedule'] === 'string';
+});
+
+const CO = asset('Commodity');
+const COorEQ = asset('Commodity', 'Equity');
+const CRorIRorEQorCO = asset('Credit', 'InterestRate', 'Equity', 'Commodity');
+const FX = asset('ForeignExchange');
+const instrumentSwap = cond('UPI instrument type is Swap', (_r, f) => f.instrumentType === 'Swap');
+const instrumentFwdOrOption = cond('UPI instrument type is Forward or Option', (_r, f) => f.instrumentType === 'Forward' || f.option);
+const notFixedFixed = cond('UPI underlier type is not Fixed_Fixed', (_r, f) => f.underlyingAssetType !== 'Fixed_Fixed');
+const creditIndexTranche = and(asset('Credit'), underlierIs('Index_Tranche'));
+const priorEvents = and(eq('actionType', 'NEWT'), oneOf('eventType', ['NOVA', 'CLRG', 'EXER', 'ALOC', 'CLAL']));
+
+const p45Rows: readonly ConditionRule[] = [
+  ...partyRows,
+  p45(11, 'CentralCounterpartyCondition', [2, 1, 13],
+    'C if [Cleared] = Y, When populated, the value shall match the value in [Counterparty 1 (reporting counterparty)]; NR if [Cleared] = N; O if [Cleared] = I',
+    all(requiredWhen('centralCounterparty', clearedY), when(clearedY, equalsOneOf('centralCounterparty', ['counterparty1'])), blankWhen('centralCounterparty', clearedN))),
+  p45(12, 'ClearingAcountOriginCondition', [3, 1], 'C if [Cleared] = Y; NR if [Cleared] = N or I',
+    all(requiredWhen('clearingAccountOrigin', clearedY), blankWhen('clearingAccountOrigin', clearedNorI))),
+  p45(13, 'ClearerMemberCondition', [4, 1], 'C if [Cleared] = Y; NR if [Cleared] = N or I',
+    all(requiredWhen('clearingMember', clearedY), blankWhen('clearingMember', clearedNorI))),
+  p45(14, 'ClearingSwapUSICondition', [5, 6, 1, 26, 27],
+    'C if ([Cleared] = Y or ([Cleared] = I and [Action type] = TERM)) and [Event type] = CLRG and [Clearing swap UTIs] is not populated, else {blank}',
+    requiredElseBlank('clearingSwapUSIs', and(clearingCase, lacks('clearingSwapUTIs')))),
+  p45(15, 'ClearingSwapUTICondition', [6, 5, 1, 26, 27],
+    'C if ([Cleared] = Y or ([Cleared] = I and [Action type] = TERM)) and [Event type] = CLRG and [Clearing swap USIs] is not populated, else {blank}',
+    requiredElseBlank('clearingSwapUTIs', and(clearingCase, lacks('clearingSwapUSIs')))),
+  p45(16, 'OriginalSwapUSICondition', [7, 8, 1, 26, 27],
+    'C if ([Cleared] = Y and [Action type] = NEWT and [Event type] = CLRG) and [Original Swap UTI] is not populated, else {blank}',
+    requiredElseBlank('originalSwapUSI', and(newtClrgY, lacks('originalSwapUTI')))),
+  p45(17, 'OriginalSwapUTICondition', [8, 7, 1, 26, 27],
+    'C if ([Cleared] = Y and [Action type] = NEWT and [Event type] = CLRG) and [Original Swap USI] is not populated, else {blank}',
+    requiredElseBlank('originalSwapUTI', and(newtClrgY, lacks('originalSwapUSI')))),
+  p45(18, 'OriginalSwapSDRidentifierCondition', [9, 1, 26, 27],
+    'C if ([Cleared] = Y or ([Cleared] = I and [Action type] = TERM)) and [Event type] = CLRG, else {blank}',
+    requiredElseBlank('originalSwapSDRIdentifier', clearingCase),
+    'DRR 6.10 never populates DE 9, so its own outputs fail this in every clearing case; the rule itself is the spec.'),
+  p45(19, 'ClearingReceiptTimestampCondition', [10, 1, 26, 27],
+    "C if ([Cleared] = Y or ([Cleared] = I and [Action type] = TERM)) and [Event type] = 'CLRG', else {blank}",
+    requiredElseBlank('clearingReceiptTimestamp', clearingCase),
+    'Follows the spec: required only in the clearing case. DRR writes `cleared = Y or (cleared = I and TERM) and CLRG`, ' +
+      'where `and` binds tighter, so the model requires the timestamp on every cleared=Y report whatever the event type.'),
+  p45(20, 'ClearingExceptionsAndExemptions1Condition', [11, 1], 'O if [Cleared] = N; NR if [Cleared] = Y or I',
+    blankWhen('clearingExceptionsAndExemptionsCounterparty1', clearedYorI)),
+  p45(21, 'ClearingExceptionsAndExemptions2Condition', [12, 1], 'O if [Cleared] = N; NR if [Cleared] = Y or I',
+    blankWhen('clearingExceptionsAndExemptionsCounterparty2', clearedYorI)),
+  p45(22, 'Counterparty1FinancialEntityIndicatorCondition', [16, 1], 'C if [Cleared] = N or I; NR if [Cleared] = Y',
+    all(requiredWhen('counterparty1FinancialEntityIndicator', clearedNorI), blankWhen('counterparty1FinancialEntityIndicator', clearedY))),
+  p45(23, 'BuyerIdentifierCondition', [18, 20, 21, 13, 14],
+    'C if [Payer identifier] and [Receiver identifier] are not populated, else {blank}; When populated, the value shall match the value in [Counterparty 1 (reporting counterparty)] or [Counterparty 2]',
+    all(requiredElseBlank('buyerIdentifier', noPayerOrReceiver), when(noPayerOrReceiver, equalsOneOf('buyerIdentifier', ['counterparty1', 'counterparty2'])))),
+  p45(24, 'SellerIdentifierCondition', [19, 20, 21, 13, 14],
+    'C if [Payer identifier] and [Receiver identifier] are not populated, else {blank}; When populated, the value shall match the value in [Counterparty 1 (reporting counterparty)] or [Counterparty 2]',
+    all(requiredElseBlank('sellerIdentifier', noPayerOrReceiver), when(noPayerOrReceiver, equalsOneOf('sellerIdentifier', ['counterparty1', 'counterparty2'])))),
+  p45(25, 'PayerIdentifierCondition', [20, 18, 19, 13, 14],
+    'C if [Buyer identifier] and [Seller identifier] are not populated, else {blank}; When populated, the value shall match the value in [Counterparty 1 (reporting counterparty)] or [Counterparty 2]',
+    when(noBuyerOrSeller, perLeg((leg) => equalsOneOf(`${leg}.payerIdentifier`, ['counterparty1', 'counterparty2'])),
+      allBlankWhen(['leg1.payerIdentifier', 'leg2.payerIdentifier'], or(has('buyerIdentifier'), has('sellerIdentifier'))))),
+  p45(26, 'ReceiverIdentifierCondition', [21, 18, 19, 13, 14],
+    'C if [Buyer identifier] and [Seller identifier] are not populated, else {blank}; When populated, the value shall match the value in [Counterparty 1 (reporting counterparty)] or [Counterparty 2]',
+    when(noBuyerOrSeller, perLeg((leg) => equalsOneOf(`${leg}.receiverIdentifier`, ['counterparty1', 'counterparty2'])),
+      allBlankWhen(['leg1.receiverIdentifier', 'leg2.receiverIdentifier'], or(has('buyerIdentifier'), has('sellerIdentifier'))))),
+  p45(27, 'EventTypeCondition', [27, 26], 'C, for valid Action type and Event type Combination, see table in Appendix F.',
+    actionEventPairs(EVENTS_P45, ['CORR', 'EROR', 'REVI', 'VALU', 'MARU'], 'Part 45')),
+  p45(28, 'AmendmentIndicatorCondition', [28, 26], 'C if [Action type] = MODI, else {blank}',
+    requiredElseBlank('amendmentIndicator', eq('actionType', 'MODI'))),
+  p45(29, 'EventIdentifierCondition', [29, 27], 'C if [Event type] = COMP or CREV, else {blank}',
+    requiredElseBlank('eventIdentifier', oneOf('eventType', ['COMP', 'CREV']))),
+  p45(30, 'EventTimestampCondition', [30, 96], 'M, the value shall be equal to or later than the value in [Execution timestamp]',
+    compare('eventTimestamp', '>=', 'executionTimestamp', 'timestamp')),
+  p45(31, 'NotionalAmountCondition', [31, 36, 38], 'M, for FX, if UPI.[Instrument type] = Option, the value shall match the value in Call amount or Put amount',
+    matchesCallOrPut('notionalAmount', 'callAmount', 'putAmount', true)),
+  p45(32, 'NotionalCurrencyCondition', [32, 37, 39], 'M, for FX, if UPI.[Instrument type] = Option, the value shall match the value in Call Currency or Put Currency',
+    matchesCallOrPut('notionalCurrency', 'callCurrency', 'putCurrency', false)),
+  p45(33, 'NotionalAmountScheduleCondition', [33, 34, 35], 'Transaction-IR: C if UPI.[Notional schedule] <> Constant, else {blank}',
+    when(and(asset('InterestRate'), scheduleKnown),
+      anyRequiredElseAllBlank(['leg1.notionalAmountSchedule[].value', 'leg2.notionalAmountSchedule[].value'], notConstantSchedule)),
+    'When neither the UPI record nor nonReportable.notionalSchedule tells the schedule, nothing is required or forbidden ' +
+      '(DRR compares an absent value with `<>` and would forbid a schedule the record cannot be checked against).'),
+  p45(34, 'CallAmountCondition', [36, 38], 'Transaction-FX: C if UPI.[Instrument type] = Option, at least one is required: ([Call amount] or [Put amount])',
+    anyRequiredWhen(['callAmount', 'putAmount'], fxOption)),
+  p45(35, 'CallCurrencyCondition', [37, 36], 'Transaction-FX: C if [Call amount] is populated, else {blank}',
+    requiredElseBlank('callCurrency', and(FX, has('callAmount')))),
+  p45(36, 'PutAmountCondition', [38, 36], 'Transaction-FX: C if UPI.[Instrument type] = Option, at least one is required: ([Call amount] or [Put amount])',
+    anyRequiredWhen(['putAmount', 'callAmount'], fxOption)),
+  p45(37, 'PutCurrencyCondition', [39, 38], 'Transaction-FX: C if [Put amount] is populated, else {blank}',
+    requiredElseBlank('putCurrency', and(FX, has('putAmount')))),
+  p45(38, 'NotionalQuantityCondition', [40], 'Transaction-CO: Optional',
+    allBlankWhen(['leg1.notionalQuantity', 'leg2.notionalQuantity'], not(CO))),
+  p45(39, 'QuantityFrequencyCondition', [41, 40], 'Transaction-CO: C if [Notional quantity] is populated, else {blank}',
+    perLeg((leg) => requiredElseBlank(`${leg}.quantityFrequency`, and(CO, has(`${leg}.notionalQuantity`))))),
+  p45(40, 'QuantityFrequencyMultiplierCondition', [42, 41], 'Transaction-CO: C if [Quantity frequency] <> ONDE or ADHO, else {blank}',
+    perLeg((leg) => requiredElseBlank(`${leg}.quantityFrequencyMultiplier`,
+      and(CO, has(`${leg}.quantityFrequency`), not(oneOf(`${leg}.quantityFrequency`, ['ONDE', 'ADHO'])))),
+    ),
+    'Follows the spec: no multiplier for ONDE/ADHO. DRR tests `[ONDE, ADHO] any <> frequency`, true for every value, ' +
+      'so the model demands a multiplier even for ONDE/ADHO.'),
+  p45(41, 'QuantityUnitOfMeasureCondition', [43], 'Transaction-EQ/CO: Mandatory',
+    anyRequiredElseAllBlank(['leg1.quantityUnitOfMeasure', 'leg2.quantityUnitOfMeasure'], COorEQ)),
+  p45(42, 'TotalNotionalQuantityCondition', [44], 'Transaction-EQ/CO: Mandatory',
+    anyRequiredElseAllBlank(['leg1.totalNotionalQuantity', 'leg2.totalNotionalQuantity'], COorEQ)),
+  p45(43, 'PackageIdentifierCondition', [46, 45], 'C if [Package indicator] = True, else {blank}',
+    requiredElseBlank('packageIdentifier', eq('packageIndicator', true))),
+  p45(44, 'PackageTransactionPriceCurrencyCondition', [48, 49], 'C if [Package transaction price notation] = 1, else {blank}',
+    requiredElseBlank('packageTransactionPriceCurrency', eq('packageTransactionPriceNotation', 'Monetary'))),
+  p45(45, 'PackageTransactionPriceCondition', [47, 45, 50], 'C if [Package indicator] = True and [Package transaction spread] is not populated, else {blank}',
+    requiredElseBlank('packageTransactionPrice', and(eq('packageIndicator', true), lacks('packageTransactionSpread')))),
+  p45(46, 'PackageTransactionSpreadCurrencyCondition', [51, 52], "C if [Package transaction spread notation] = '1', else {blank}",
+    requiredElseBlank('packageTransactionSpreadCurrency', eq('packageTransactionSpreadNotation', 'Monetary'))),
+  p45(47, 'PackageTransactionSpreadCondition', [50, 45, 47], 'C if [Package indicator] = True and [Package transaction price] is not populated, else {blank}',
+    requiredElseBlank('packageTransactionSpread', and(eq('packageIndicator', true), lacks('packageTransactionPrice')))),
+  p45(48, 'DayCountConventionCondition', [53, 63], 'Transaction-CR/IR/FX: O; Transaction-CO/EQ: C if [Payment frequency period] is populated, else {blank}',
+    when(COorEQ, perLeg((leg) => fixedElseFloating(leg, 'PaymentFrequencyPeriod', (v) => `${v}DayCountConvention`, false)))),
+  p45(49, 'FixingDateCondition', [54], 'Transaction - FX: C if (UPI.[Instrument type] = Forward or Option) and UPI.[Delivery type] = Cash, else {blank}',
+    when(FX, anyRequiredElseAllBlank(['leg1.fixingDate', 'leg2.fixingDate'], and(instrumentFwdOrOption, cashDelivery)))),
+  p45(50, 'FloatingRateResetFrequencyPeriodCond', [55, 56],
+    'Transaction - IR: C if UPI.[Instrument type] = Swap and UPI.[Underlier type] <> Fixed - Fixed, else {blank}. When populated with EXPI, [Floating rate reset frequency period multiplier] must be 1.',
+    all(
+      when(asset('InterestRate'), anyRequiredElseAllBlank(
+        ['leg1.periodicPayment.floatingRateResetFrequencyPeriod', 'leg2.periodicPayment.floatingRateResetFrequencyPeriod'],
+        and(instrumentSwap, notFixedFixed))),
+      perLeg((leg) => mustEqualWhen(`${leg}.periodicPayment.floatingRateResetFrequencyMultiplier`, '1',
+        eq(`${leg}.periodicPayment.floatingRateResetFrequencyPeriod`, 'EXPI'))),
+    ),
+    'An unknown underlier type counts as not Fixed_Fixed (a swap with no UPI data is treated as having a floating leg).'),
+  p45(51, 'FloatingRateResetFrequencyPeriodMultiplierCondition', [56, 55], 'C if [Floating rate reset frequency period] <> ADHO, else {blank}',
+    perLeg((leg) => {
+      const period = `${leg}.periodicPayment.floatingRateResetFrequencyPeriod`;
+      return requiredElseBlank(`${leg}.periodicPayment.floatingRateResetFrequencyMultiplier`, and(has(period), not(eq(period, 'ADHO'))));
+    })),
+  p45(52, 'OtherPaymentTypeCondition', [57, 67, 73],
+    'Transaction - CR: C, at least one is required: ([Fixed rate] or [Spread] or [Other payment type] = UFRO. Allowable values UWIN and PEXH are optional and independent of the above condition.',
+    when(and(asset('Credit'), lacks('leg1.fixedRate'), lacks('leg2.fixedRate'), lacks('leg1.spread'), lacks('leg2.spread')), (r, _f, fail) => {
+      if (!anyOtherPaymentIs(r, 'UFRO')) {
+        fail('otherPayment[].paymentType', 'an otherPayment with paymentType UFRO is required for a credit swap with no leg fixedRate or spread');
+      }
+    })),
+  p45(53, 'PaymentFrequencyPeriodCondition', [63, 64], 'Transaction CR/IR/EQ/CO - O when populated with EXPI, [Payment frequency period multiplier] must be 1.',
+    when(CRorIRorEQorCO, perLeg((leg) => {
+      const pp = `${leg}.periodicPayment`;
+      const fixedExpi = eq(`${pp}.fixedRatePaymentFrequencyPeriod`, 'EXPI');
+      return when(fixedExpi, mustEqualWhen(`${pp}.fixedRatePaymentFrequencyPeriodMultiplier`, '1', fixedExpi),
+        mustEqualWhen(`${pp}.floatingRatePaymentFrequencyPeriodMultiplier`, '1', eq(`${pp}.floatingRatePaymentFrequencyPeriod`, 'EXPI')));
+    }))),
+  p45(54, 'PaymentFrequencyPeriodMultiplierCondition', [64, 63], 'Transaction - CR/IR/EQ/CO: C if [Payment frequency period] <> ADHO, else {blank}',
+    when(CRorIRorEQorCO,
+      perLeg((leg) => fixedElseFloating(leg, 'PaymentFrequencyPeriod', (v) => `${v}PaymentFrequencyPeriodMultiplier`, true)),
+      allBlankWhen(LEGS.flatMap((l) => [`${l}.periodicPayment.fixedRatePaymentFrequencyPeriodMultiplier`, `${l}.periodicPayment.floatingRatePaymentFrequencyPeriodMultiplier`]),
+        not(CRorIRorEQorCO)))),
+  p45(55, 'ExchangeRateCondition', [65], 'Transaction - FX: Mandatory', requiredElseBlank('exchangeRate', FX)),
+  p45(56, 'ExchangeRateBasisCondition', [66], 'Transaction - FX: Mandatory', requiredElseBlank('exchangeRateBasis', FX)),
+  p45(57, 'FixedRateCondition', [67, 73, 57, 68, 69],
+    'Transaction - CR: C if [Spread] is not populated and [Other payment type] <> UFRO, and [Post-priced swap indicator] = False, and UPI.[Instrument type] <> Option, else {blank}. ' +
+      'Transaction - IR: C if [Spread] is not populated and [Post-priced swap indicator] = False, and UPI.[Instrument type] <> Option, else {blank}. ' +
+      'Transaction - CO: C if [Price] or [Spread] is not populated and [Post-priced swap indicator] = False, and UPI.[Instrument type] <> Option, else {blank}.',
+    rateOrSpread('fixedRate', 'spread'),
+    'Credit: "[Other payment type] <> UFRO" is read as "no upfront payment" (DRR writes `paymentType any <> UFRO`, false when there ' +
+      'are no other payments, so the model forbids the fixed rate of every plain CDS); with an upfront payment the fixed rate is ' +
+      'optional, since DE 57 allows fixed rate and UFRO together (index CDS: coupon plus upfront). Per-leg checks skip a leg ' +
+      'that carries no data (a CDS protection leg arrives as an empty leg2).'),
+  p45(58, 'PriceCondition', [69, 67, 73, 68],
+    'Transaction - EQ: C if [Spread] is not populated and [Post-priced swap indicator] = False, and UPI.[Instrument type] <> Option, else {blank}. ' +
+      'Transaction - CO: C if ([Fixed rate] or [Spread] is not populated) and [Post-priced swap indicator] = False, and UPI.[Instrument type] <> Option, else {blank}.',
+    requiredElseBlank('price', or(
+      and(asset('Equity'), lacks('leg1.spread'), lacks('leg2.spread'), notPostPriced, notOption),
+      and(CO, or(and(lacks('leg1.fixedRate'), lacks('leg2.fixedRate')), and(lacks('leg1.spread'), lacks('leg2.spread'))), notPostPriced, notOption),
+    ))),
+  p45(59, 'PriceCurrencyCondition', [70, 71], 'Transaction - EQ/CO: C if [Price notation] = 1, else {blank}.',
+    requiredElseBlank('priceCurrency', and(COorEQ, eq('priceNotation', 'Monetary')))),
+  p45(60, 'PriceNotationCondition', [71, 69], 'Transaction - EQ/CO: C if [Price] is populated, else {blank}.',
+    requiredElseBlank('priceNotation', and(COorEQ, has('price')))),
+  p45(61, 'PriceUnitOfMesureCondition', [72, 69], 'Transaction - EQ/CO: C if [Price] is populated, else {blank}',
+    requiredElseBlank('priceUnitOfMeasure', and(COorEQ, has('price')))),
+  p45(62, 'SpreadCondition', [73, 67, 69, 57, 68],
+    'Transaction - CR: C if [Fixed rate] is not populated and [Other payment type] <> UFRO, and [Post-priced swap indicator] = False, and UPI.[Instrument type] <> Option, else {blank}. ' +
+      'Transaction - IR: C if [Fixed rate] is not populated and [Post-priced swap indicator] = False, and UPI.[Instrument type] <> Option, else {blank}. ' +
+      'Transaction - EQ: C if [Price] is not populated, and [Post-priced swap indicator] = False, and UPI.[Instrument type] <> Option, else {blank}. ' +
+      'Transaction - CO: C if [Price] or [Fixed rate] is not populated and [Post-priced swap indicator] = False, and UPI.[Instrument type] <> Option, else {blank}',
+    rateOrSpread('spread', 'fixedRate'),
+    'Same reading of "[Other payment type] <> UFRO" as P45-C57 (no upfront payment; with one, the spread is optional), and legs that carry no data are skipped.'),
+  p45(63, 'SpreadCurrencyCondition', [74, 75], 'Transaction - CR/IR/EQ/CO: C if [Spread notation] = 1, else {blank}',
+    perLeg((leg) => requiredElseBlank(`${leg}.spreadCurrency`, and(CRorIRorEQorCO, eq(`${leg}.spreadNotation`, 'Monetary'))))),
+  p45(64, 'SpreadNotationCondition', [75, 73], 'Transaction - CR/IR/EQ/CO: C if [Spread] is populated, else {blank}',
+    perLeg((leg) => requiredElseBlank(`${leg}.spreadNotation`, and(CRorIRorEQorCO, has(`${leg}.spread`))))),
+  p45(65, 'StrikePriceCondition', [76, 68], 'C if [Post-priced swap indicator] = False and UPI.[Instrument type] = Option, else {blank}.',
+    requiredElseBlank('strikePrice', and(notPostPriced, option))),
+  p45(66, 'StrikePriceCurrencyCondition', [77, 78], 'C if [Strike price notation] = 1, else {blank}',
+    requiredElseBlank('strikePriceCurrency', eq('strikePriceNotation', 'Monetary'))),
+  p45(67, 'StrikePriceNotationCondition', [78, 76], 'C if [Strike price] is populated, else {blank}',
+    requiredElseBlank('strikePriceNotation', has('strikePrice'))),
+  p45(68, 'OptionPremiumAmountCondition', [79], 'C if UPI.[Instrument type] = Option, else {blank}.',
+    requiredElseBlank('optionPremiumAmount', option)),
+  p45(69, 'OptionPremiumCurrencyCondition', [80, 79], 'C if [Option premium amount] > 0, else {blank}',
+    requiredElseBlank('optionPremiumCurrency', greaterThan('optionPremiumAmount', '0'))),
+  p45(70, 'OptionPremiumPaymentDateCondition', [81, 79], 'C if [Option premium amount] > 0, else {blank}',
+    requiredElseBlank('optionPremiumPaymentDate', greaterThan('optionPremiumAmount', '0'))),
+  p45(71, 'FirstExerciseDateCondition', [82], 'C if UPI.[Instrument type] = Option, else {blank}.',
+    requiredElseBlank('firstExerciseDate', option)),
+  p45(72, 'CDSIndexAttachmentPointCondition', [83, 84],
+    'Transaction - CR: C if UPI.[Underlier type] = Index tranche, else {blank}; When populated, the value shall be less than the value in [CDS index detachment point]',
+    all(requiredElseBlank('cdSIndexAttachmentPoint', creditIndexTranche),
+      when(creditIndexTranche, compare('cdSIndexAttachmentPoint', '<', 'cdSIndexDetachmentPoint', 'decimal')))),
+  p45(73, 'CDSIndexDetachmentPointCondition', [84, 83],
+    'Transaction - CR: C if UPI.[Underlier type] = Index tranche, else {blank}; When populated, the value shall be greater than the value in [CDS index attachment point]',
+    all(requiredElseBlank('cdSIndexDetachmentPoint', creditIndexTranche),
+      when(creditIndexTranche, compare('cdSIndexDetachmentPoint', '>', 'cdSIndexAttachmentPoint', 'decimal')))),
+  p45(74, 'IndexFactorCondition', [85], 'Transaction - CR: C if UPI.[Underlier type] = Index or Index tranche, else {blank}',
+    requiredElseBlank('indexFactor', and(asset('Credit'), underlierIs('Index', 'Index_Tranche')))),
+  p45(75, 'FinalContractualSettlementDateCondition', [88, 95], 'M, When populated, the value shall be equal to or later than the value in [Expiration date].',
+    all(required('finalContractualSettlementDate'),
+      compare('finalContractualSettlementDate', '>=', 'expirationDate', 'date'))),
+  p45(76, 'SettlementCurrencyCondition', [89], 'C if UPI.[Delivery type] = Cash, else {blank}',
+    anyRequiredElseAllBlank(['leg1.settlementCurrency', 'leg2.settlementCurrency'], cashDelivery)),
+  p45(77, 'NonStandardizedTermIndicatorCondition', [92, 1], 'C if [Cleared] = N; NR if [Cleared] = Y or I',
+    all(requiredWhen('nonStandardizedTermIndicator', clearedN), blankWhen('nonStandardizedTermIndicator', clearedYorI))),
+  p45(78, 'ExpirationDateCondition', [95, 94], 'M, when populated, the value shall be equal to or later than the value in [Effective date]',
+    all(required('expirationDate'), compare('expirationDate', '>=', 'effectiveDate', 'date'))),
+  p45(79, 'ReportingTimestampCondition', [97, 96], 'M, the value shall be equal to or later than the value in [Execution timestamp]',
+    compare('reportingTimestamp', '>=', 'executionTimestamp', 'timestamp')),
+  p45(80, 'PlatformIdentifierCondition', [98, 1], 'C if [Cleared] = N or I; NR if [Cleared] = Y',
+    all(requiredWhen('platformIdentifier', clearedNorI), blankWhen('platformIdentifier', clearedY))),
+  p45(81, 'PrimeBrokerageTransactionIndicatorCondition', [99, 1], 'C if [Cleared] = N or I; NR if [Cleared] = Y',
+    all(requiredWhen('primeBrokerageTransactionIndicator', clearedNorI), blankWhen('primeBrokerageTransactionIndicator', clearedY))),
+  p45(82, 'PriorUSICondition', [100, 101, 26, 27],
+    'C if [Action type] = NEWT and ([Event type] = NOVA or CLRG or EXER or ALOC or CLAL) and [Prior UTI] is not populated, else {blank}',
+    requiredElseBlank('priorUSI', and(priorEvents, lacks('priorUTI')))),
+  p45(83, 'PriorUTICondition', [101, 100, 26, 27],
+    'C if [Action type] = NEWT and ([Event type] = NOVA or CLRG or EXER or ALOC or CLAL) and [Prior USI] is not populated, else {blank}',
+    requiredElseBlank('priorUTI', and(priorEvents, lacks('priorUSI')))),
+  p45(84, 'UniqueSwapIdentifierCondition', [102, 103], 'C if [Unique transaction identifier (UTI)] is not populated, else {blank}',
+    requiredElseBlank('uniqueSwapIdentifier', lacks('uniqueTransactionIdentifier'))),
+  p45(85, 'UniqueTransactionIdentifierCondition', [103, 102], 'C if [Unique swap identifier (USI)] is not populated, else {blank}',
+    requiredElseBlank('uniqueTransactionIdentifier', lacks('uniqueSwapIdentifier'))),
+  p45(86, 'NewSDRIdentifierCondition', [105, 27], 'C if [Event type] = PTNG, else {blank}',
+    requiredElseBlank('newSDRIdentifier', eq('eventType', 'PTNG'))),
+];
+
+/**
+ * DE 67 Fixed rate and DE 73 Spread are mirror images: per leg, the one is required when the other is
+ * not populated (credit and rates), with commodity and equity variants on price.
+ */
+function rateOrSpread(target: 'fixedRate' | 'spread', other: 'fixedRate' | 'spread'): Check {
+  const perLegCredit = perLeg((leg) => when(legReported(leg), all(
+    requiredWhen(`${leg}.${target}`, and(lacks(`${leg}.${other}`), noUpfront, notPostPriced, notOption)),
+    blankWhen(`${leg}.${target}`, or(has(`${leg}.${other}`), not(notPostPriced), option)),
+  )));
+  const perLegRates = perLeg((leg) => when(legReported(leg),
+    requiredElseBlank(`${leg}.${target}`, and(lacks(`${leg}.${other}`), notPostPriced, notOption))));
+  const bothLegs = [`leg1.${target}`, `leg2.${target}`];
+  const commodity =
+    target === 'fixedRate'
+      ? anyRequiredElseAllBlank(bothLegs, and(or(lacks('price'), and(lacks('leg1.spread'), lacks('leg2.spread'))), notPostPriced, notOption))
+      : perLeg((leg) => requiredElseBlank(`${leg}.spread`, and(or(lacks('price'), lacks(`${leg}.fixedRate`)), notPostPriced, notOption)));
+  const equity =
+    target === 'fixedRate'
+      ? allBlankWhen(bothLegs, cond('asset class is Equity', () => true))
+      : when(and(lacks('price'), notPostPriced, notOption), anyRequiredWhen(bothLegs, cond('price is not populated and not post-priced and not an option', () => true)),
+        allBlankWhen(bothLegs, cond('price is populated, or post-priced, or an option', () => true)));
+  const credit = asset('Credit');
+  const rates = asset('InterestRate');
+  const equityC = asset('Equity');
+  const neitherClass = allBlankWhen(bothLegs, cond('asset class is not Credit, InterestRate, Equity or Commodity', () => true));
+  return (r, f, fail) => {
+    if (credit.test(r, f)) perLegCredit(r, f, fail);
+    else if (rates.test(r, f)) perLegRates(r, f, fail);
+    else if (CO.test(r, f)) commodity(r, f, fail);
+    else if (equityC.test(r, f)) equity(r, f, fail);
+    else neitherClass(r, f, fail);
+  };
+}
+
+// ------------------------------------------------------------------------------------ Part 43
+
+function p43(n: number, name: string, sameAs: number): ConditionRule {
+  const base = p45Rows.find((x) => x.n === sameAs);
+  if (base === undefined) throw new Error(`P43 condition #${n} refers to unknown Part 45 condition #${sameAs}`);
+  return { ...base, id: `P43-C${n}`, n, name, regimes: P43, spec: `${base.spec} (same logic as Part 45 #${sameAs})` };
+}
+
+const p43Rows: readonly ConditionRule[] = [
+  p43(87, 'Counterparty1Format', 1),
+  p43(88, 'Counterparty2Format', 2),
+  p43(89, 'OtherPartyPaymentPayerIdentifierFormat', 9),
+  p43(90, 'OtherPartyPaymentReceiverIdentifierFormat', 10),
+  {
+    id: 'P43-C91', n: 91, name: 'EventTypeCondition', de: [27, 26], regimes: P43, severity: 'error',
+    spec: 'C, for valid Action type and Event type Combination, see table in Appendix F (Part 43 column).',
+    check: actionEventPairs(EVENTS_P43, ['CORR', 'EROR', 'REVI', 'VALU', 'MARU', 'PRTO'], 'Part 43'),
+  },
+  p43(92, 'AmendmentIndicatorCondition', 28),
+  p43(93, 'EventTimestampCondition', 30),
+  p43(94, 'NotionalAmountCondition', 31),
+  p43(95, 'NotionalCurrencyCondition', 32),
+  p43(96, 'NotionalAmountScheduleCondition', 33),
+  p43(97, 'CallAmountCondition', 34),
+  p43(98, 'CallCurrencyCondition', 35),
+  p43(99, 'PutAmountCondition', 36),
+  p43(100, 'PutCurrencyCondition', 37),
+  p43(101, 'NotionalQuantityCondition', 38),
+  p43(102, 'QuantityFrequencyCondition', 39),
+  p43(103, 'QuantityFrequencyMultiplierCondition', 40),
+  p43(104, 'QuantityUnitOfMeasureCondition', 41),
+  p43(105, 'TotalNotionalQuantityCondition', 42),
+  p43(106, 'PackageTransactionPriceCurrencyCondition', 44),
+  p43(107, 'PackageTransactionPriceCondition', 45),
+  p43(108, 'PackageTransactionSpreadCurrencyCondition', 46),
+  p43(109, 'PackageTransactionSpreadCondition', 47),
+  p43(110, 'DayCountConventionCondition', 48),
+  p43(111, 'FloatingRateResetFrequencyPeriodCond', 50),
+  p43(112, 'FloatingRateResetFrequencyPeriodMultiplierCondition', 51),
+  p43(113, 'OtherPaymentTypeCondition', 52),
+  p43(114, 'PaymentFrequencyPeriodCondition', 53),
+  p43(115, 'PaymentFrequencyPeriodMultiplierCondition', 54),
+  p43(116, 'ExchangeRateCondition', 55),
+  p43(117, 'ExchangeRateBasisCondition', 56),
+  p43(118, 'FixedRateCondition', 57),
+  p43(119, 'PriceCondition', 58),
+  p43(120, 'PriceCurrencyCondition', 59),
+  p43(121, 'PriceNotationCondition', 60),
+  p43(122, 'PriceUnitOfMesureCondition', 61),
+  p43(123, 'SpreadCondition', 62),
+  p43(124, 'SpreadCurrencyCondition', 63),
+  p43(125, 'SpreadNotationCondition', 64),
+  p43(126, 'StrikePriceCondition', 65),
+  p43(127, 'StrikePriceCurrencyCondition', 66),
+  p43(128, 'StrikePriceNotationCondition', 67),
+  p43(129, 'OptionPremiumAmountCondition', 68),
+  p43(130, 'OptionPremiumCurrencyCondition', 69),
+  p43(131, 'FirstExerciseDateCondition', 71),
+  p43(132, 'IndexFactorCondition', 74),
+  p43(133, 'SettlementCurrencyCondition', 76),
+  p43(134, 'NonStandardizedTermIndicatorCondition', 77),
+  p43(135, 'ExpirationDateCondition', 78),
+  p43(136, 'ReportingTimestampCondition', 79),
+  p43(137, 'PlatformIdentifierCondition', 80),
+  p43(138, 'PrimeBrokerageTransactionIndicatorCondition', 81),
+  p43(139, 'UniqueSwapIdentifierCondition', 84),
+  p43(140, 'UniqueTransactionIdentifierCondition', 85),
+];
+
+// ------------------------------------------------------------------------------------ guidebook (TR extension)
+
+const sefOrDcm = eq('cftcGuidebook.sefOrDcmIndicator', true);
+
+const guidebookRows: readonly ConditionRule[] = [
+  {
+    id: 'GB-C141', n: 141, name: 'LargeNotionalOffFacilitySwapElectionIndicator', de: ['TR'], regimes: CFTC, severity: 'error',
+    spec: 'Guidebook extension (DTCC/CME/ICE): C if [SEF or DCM indicator] = FALSE, else {blank}',
+    check: blankWhen('cftcGuidebook.largeNotionalOffFacilitySwapElectionIndicator', sefOrDcm),
+  },
+  {
+    id: 'GB-C142', n: 142, name: 'SefOrDcmAnonymousIndicator', de: ['TR'], regimes: CFTC, severity: 'error',
+    spec: 'Guidebook extension (DTCC/CME/ICE): C if [SEF or DCM indicator] = TRUE',
+    check: requiredWhen('cftcGuidebook.sefOrDcmAnonymousExecutionIndicator', sefOrDcm),
+  },
+  {
+    id: 'GB-C143', n: 143, name: 'PhysicalCommodityIndicator', de: ['TR'], regimes: CFTC, severity: 'error',
+    spec: 'Guidebook extension (DTCC/CME/ICE): M for CO',
+    check: requiredWhen('cftcGuidebook.physicalCommodityIndicator', eq('cftcGuidebook.assetClass', 'Commodity')),
+  },
+];
+
+// ------------------------------------------------------------------------------------ nested structural types
+
+export const PRICE_FORMAT_PATHS: readonly string[] = [
+  'price', 'strikePrice', 'packageTransactionPrice', 'packageTransactionSpread', 'leg1.spread', 'leg2.spread',
+  'priceSchedule[].price', 'strikePriceSchedule[].price',
+  'barrier._single.price', 'barrier.upper.price', 'barrier.lower.price',
+];
+const PRICE_KEYS = ['monetary', 'decimal', 'percentage', 'basis'] as const;
+
+function atMostOneOf(leg: Leg, a: string, b: string): Check {
+  const pa = `${leg}.periodicPayment.${a}`;
+  const pb = `${leg}.periodicPayment.${b}`;
+  return blankWhen(pb, has(pa));
+}
+
+function visitPriceFormat(v: unknown, at: string, fail: Fail): void {
+  if (v === null || typeof v !== 'object') return;
+  const o = v as Rec;
+  let n = 0;
+  for (let i = 0; i < PRICE_KEYS.length; i++) if (isPresent(o[PRICE_KEYS[i]!])) n++;
+  if (n !== 1) fail(at, `${at} must carry exactly one of monetary, decimal, percentage, basis, but carries ${n}`);
+}
+
+function exactlyOnePriceKey(): Check {
+  const as = PRICE_FORMAT_PATHS.map((p) => accessor(p));
+  return (r, _f, fail) => {
+    for (let i = 0; i < as.length; i++) as[i]!.each(r, fail, visitPriceFormat);
+  };
+}
+
+const nestedRows: readonly ConditionRule[] = [
+  {
+    id: 'NEST-C144', n: 144, name: 'PeriodicPayment.DayCountConventionChoice', de: [53], regimes: ALL, severity: 'error',
+    spec: 'Structural (CDE PeriodicPayment): at most one of fixedRateDayCountConvention / floatingRateDayCountConvention per leg',
+    check: perLeg((leg) => atMostOneOf(leg, 'fixedRateDayCountConvention', 'floatingRateDayCountConvention')),
+  },
+  {
+    id: 'NEST-C145', n: 145, name: 'PeriodicPayment.PaymentFrequencyPeriodChoice', de: [63], regimes: ALL, severity: 'error',
+    spec: 'Structural (CDE PeriodicPayment): at most one of fixedRatePaymentFrequencyPeriod / floatingRatePaymentFrequencyPeriod per leg',
+    check: perLeg((leg) => atMostOneOf(leg, 'fixedRatePaymentFrequencyPeriod', 'floatingRatePaymentFrequencyPeriod')),
+  },
+  {
+    id: 'NEST-C146', n: 146, name: 'PeriodicPayment.PaymentFrequencyPeriodMultiplierChoice', de: [64], regimes: ALL, severity: 'error',
+    spec: 'Structural (CDE PeriodicPayment): at most one of the fixed / floating payment frequency multipliers per leg',
+    check: perLeg((leg) => atMostOneOf(leg, 'fixedRatePaymentFrequencyPeriodMultiplier', 'floatingRatePaymentFrequencyPeriodMultiplier')),
+  },
+  {
+    id: 'NEST-C147', n: 147, name: 'PriceFormat.(one-of)', de: [69, 47, 50, 73, 76], regimes: ALL, severity: 'error',
+    spec: 'Structural (CDE PriceFormat): exactly one of monetary, decimal, percentage, basis',
+    check: exactlyOnePriceKey(),
+  },
+  {
+    id: 'NEST-C148', n: 148, name: 'SingleOrUpperAndLowerBarrier', de: ['X'], regimes: ALL, severity: 'error',
+    spec: 'Structural (DRR barrier, not a CFTC element): _single, or both upper and lower',
+    check: when(has('barrier'), when(has('barrier._single'),
+      allBlankWhen(['barrier.upper', 'barrier.lower'], has('barrier._single')),
+      all(requiredWhen('barrier.upper', lacks('barrier._single')), requiredWhen('barrier.lower', lacks('barrier._single'))))),
+  },
+];
+
+export const CONDITIONS: readonly ConditionRule[] = [...p45Rows, ...p43Rows, ...guidebookRows, ...nestedRows];

@@ -1,0 +1,30 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { it } from 'vitest';
+import { SwapReport } from '../../proto/gen/swap_report.js';
+import { parseJsonLossless, reportFromJson, reportToJsonText } from '../../engine/record/json.js';
+const CORPUS = fileURLToPath(new URL('../fixtures/drr-6.10/', import.meta.url));
+const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? files(join(d, e.name)) : [join(d, e.name)]).filter((f) => f.endsWith('.json'));
+it('bench', () => {
+  const texts = [...files(join(CORPUS, 'cftc-part45')), ...files(join(CORPUS, 'cftc-part43'))].map((f) => readFileSync(f, 'utf8'));
+  const bytes = texts.reduce((a, t) => a + t.length, 0);
+  const parsed = texts.map((t) => parseJsonLossless(t));
+  const plain = texts.map((t) => JSON.parse(t));
+  const reports = parsed.map((p) => { const r = reportFromJson(p); if (!r.ok) throw new Error(); return r.report; });
+  const time = (name: string, fn: () => void, rounds = 60) => {
+    for (let i = 0; i < 10; i++) fn();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < rounds; i++) fn();
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    console.log(`${name}: ${Math.round((rounds * texts.length) / s)} records/s`);
+  };
+  console.log(`records ${texts.length}, mean ${Math.round(bytes / texts.length)} chars`);
+  time('reportFromJson(parsed lossless)', () => { for (const p of parsed) reportFromJson(p); });
+  time('reportFromJson(JSON.parse obj)', () => { for (const p of plain) reportFromJson(p); });
+  time('parseJsonLossless only', () => { for (const t of texts) parseJsonLossless(t); });
+  time('JSON.parse only', () => { for (const t of texts) JSON.parse(t); });
+  time('parseJsonLossless+reportFromJson', () => { for (const t of texts) reportFromJson(parseJsonLossless(t)); });
+  time('reportToJsonText', () => { for (const r of reports) reportToJsonText(r); });
+  time('SwapReport.encode', () => { for (const r of reports) SwapReport.encode(r).finish(); });
+});
