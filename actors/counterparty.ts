@@ -65,17 +65,18 @@ async function loadTradesWithRetry(db: pg.Pool, counterparty1: string): Promise<
 async function loadTrades(db: pg.Pool, counterparty1: string): Promise<Map<string, TradeState>> {
   const { rows } = await db.query<{
     trade_key: string; version: number; lifecycle: TradeState['lifecycle']; action_type: string | null;
-    event_timestamp: string | null; report: Buffer;
+    event_timestamp: string | null; source_id: string; seq: string;
   }>(
-    `SELECT trade_key, version, lifecycle, action_type, event_timestamp, report
-       FROM trade_state WHERE counterparty1 = $1`,
+    `SELECT DISTINCT ON (trade_key) trade_key, version, lifecycle, action_type, event_timestamp, source_id, seq
+       FROM trade_version WHERE counterparty1 = $1 ORDER BY trade_key, version DESC`,
     [counterparty1],
   );
   const trades = new Map<string, TradeState>();
   for (const r of rows) {
     trades.set(r.trade_key, {
       tradeKey: r.trade_key, counterparty1, version: r.version, lifecycle: r.lifecycle,
-      lastActionType: r.action_type ?? undefined, lastEventTimestamp: r.event_timestamp ?? undefined, record: r.report,
+      lastActionType: r.action_type ?? undefined, lastEventTimestamp: r.event_timestamp ?? undefined,
+      lastSourceId: r.source_id, lastSeq: Number(r.seq),
     });
   }
   return trades;

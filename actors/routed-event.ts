@@ -1,14 +1,14 @@
 import type { ScannedEvent } from '../engine/ingest/frame-scan.js';
-import type { DurableReceipt, StoredEvent } from '../engine/store/stored-event.js';
+import type { StoredEvent } from '../engine/store/stored-event.js';
 
-/** An event on its way from a session to its counterparty actor. */
-export interface RoutedEvent extends ScannedEvent {
-  sourceId: string;
-  receivedAtMs: number;
-  receipt: DurableReceipt | undefined;
-}
+/** An event on its way from a session to its counterparty actor (admitted: sourceId, receivedAtMs and receipt are set). */
+export type RoutedEvent = ScannedEvent;
 
-/** A trade's current state, as plain data owned by its counterparty actor. */
+/**
+ * A trade's current state, as plain data owned by its counterparty actor. Its full latest record is
+ * the event-log row of `lastSourceId`/`lastSeq` (the `trade_state` view joins them); the actor keeps
+ * only what judging the next event needs, so a million live trades fit in memory.
+ */
 export interface TradeState {
   tradeKey: string;
   counterparty1: string;
@@ -16,8 +16,8 @@ export interface TradeState {
   lifecycle: 'live' | 'errored' | 'terminated';
   lastActionType: string | undefined;
   lastEventTimestamp: string | undefined;
-  /** The latest accepted record, exactly as received (a private copy, not a view into a socket read). */
-  record: Uint8Array;
+  lastSourceId: string;
+  lastSeq: number;
 }
 
 /**

@@ -18,8 +18,8 @@ export function createJudge(): Judge {
         lifecycle: lifecycleAfter(event.actionType, previous?.lifecycle),
         lastActionType: event.actionType,
         lastEventTimestamp: event.eventTimestamp,
-        // Copy: the event's bytes are a view into a whole socket read, which must not stay alive with the trade.
-        record: Uint8Array.prototype.slice.call(event.report),
+        lastSourceId: event.sourceId,
+        lastSeq: event.seq,
       };
       trades.set(event.tradeKey, next);
       version = {

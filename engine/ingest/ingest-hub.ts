@@ -81,8 +81,14 @@ export class IngestHub {
     const routed: RoutedEvent[] = [];
     const alreadyStored: ScannedEvent[] = [];
     for (const e of events) {
-      if (tracker.takeStoredAhead(e.seq)) alreadyStored.push(e);
-      else routed.push({ ...e, sourceId: tracker.sourceId, receivedAtMs, receipt });
+      if (tracker.takeStoredAhead(e.seq)) {
+        alreadyStored.push(e);
+        continue;
+      }
+      e.sourceId = tracker.sourceId;
+      e.receivedAtMs = receivedAtMs;
+      e.receipt = receipt;
+      routed.push(e);
     }
     this.metrics.eventsReceived.inc(events.length);
     this.inflight += routed.length;

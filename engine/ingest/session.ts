@@ -23,7 +23,7 @@ class ProtocolError extends Error {
  */
 export class FepSession implements AckListener {
   private state: 'awaiting-hello' | 'authenticating' | 'open' | 'closed' = 'awaiting-hello';
-  private readonly backlog: Uint8Array[] = [];
+  private readonly backlog: Buffer[] = [];
   private sourceId = '';
   private wantResults = false;
   /** Highest seq seen on this connection (seqs must increase within a connection). */
@@ -42,7 +42,7 @@ export class FepSession implements AckListener {
   }
 
   /** Feeds the frames of one read, in order. */
-  receive(frames: readonly Uint8Array[]): void {
+  receive(frames: readonly Buffer[]): void {
     for (const f of frames) {
       if (this.state === 'closed') return;
       if (this.state === 'authenticating' || this.backlog.length > 0) this.backlog.push(f);
@@ -78,7 +78,7 @@ export class FepSession implements AckListener {
     if (this.wantResults) for (const r of results) this.send(engineFrames.result(r));
   }
 
-  private handle(frame: Uint8Array): void {
+  private handle(frame: Buffer): void {
     try {
       const msg = scanClientFrame(frame);
       if (msg.kind === 'hello') {

@@ -8,8 +8,9 @@
 //
 // The codec is driven by the schema read from the descriptor image (./schema.ts) and compiled once at load into
 // one closure per message, so decoding a record is a single walk over its JSON with Map look-ups only.
-import { isLosslessNumber, isNumber, LosslessNumber, parse, stringify } from 'lossless-json';
+import { isLosslessNumber, isNumber, LosslessNumber, stringify } from 'lossless-json';
 import type { SwapReport } from '../../proto/gen/swap_report.js';
+import { numberKeysOf } from './lossless.js';
 import { buildSchema, type FieldKind, type FieldSpec, type MessageSpec } from './schema.js';
 
 export interface JsonIssue {
@@ -20,70 +21,7 @@ export interface JsonIssue {
 
 export type DecodeResult = { ok: true; report: SwapReport } | { ok: false; issues: JsonIssue[] };
 
-// ---------------------------------------------------------------------------------------------------------------
-// Lossless parsing
-// ---------------------------------------------------------------------------------------------------------------
-
-/**
- * Hidden (non-enumerable, symbol-keyed) list, on each parsed object/array, of the keys (array: indices) whose value
- * was a JSON number. parseJsonLossless returns numbers as strings, which erases the number/string distinction; the
- * mark restores it where it matters: a number sent for a text field is a type error, an int32 must be a number, and
- * numbers inside the free-form Struct fields (nonReportable.preUpiData...) must stay numbers. The mark is invisible
- * to Object.keys, JSON.stringify and deep-equality; an object copied by spread loses it, and the decoder then falls
- * back to the lenient reading (a numeric string passes as text; int32 and Struct content read it as a string).
- */
-const NUMBER_KEYS: unique symbol = Symbol('swaprep.record.jsonNumberKeys');
-
-type JsonContainer = { [NUMBER_KEYS]?: ReadonlyArray<string | number> };
-
-/** What lossless-json's number parser yields during parse; replaced by its text right after. */
-class NumberToken {
-  constructor(readonly text: string) {}
-}
-
-const toToken = (text: string): NumberToken => new NumberToken(text);
-
-function markNumbers(container: object, keys: ReadonlyArray<string | number>): void {
-  Object.defineProperty(container, NUMBER_KEYS, { value: keys, enumerable: false, writable: false, configurable: true });
-}
-
-/** Replaces NumberTokens by their text, in place, marking the containers that held them. */
-function untoken(value: unknown): unknown {
-  if (value instanceof NumberToken) return value.text;
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) {
-    let marks: number[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const v: unknown = value[i];
-      if (v instanceof NumberToken) {
-        value[i] = v.text;
-        (marks ??= []).push(i);
-      } else if (typeof v === 'object' && v !== null) untoken(v);
-    }
-    if (marks) markNumbers(value, marks);
-    return value;
-  }
-  const obj = value as Record<string, unknown>;
-  let marks: string[] | undefined;
-  for (const key of Object.keys(obj)) {
-    const v = obj[key];
-    if (v instanceof NumberToken) {
-      obj[key] = v.text;
-      (marks ??= []).push(key);
-    } else if (typeof v === 'object' && v !== null) untoken(v);
-  }
-  if (marks) markNumbers(obj, marks);
-  return obj;
-}
-
-/**
- * JSON.parse, but every number is kept as its exact decimal text (a string, e.g. "99999999999999999999.99999"
- * or "1e-7", as written). Duplicate keys with different values are rejected. Throws SyntaxError (with the
- * position) on malformed JSON.
- */
-export function parseJsonLossless(text: string): unknown {
-  return untoken(parse(text, null, toToken));
-}
+export { parseJsonLossless } from './lossless.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Decoding (JSON value -> SwapReport)
@@ -98,8 +36,11 @@ function childPath(parent: string, key: Key): string {
   return parent === '' ? key : `${parent}.${key}`;
 }
 
+/** A JSON object as parsers build it (not an array, LosslessNumber or other class instance). */
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !isLosslessNumber(v);
+  if (typeof v !== 'object' || v === null) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 /** The JSON type of a value for messages ("number" also for numeric text that was a JSON number). */
@@ -110,10 +51,6 @@ function jsonTypeOf(v: unknown, wasNumber: boolean): string {
   if (isLosslessNumber(v)) return `number ${v.toString()}`;
   if (typeof v === 'number') return `number ${String(v)}`;
   return typeof v;
-}
-
-function numberKeysOf(container: object): ReadonlyArray<Key> | undefined {
-  return (container as JsonContainer)[NUMBER_KEYS];
 }
 
 /**
@@ -173,9 +110,12 @@ const decodeInt32: ValueDecoder = (v, wasNumber, issues, parent, key) => {
  */
 function structValue(v: unknown, wasNumber: boolean, issues: Issues, parent: string, key: Key): unknown {
   if (v === null || typeof v === 'boolean') return v;
-  if (typeof v === 'string') return wasNumber ? Number(v) : v;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : reject(issues, parent, key, 'a JSON value', v, false);
-  if (isLosslessNumber(v)) return Number(v.toString());
+  if (typeof v === 'string' && !wasNumber) return v;
+  if (typeof v === 'string' || typeof v === 'number' || isLosslessNumber(v)) {
+    const n = typeof v === 'number' ? v : Number(String(v));
+    // 1e400 parses to Infinity, which JSON cannot write back: refuse rather than corrupt.
+    return Number.isFinite(n) ? n : reject(issues, parent, key, 'a number within double range', v, wasNumber);
+  }
   if (typeof v !== 'object') return reject(issues, parent, key, 'a JSON value', v, false);
   const path = childPath(parent, key);
   const marks = numberKeysOf(v);
@@ -253,10 +193,15 @@ function compileDecoder(spec: MessageSpec, cache: Map<MessageSpec, MessageDecode
     if (f.repeated) repeatedProps.push(f.prop);
   }
 
+  // Every decoded message starts as a copy of this template: all properties present (as ts-proto's createBase*
+  // makes them), so all records of a type share one hidden class. Filling existing slots is much faster than
+  // adding properties one by one, and the rulebook's property reads stay monomorphic.
+  const create = new Function(
+    `return { ${spec.fields.map((f) => `${JSON.stringify(f.prop)}: ${f.repeated ? '[]' : 'undefined'}`).join(', ')} };`,
+  ) as () => Record<string, unknown>;
+
   self = (obj, path, issues) => {
-    const out: Record<string, unknown> = {};
-    // ts-proto's interfaces declare repeated fields as (possibly empty) arrays, never undefined.
-    for (const p of repeatedProps) out[p] = [];
+    const out = create();
     const marks = numberKeysOf(obj);
     for (const key of Object.keys(obj)) {
       const field = byJsonName.get(key);

@@ -13,6 +13,7 @@
 import {
   all,
   allBlankWhen,
+  always,
   and,
   anyRequiredElseAllBlank,
   anyRequiredWhen,
@@ -20,8 +21,6 @@ import {
   blankWhen,
   cashDelivery,
   compare,
-  cond,
-  custom,
   eq,
   equalsOneOf,
   greaterThan,
@@ -40,12 +39,12 @@ import {
   requiredElseBlank,
   requiredWhen,
   underlierIs,
+  use,
   when,
   type Check,
   type Cond,
   type Leg,
 } from './dsl.js';
-import { accessor } from './paths.js';
 import { compareDecimal } from './decimal.js';
 import { isPresent, show, type Fail, type Rec, type Regime, type Severity } from './types.js';
 
@@ -58,6 +57,8 @@ export interface ConditionRule {
   readonly name: string;
   /** CFTC data element numbers concerned; the first is the one a finding names. TR = guidebook field. */
   readonly de: readonly (number | 'TR' | 'X')[];
+  /** Finding `element` when the first `de` is not a number (guidebook / DRR fields): the element table's label. */
+  readonly element?: string;
   readonly regimes: readonly Regime[];
   readonly severity: Severity;
   /** Technical Specification validation rule (as DRR quotes it), or the source of a non-spec check. */
@@ -82,23 +83,20 @@ const clearedYorI = oneOf('cleared', ['Y', 'I']);
 const clearingCase = and(or(clearedY, and(eq('cleared', 'I'), eq('actionType', 'TERM'))), eq('eventType', 'CLRG'));
 const newtClrgY = and(clearedY, eq('actionType', 'NEWT'), eq('eventType', 'CLRG'));
 const fxOption = and(asset('ForeignExchange'), option);
-const noUpfront = cond('no otherPayment has paymentType UFRO', (r) => !anyOtherPaymentIs(r, 'UFRO'));
-function anyOtherPaymentIs(r: Rec, type: string): boolean {
-  const list = r['otherPayment'];
+
+function anyOtherPaymentIs(list: unknown, type: string): boolean {
   if (!Array.isArray(list)) return false;
   for (let i = 0; i < list.length; i++) if ((list[i] as Rec | undefined)?.['paymentType'] === type) return true;
   return false;
 }
+const hasUpfront = (list: unknown): boolean => anyOtherPaymentIs(list, 'UFRO');
+const noUpfront: Cond = { js: (g) => `!${g.k(hasUpfront)}(${g.read('otherPayment')})`, text: 'no otherPayment has paymentType UFRO' };
 
-/** A leg that carries no data at all is not a reported leg (CDS protection legs arrive as `{}`). */
+/** Fields that make a leg a reported leg; a leg with none of them (a CDS protection leg arrives as `{}`) is not. */
+const LEG_DATA = ['notionalAmount', 'notionalCurrency', 'notionalQuantity', 'totalNotionalQuantity', 'fixedRate', 'spread', 'periodicPayment', 'payerIdentifier', 'receiverIdentifier', 'settlementCurrency'];
 function legReported(leg: Leg): Cond {
-  const a = accessor(leg);
-  return cond(`${leg} is reported`, (r) => {
-    const v = a.get(r);
-    if (v === null || typeof v !== 'object') return false;
-    for (const k in v as Rec) if (isPresent((v as Rec)[k])) return true;
-    return false;
-  });
+  const c = or(...LEG_DATA.map((k) => has(`${leg}.${k}`)));
+  return { js: c.js, text: `${leg} is reported` };
 }
 
 const noPayerOrReceiver = and(
@@ -111,57 +109,48 @@ const noBuyerOrSeller = and(lacks('buyerIdentifier'), lacks('sellerIdentifier'))
 
 // ------------------------------------------------------------------------------------ row builders
 
-/**
- * DRR's ValidatePartyIdentifierFormat: a populated identifier must fit the format named by its helper
- * field (Lei = 20 characters, LeiAndPerson = 21..72); any other format fails.
- */
-function partyIdFormat(idPath: string, formatPath: string, extraFormats: (r: Rec) => readonly string[] = () => []): Check {
-  const id = accessor(idPath);
-  const fmt = accessor(formatPath);
-  return (r, _f, fail) => {
-    const v = id.get(r);
-    if (typeof v !== 'string') return;
-    const format = fmt.get(r);
-    if (format === 'Lei') {
-      if (v.length !== 20) fail(idPath, `${idPath} ${show(v)} has ${v.length} characters, but ${formatPath} is Lei (20)`);
-    } else if (format === 'LeiAndPerson') {
-      if (v.length < 21 || v.length > 72) {
-        fail(idPath, `${idPath} ${show(v)} has ${v.length} characters, but ${formatPath} is LeiAndPerson (21..72)`);
-      }
-    } else if (!(typeof format === 'string' && extraFormats(r).includes(format))) {
-      fail(idPath, `${idPath} ${show(v)} has identifier format ${show(format)} in ${formatPath}; only Lei or LeiAndPerson is accepted`);
-    }
-  };
+/** Lei = 20 characters, LeiAndPerson = 21..72; null when the identifier fits its format. */
+function formatMismatch(v: string, format: unknown, extra: readonly string[]): string | null {
+  if (format === 'Lei') return v.length === 20 ? null : `has ${v.length} characters, but its format is Lei (20)`;
+  if (format === 'LeiAndPerson') return v.length >= 21 && v.length <= 72 ? null : `has ${v.length} characters, but its format is LeiAndPerson (21..72)`;
+  if (typeof format === 'string' && extra.includes(format)) return null;
+  return `has identifier format ${show(format)}; only Lei or LeiAndPerson is accepted`;
 }
 
-/** The same check on every otherPayment entry (paths carry the entry index). */
+/**
+ * DRR's ValidatePartyIdentifierFormat: a populated identifier must fit the format named by its helper
+ * field (Lei = 20 characters, LeiAndPerson = 21..72); any other format fails. `naturalPersonOk` lets
+ * counterparty 2 be a natural person / privacy-law identifier when its identifier source says so.
+ */
+function partyIdFormat(idPath: string, formatPath: string, naturalPersonOk = false): Check {
+  const fn = (fail: Fail, v: unknown, format: unknown, source: unknown): void => {
+    if (typeof v !== 'string') return;
+    const extra = naturalPersonOk && (source === 'NPID' || source === 'PLID') ? ['NaturalPerson', 'Other'] : [];
+    const why = formatMismatch(v, format, extra);
+    if (why !== null) fail(idPath, `${idPath} ${show(v)} ${why} (${formatPath})`);
+  };
+  return use([idPath, formatPath, 'counterparty2IdentifierSource'], fn);
+}
+
+/** The same format check on every otherPayment entry (paths carry the entry index). */
 function eachOtherPayment(field: 'payer' | 'receiver'): Check {
-  const list = accessor('otherPayment');
-  return (r, f, fail) => {
-    const items = list.get(r);
+  return use(['otherPayment'], (fail, items) => {
     if (!Array.isArray(items)) return;
     for (let i = 0; i < items.length; i++) {
-      const item = items[i] as Rec;
+      const item = items[i] as Rec | undefined;
       const v = item?.[field];
       if (typeof v !== 'string') continue;
-      const format = item[`${field}Format`];
-      const at = `otherPayment[${i}].${field}`;
-      if (format === 'Lei' ? v.length !== 20 : format === 'LeiAndPerson' ? v.length < 21 || v.length > 72 : true) {
-        fail(at, `${at} ${show(v)} does not fit its identifier format ${show(format)} (Lei = 20 characters, LeiAndPerson = 21..72)`);
-      }
+      const why = formatMismatch(v, item?.[`${field}Format`], []);
+      if (why !== null) fail(`otherPayment[${i}].${field}`, `otherPayment[${i}].${field} ${show(v)} ${why} (otherPayment[${i}].${field}Format)`);
     }
-  };
+  });
 }
 
 /** Appendix F: allowed event types per action type. `none` lists the actions that take no event type. */
-function actionEventPairs(pairs: Readonly<Record<string, readonly string[]>>, none: readonly string[], regime: string): Check {
+export function actionEventPairs(pairs: Readonly<Record<string, readonly string[]>>, none: readonly string[], regime: string): Check {
   const allowed = new Map(Object.entries(pairs).map(([a, es]) => [a, new Set(es)]));
   const noEvent = new Set(none);
-  const action = accessor('actionType');
-  const event = accessor('eventType');
-  return custom((r, _f, fail) => {
-    const a = action.get(r);
-    const e = event.get(r);
+  return use(['actionType', 'eventType'], (fail, a, e) => {
     const set = typeof a === 'string' ? allowed.get(a) : undefined;
     if (set !== undefined) {
       if (!set.has(e as string)) {
@@ -177,43 +166,30 @@ function actionEventPairs(pairs: Readonly<Record<string, readonly string[]>>, no
 
 /** FX option: a leg's value must match the call or put value when all three are populated. */
 function matchesCallOrPut(field: 'notionalAmount' | 'notionalCurrency', call: string, put: string, decimal: boolean): Check {
-  const c = accessor(call);
-  const p = accessor(put);
   const same = decimal ? (x: unknown, y: unknown) => compareDecimal(x, y) === 0 : (x: unknown, y: unknown) => x === y;
   return when(
     fxOption,
     perLeg((leg) => {
       const path = `${leg}.${field}`;
-      const a = accessor(path);
-      return (r, _f, fail) => {
-        const v = a.get(r);
-        const cv = c.get(r);
-        const pv = p.get(r);
+      return use([path, call, put], (fail, v, cv, pv) => {
         if (!isPresent(v) || !isPresent(cv) || !isPresent(pv)) return;
         if (!same(v, cv) && !same(v, pv)) fail(path, `${path} ${show(v)} must match ${call} ${show(cv)} or ${put} ${show(pv)} for an FX option`);
-      };
+      });
     }),
   );
 }
 
 /** "per leg: if <fixed period> ... else if <floating period> ... else both blank" (DE 53 / DE 64 shape). */
-function fixedElseFloating(leg: Leg, periodKind: 'PaymentFrequencyPeriod', target: (v: 'fixedRate' | 'floatingRate') => string, skipAdho: boolean): Check {
+function fixedElseFloating(leg: Leg, target: (v: 'fixedRate' | 'floatingRate') => string, skipAdho: boolean): Check {
   const pp = `${leg}.periodicPayment`;
-  const fixedP = `${pp}.fixedRate${periodKind}`;
-  const floatP = `${pp}.floatingRate${periodKind}`;
+  const live = (p: string): Cond => (skipAdho ? and(has(p), not(eq(p, 'ADHO'))) : has(p));
+  const fixedLive = live(`${pp}.fixedRatePaymentFrequencyPeriod`);
+  const floatLive = live(`${pp}.floatingRatePaymentFrequencyPeriod`);
   const fixedT = `${pp}.${target('fixedRate')}`;
   const floatT = `${pp}.${target('floatingRate')}`;
-  const live = (p: string): Cond => (skipAdho ? and(has(p), not(eq(p, 'ADHO'))) : has(p));
-  const fixedLive = live(fixedP);
-  const floatLive = live(floatP);
-  const needFixed = requiredWhen(fixedT, fixedLive);
-  const needFloat = requiredWhen(floatT, floatLive);
-  const neither = allBlankWhen([fixedT, floatT], cond(`neither ${fixedLive.text} nor ${floatLive.text}`, () => true));
-  return (r, f, fail) => {
-    if (fixedLive.test(r, f)) needFixed(r, f, fail);
-    else if (floatLive.test(r, f)) needFloat(r, f, fail);
-    else neither(r, f, fail);
-  };
+  return when(fixedLive, requiredWhen(fixedT, fixedLive),
+    when(floatLive, requiredWhen(floatT, floatLive),
+      allBlankWhen([fixedT, floatT], always, `when neither ${fixedLive.text} nor ${floatLive.text}`)));
 }
 
 // ------------------------------------------------------------------------------------ Part 45
@@ -222,9 +198,7 @@ const partyRows: readonly ConditionRule[] = [
   pf(1, 'Counterparty1', 13, 'counterparty1', 'nonReportable.counterparty1Format'),
   {
     ...pf(2, 'Counterparty2', 14, 'counterparty2', 'nonReportable.counterparty2Format'),
-    check: partyIdFormat('counterparty2', 'nonReportable.counterparty2Format', (r) =>
-      r['counterparty2IdentifierSource'] === 'NPID' || r['counterparty2IdentifierSource'] === 'PLID' ? ['NaturalPerson', 'Other'] : [],
-    ),
+    check: partyIdFormat('counterparty2', 'nonReportable.counterparty2Format', true),
     note:
       'DRR accepts only Lei/LeiAndPerson. The Technical Specification lets counterparty 2 be a natural person ' +
       '(identifier source NPID) or carry a privacy-law identifier (PLID), so those sources also accept the ' +
@@ -248,38 +222,34 @@ function p45(n: number, name: string, de: ConditionRule['de'], spec: string, che
   return { id: `P45-C${n}`, n, name, de, regimes: P45, severity: 'error', spec, check, ...(note !== undefined ? { note } : {}) };
 }
 
-const EVENTS_P45 = {
+export const EVENTS_P45 = {
   NEWT: ['TRAD', 'NOVA', 'COMP', 'CLRG', 'EXER', 'ALOC', 'CLAL', 'PTNG', 'CORP'],
   MODI: ['TRAD', 'NOVA', 'COMP', 'EXER', 'ALOC', 'CREV', 'CORP', 'UPDT'],
   TERM: ['NOVA', 'COMP', 'ETRM', 'CLRG', 'EXER', 'ALOC', 'CLAL', 'CREV', 'CORP'],
   PRTO: ['PTNG'],
 } as const;
-const EVENTS_P43 = {
+/** Part 45 actions that carry no event type (Appendix F). */
+export const ACTIONS_WITHOUT_EVENT: readonly string[] = ['CORR', 'EROR', 'REVI', 'VALU', 'MARU'];
+
+export const EVENTS_P43 = {
   NEWT: ['TRAD', 'NOVA', 'COMP', 'EXER', 'CORP'],
   MODI: ['TRAD', 'NOVA', 'COMP', 'CREV', 'CORP', 'UPDT'],
   TERM: ['NOVA', 'COMP', 'ETRM', 'CLRG', 'EXER', 'CLAL', 'CREV', 'CORP'],
 } as const;
 
-const notConstantSchedule = cond('UPI notional schedule is not Constant', (r) => {
-  const nr = r['nonReportable'] as Rec | undefined;
-  const post = (nr?.['postUpiData'] as Rec | undefined)?.['Attributes'] as Rec | undefined;
-  const upi = post?.['NotionalSchedule'];
-  const helper = nr?.['notionalSchedule'];
-  return (typeof upi === 'string' && upi !== 'Constant') || (typeof helper === 'string' && helper !== 'Constant');
-});
-const scheduleKnown = cond('the UPI notional schedule is known', (r) => {
-  const nr = r['nonReportable'] as Rec | undefined;
-  const post = (nr?.['postUpiData'] as Rec | undefined)?.['Attributes'] as Rec | undefined;
-  return typeof post?.['NotionalSchedule'] === 'string' || typeof nr?.['notionalSchedule'] === 'string';
-});
+const notConstantSchedule: Cond = {
+  js: () => '(f.notionalSchedule !== undefined && f.notionalSchedule !== "Constant")',
+  text: 'UPI notional schedule is not Constant',
+};
+const scheduleKnown: Cond = { js: () => '(f.notionalSchedule !== undefined)', text: 'the UPI notional schedule is known' };
 
 const CO = asset('Commodity');
 const COorEQ = asset('Commodity', 'Equity');
 const CRorIRorEQorCO = asset('Credit', 'InterestRate', 'Equity', 'Commodity');
 const FX = asset('ForeignExchange');
-const instrumentSwap = cond('UPI instrument type is Swap', (_r, f) => f.instrumentType === 'Swap');
-const instrumentFwdOrOption = cond('UPI instrument type is Forward or Option', (_r, f) => f.instrumentType === 'Forward' || f.option);
-const notFixedFixed = cond('UPI underlier type is not Fixed_Fixed', (_r, f) => f.underlyingAssetType !== 'Fixed_Fixed');
+const instrumentSwap: Cond = { js: () => '(f.instrumentType === "Swap")', text: 'UPI instrument type is Swap' };
+const instrumentFwdOrOption: Cond = { js: () => '(f.instrumentType === "Forward" || f.option)', text: 'UPI instrument type is Forward or Option' };
+const notFixedFixed: Cond = { js: () => '(f.underlyingAssetType !== "Fixed_Fixed")', text: 'UPI underlier type is not Fixed_Fixed' };
 const creditIndexTranche = and(asset('Credit'), underlierIs('Index_Tranche'));
 const priorEvents = and(eq('actionType', 'NEWT'), oneOf('eventType', ['NOVA', 'CLRG', 'EXER', 'ALOC', 'CLAL']));
 
@@ -334,7 +304,7 @@ const p45Rows: readonly ConditionRule[] = [
     when(noBuyerOrSeller, perLeg((leg) => equalsOneOf(`${leg}.receiverIdentifier`, ['counterparty1', 'counterparty2'])),
       allBlankWhen(['leg1.receiverIdentifier', 'leg2.receiverIdentifier'], or(has('buyerIdentifier'), has('sellerIdentifier'))))),
   p45(27, 'EventTypeCondition', [27, 26], 'C, for valid Action type and Event type Combination, see table in Appendix F.',
-    actionEventPairs(EVENTS_P45, ['CORR', 'EROR', 'REVI', 'VALU', 'MARU'], 'Part 45')),
+    actionEventPairs(EVENTS_P45, ACTIONS_WITHOUT_EVENT, 'Part 45')),
   p45(28, 'AmendmentIndicatorCondition', [28, 26], 'C if [Action type] = MODI, else {blank}',
     requiredElseBlank('amendmentIndicator', eq('actionType', 'MODI'))),
   p45(29, 'EventIdentifierCondition', [29, 27], 'C if [Event type] = COMP or CREV, else {blank}',
@@ -383,7 +353,7 @@ const p45Rows: readonly ConditionRule[] = [
   p45(47, 'PackageTransactionSpreadCondition', [50, 45, 47], 'C if [Package indicator] = True and [Package transaction price] is not populated, else {blank}',
     requiredElseBlank('packageTransactionSpread', and(eq('packageIndicator', true), lacks('packageTransactionPrice')))),
   p45(48, 'DayCountConventionCondition', [53, 63], 'Transaction-CR/IR/FX: O; Transaction-CO/EQ: C if [Payment frequency period] is populated, else {blank}',
-    when(COorEQ, perLeg((leg) => fixedElseFloating(leg, 'PaymentFrequencyPeriod', (v) => `${v}DayCountConvention`, false)))),
+    when(COorEQ, perLeg((leg) => fixedElseFloating(leg, (v) => `${v}DayCountConvention`, false)))),
   p45(49, 'FixingDateCondition', [54], 'Transaction - FX: C if (UPI.[Instrument type] = Forward or Option) and UPI.[Delivery type] = Cash, else {blank}',
     when(FX, anyRequiredElseAllBlank(['leg1.fixingDate', 'leg2.fixingDate'], and(instrumentFwdOrOption, cashDelivery)))),
   p45(50, 'FloatingRateResetFrequencyPeriodCond', [55, 56],
@@ -403,11 +373,8 @@ const p45Rows: readonly ConditionRule[] = [
     })),
   p45(52, 'OtherPaymentTypeCondition', [57, 67, 73],
     'Transaction - CR: C, at least one is required: ([Fixed rate] or [Spread] or [Other payment type] = UFRO. Allowable values UWIN and PEXH are optional and independent of the above condition.',
-    when(and(asset('Credit'), lacks('leg1.fixedRate'), lacks('leg2.fixedRate'), lacks('leg1.spread'), lacks('leg2.spread')), (r, _f, fail) => {
-      if (!anyOtherPaymentIs(r, 'UFRO')) {
-        fail('otherPayment[].paymentType', 'an otherPayment with paymentType UFRO is required for a credit swap with no leg fixedRate or spread');
-      }
-    })),
+    when(and(asset('Credit'), lacks('leg1.fixedRate'), lacks('leg2.fixedRate'), lacks('leg1.spread'), lacks('leg2.spread'), noUpfront),
+      use([], (fail) => fail('otherPayment[].paymentType', 'an otherPayment with paymentType UFRO is required for a credit swap with no leg fixedRate or spread')))),
   p45(53, 'PaymentFrequencyPeriodCondition', [63, 64], 'Transaction CR/IR/EQ/CO - O when populated with EXPI, [Payment frequency period multiplier] must be 1.',
     when(CRorIRorEQorCO, perLeg((leg) => {
       const pp = `${leg}.periodicPayment`;
@@ -417,7 +384,7 @@ const p45Rows: readonly ConditionRule[] = [
     }))),
   p45(54, 'PaymentFrequencyPeriodMultiplierCondition', [64, 63], 'Transaction - CR/IR/EQ/CO: C if [Payment frequency period] <> ADHO, else {blank}',
     when(CRorIRorEQorCO,
-      perLeg((leg) => fixedElseFloating(leg, 'PaymentFrequencyPeriod', (v) => `${v}PaymentFrequencyPeriodMultiplier`, true)),
+      perLeg((leg) => fixedElseFloating(leg, (v) => `${v}PaymentFrequencyPeriodMultiplier`, true)),
       allBlankWhen(LEGS.flatMap((l) => [`${l}.periodicPayment.fixedRatePaymentFrequencyPeriodMultiplier`, `${l}.periodicPayment.floatingRatePaymentFrequencyPeriodMultiplier`]),
         not(CRorIRorEQorCO)))),
   p45(55, 'ExchangeRateCondition', [65], 'Transaction - FX: Mandatory', requiredElseBlank('exchangeRate', FX)),
@@ -526,20 +493,13 @@ function rateOrSpread(target: 'fixedRate' | 'spread', other: 'fixedRate' | 'spre
       : perLeg((leg) => requiredElseBlank(`${leg}.spread`, and(or(lacks('price'), lacks(`${leg}.fixedRate`)), notPostPriced, notOption)));
   const equity =
     target === 'fixedRate'
-      ? allBlankWhen(bothLegs, cond('asset class is Equity', () => true))
-      : when(and(lacks('price'), notPostPriced, notOption), anyRequiredWhen(bothLegs, cond('price is not populated and not post-priced and not an option', () => true)),
-        allBlankWhen(bothLegs, cond('price is populated, or post-priced, or an option', () => true)));
-  const credit = asset('Credit');
-  const rates = asset('InterestRate');
-  const equityC = asset('Equity');
-  const neitherClass = allBlankWhen(bothLegs, cond('asset class is not Credit, InterestRate, Equity or Commodity', () => true));
-  return (r, f, fail) => {
-    if (credit.test(r, f)) perLegCredit(r, f, fail);
-    else if (rates.test(r, f)) perLegRates(r, f, fail);
-    else if (CO.test(r, f)) commodity(r, f, fail);
-    else if (equityC.test(r, f)) equity(r, f, fail);
-    else neitherClass(r, f, fail);
-  };
+      ? allBlankWhen(bothLegs, always, 'for an equity swap')
+      : anyRequiredElseAllBlank(bothLegs, and(lacks('price'), notPostPriced, notOption));
+  return when(asset('Credit'), perLegCredit,
+    when(asset('InterestRate'), perLegRates,
+      when(CO, commodity,
+        when(asset('Equity'), equity,
+          allBlankWhen(bothLegs, always, 'unless the asset class is Credit, InterestRate, Equity or Commodity')))));
 }
 
 // ------------------------------------------------------------------------------------ Part 43
@@ -617,17 +577,17 @@ const sefOrDcm = eq('cftcGuidebook.sefOrDcmIndicator', true);
 
 const guidebookRows: readonly ConditionRule[] = [
   {
-    id: 'GB-C141', n: 141, name: 'LargeNotionalOffFacilitySwapElectionIndicator', de: ['TR'], regimes: CFTC, severity: 'error',
+    id: 'GB-C141', n: 141, name: 'LargeNotionalOffFacilitySwapElectionIndicator', de: ['TR'], element: 'TR Large notional off-facility swap election indicator', regimes: CFTC, severity: 'error',
     spec: 'Guidebook extension (DTCC/CME/ICE): C if [SEF or DCM indicator] = FALSE, else {blank}',
     check: blankWhen('cftcGuidebook.largeNotionalOffFacilitySwapElectionIndicator', sefOrDcm),
   },
   {
-    id: 'GB-C142', n: 142, name: 'SefOrDcmAnonymousIndicator', de: ['TR'], regimes: CFTC, severity: 'error',
+    id: 'GB-C142', n: 142, name: 'SefOrDcmAnonymousIndicator', de: ['TR'], element: 'TR SEF or DCM Anonymous Execution Indicator', regimes: CFTC, severity: 'error',
     spec: 'Guidebook extension (DTCC/CME/ICE): C if [SEF or DCM indicator] = TRUE',
     check: requiredWhen('cftcGuidebook.sefOrDcmAnonymousExecutionIndicator', sefOrDcm),
   },
   {
-    id: 'GB-C143', n: 143, name: 'PhysicalCommodityIndicator', de: ['TR'], regimes: CFTC, severity: 'error',
+    id: 'GB-C143', n: 143, name: 'PhysicalCommodityIndicator', de: ['TR'], element: 'TR Physical commodity contract indicator', regimes: CFTC, severity: 'error',
     spec: 'Guidebook extension (DTCC/CME/ICE): M for CO',
     check: requiredWhen('cftcGuidebook.physicalCommodityIndicator', eq('cftcGuidebook.assetClass', 'Commodity')),
   },
@@ -642,42 +602,55 @@ export const PRICE_FORMAT_PATHS: readonly string[] = [
 ];
 const PRICE_KEYS = ['monetary', 'decimal', 'percentage', 'basis'] as const;
 
-function atMostOneOf(leg: Leg, a: string, b: string): Check {
-  const pa = `${leg}.periodicPayment.${a}`;
-  const pb = `${leg}.periodicPayment.${b}`;
-  return blankWhen(pb, has(pa));
-}
 
-function visitPriceFormat(v: unknown, at: string, fail: Fail): void {
-  if (v === null || typeof v !== 'object') return;
+/** PriceFormat: exactly one of the four notation keys; null when fine. */
+function priceKeyCount(v: unknown): number {
+  if (v === null || typeof v !== 'object') return 1; // not an object: FMT-TYPE's finding
   const o = v as Rec;
   let n = 0;
   for (let i = 0; i < PRICE_KEYS.length; i++) if (isPresent(o[PRICE_KEYS[i]!])) n++;
-  if (n !== 1) fail(at, `${at} must carry exactly one of monetary, decimal, percentage, basis, but carries ${n}`);
+  return n;
 }
 
 function exactlyOnePriceKey(): Check {
-  const as = PRICE_FORMAT_PATHS.map((p) => accessor(p));
-  return (r, _f, fail) => {
-    for (let i = 0; i < as.length; i++) as[i]!.each(r, fail, visitPriceFormat);
-  };
+  return all(...PRICE_FORMAT_PATHS.map((path) => {
+    const split = path.indexOf('[]');
+    if (split < 0) {
+      return use([path], (fail, v) => {
+        if (!isPresent(v)) return;
+        const n = priceKeyCount(v);
+        if (n !== 1) fail(path, `${path} must carry exactly one of monetary, decimal, percentage, basis, but carries ${n}`);
+      });
+    }
+    const group = path.slice(0, split);
+    const key = path.slice(split + 3);
+    return use([group], (fail, items) => {
+      if (!Array.isArray(items)) return;
+      for (let i = 0; i < items.length; i++) {
+        const v = (items[i] as Rec | undefined)?.[key];
+        if (!isPresent(v)) continue;
+        const n = priceKeyCount(v);
+        if (n !== 1) fail(`${group}[${i}].${key}`, `${group}[${i}].${key} must carry exactly one of monetary, decimal, percentage, basis, but carries ${n}`);
+      }
+    });
+  }));
 }
 
 const nestedRows: readonly ConditionRule[] = [
   {
     id: 'NEST-C144', n: 144, name: 'PeriodicPayment.DayCountConventionChoice', de: [53], regimes: ALL, severity: 'error',
     spec: 'Structural (CDE PeriodicPayment): at most one of fixedRateDayCountConvention / floatingRateDayCountConvention per leg',
-    check: perLeg((leg) => atMostOneOf(leg, 'fixedRateDayCountConvention', 'floatingRateDayCountConvention')),
+    check: perLeg((leg) => blankWhen(`${leg}.periodicPayment.floatingRateDayCountConvention`, has(`${leg}.periodicPayment.fixedRateDayCountConvention`))),
   },
   {
     id: 'NEST-C145', n: 145, name: 'PeriodicPayment.PaymentFrequencyPeriodChoice', de: [63], regimes: ALL, severity: 'error',
     spec: 'Structural (CDE PeriodicPayment): at most one of fixedRatePaymentFrequencyPeriod / floatingRatePaymentFrequencyPeriod per leg',
-    check: perLeg((leg) => atMostOneOf(leg, 'fixedRatePaymentFrequencyPeriod', 'floatingRatePaymentFrequencyPeriod')),
+    check: perLeg((leg) => blankWhen(`${leg}.periodicPayment.floatingRatePaymentFrequencyPeriod`, has(`${leg}.periodicPayment.fixedRatePaymentFrequencyPeriod`))),
   },
   {
     id: 'NEST-C146', n: 146, name: 'PeriodicPayment.PaymentFrequencyPeriodMultiplierChoice', de: [64], regimes: ALL, severity: 'error',
     spec: 'Structural (CDE PeriodicPayment): at most one of the fixed / floating payment frequency multipliers per leg',
-    check: perLeg((leg) => atMostOneOf(leg, 'fixedRatePaymentFrequencyPeriodMultiplier', 'floatingRatePaymentFrequencyPeriodMultiplier')),
+    check: perLeg((leg) => blankWhen(`${leg}.periodicPayment.floatingRatePaymentFrequencyPeriodMultiplier`, has(`${leg}.periodicPayment.fixedRatePaymentFrequencyPeriodMultiplier`))),
   },
   {
     id: 'NEST-C147', n: 147, name: 'PriceFormat.(one-of)', de: [69, 47, 50, 73, 76], regimes: ALL, severity: 'error',
@@ -685,7 +658,7 @@ const nestedRows: readonly ConditionRule[] = [
     check: exactlyOnePriceKey(),
   },
   {
-    id: 'NEST-C148', n: 148, name: 'SingleOrUpperAndLowerBarrier', de: ['X'], regimes: ALL, severity: 'error',
+    id: 'NEST-C148', n: 148, name: 'SingleOrUpperAndLowerBarrier', de: ['X'], element: 'Barrier price (DRR)', regimes: ALL, severity: 'error',
     spec: 'Structural (DRR barrier, not a CFTC element): _single, or both upper and lower',
     check: when(has('barrier'), when(has('barrier._single'),
       allBlankWhen(['barrier.upper', 'barrier.lower'], has('barrier._single')),

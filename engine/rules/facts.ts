@@ -34,6 +34,8 @@ export interface Facts {
   readonly notPostPriced: boolean;
   /** UPI.[Delivery type] = CASH, or guidebook settlement type CASH. */
   readonly cashDelivery: boolean;
+  /** UPI notional schedule (post-UPI attributes, else the nonReportable helper): Constant, Amortizing... */
+  readonly notionalSchedule: string | undefined;
 }
 
 function obj(v: unknown): Rec | undefined {
@@ -67,6 +69,7 @@ export function factsOf(r: Rec): Facts {
     option: gb?.['optionStyle'] !== undefined || instrumentType === 'Option' || nrInstrument === 'Option',
     notPostPriced: r['postPricedSwapIndicator'] === false,
     cashDelivery: str(attributes?.['DeliveryType']) === 'CASH' || str(gb?.['settlementType']) === 'CASH',
+    notionalSchedule: str(attributes?.['NotionalSchedule']) ?? str(nr?.['notionalSchedule']),
   };
 }
 

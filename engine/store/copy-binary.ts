@@ -8,7 +8,8 @@
  */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Microseconds between the Unix epoch and PostgreSQL's epoch (2000-01-01T00:00:00Z). */
-const PG_EPOCH_OFFSET_US = 946_684_800_000_000n;
+const PG_EPOCH_OFFSET_US = 946_684_800_000_000;
+const TWO_32 = 2 ** 32;
 
 export class BinaryCopyEncoder {
   private buf: Buffer;
@@ -60,10 +61,11 @@ export class BinaryCopyEncoder {
     return this;
   }
 
+  /** int8 from a safe integer (written as two 32-bit halves: a BigInt per value costs an allocation). */
   int8(value: number): this {
     this.ensure(12);
     this.buf.writeInt32BE(8, this.pos);
-    this.buf.writeBigInt64BE(BigInt(value), this.pos + 4);
+    this.writeInt64(value, this.pos + 4);
     this.pos += 12;
     return this;
   }
@@ -80,7 +82,7 @@ export class BinaryCopyEncoder {
   timestamptzMs(epochMs: number): this {
     this.ensure(12);
     this.buf.writeInt32BE(8, this.pos);
-    this.buf.writeBigInt64BE(BigInt(Math.round(epochMs * 1000)) - PG_EPOCH_OFFSET_US, this.pos + 4);
+    this.writeInt64(Math.round(epochMs * 1000) - PG_EPOCH_OFFSET_US, this.pos + 4);
     this.pos += 12;
     return this;
   }
@@ -91,6 +93,12 @@ export class BinaryCopyEncoder {
     this.buf.writeInt16BE(-1, this.pos);
     this.pos += 2;
     return this.buf.subarray(0, this.pos);
+  }
+
+  private writeInt64(value: number, at: number): void {
+    const hi = Math.floor(value / TWO_32);
+    this.buf.writeInt32BE(hi, at);
+    this.buf.writeUInt32BE(value - hi * TWO_32, at + 4);
   }
 
   private ensure(extra: number): void {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { FepTcpClient } from '../../loadtest/fep-client.js';
 import { createTestDatabase } from '../support/database.js';
-import { startChildEngine, type ChildEngine } from '../support/child-engine.js';
+import { startChildEngine, type ChildEngine } from '../../loadtest/engine-process.js';
 import { makeReports } from '../support/reports.js';
 
 const TOTAL = 30_000;

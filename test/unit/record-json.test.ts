@@ -87,6 +87,24 @@ describe('reportFromJson: unknown keys', () => {
   });
 });
 
+describe('number marks from parseJsonLossless', () => {
+  it('make Struct numbers numbers and strings strings', () => {
+    const r = reportOf(decodeText('{"nonReportable":{"preUpiData":{"n":6,"s":"6"}}}'));
+    expect(r.nonReportable?.preUpiData).toEqual({ n: 6, s: '6' });
+    expect(issuesOf(decodeText('{"nonReportable":{"preUpiData":{"big":1e400}}}'))).toEqual([
+      { path: 'nonReportable.preUpiData.big', message: 'expected a number within double range, got number 1e400' },
+    ]);
+  });
+
+  it('do not survive a structured clone: int32 fields then fail loudly instead of being guessed', () => {
+    // Decode where the text was parsed; send text or SwapReport binary across threads, not parsed trees.
+    const cloned = structuredClone(parseJsonLossless('{"leg1":{"quantityFrequencyMultiplier":3}}'));
+    expect(issuesOf(reportFromJson(cloned))).toEqual([
+      { path: 'leg1.quantityFrequencyMultiplier', message: 'expected an integer number (int32), got string' },
+    ]);
+  });
+});
+
 describe('reportFromJson: JSON types', () => {
   it('reports every wrong type with path and expected type, all at once', () => {
     const text = JSON.stringify({

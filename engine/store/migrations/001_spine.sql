@@ -23,7 +23,8 @@ CREATE TABLE event_log (
   report        bytea       NOT NULL, -- the swaprep.record.SwapReport protobuf exactly as received
   PRIMARY KEY (source_id, seq)
 );
-CREATE INDEX event_log_trade_key ON event_log (trade_key);
+-- No index on trade_key here: a trade's events are found through trade_version (every index on this
+-- table is paid for by every event; bench/results.json "spine" has the COPY figures that decided it).
 
 -- Append-only trade versions: one row per event the trade actor accepted (see group-commit.ts for why
 -- append-only won over upserting a current-state table).

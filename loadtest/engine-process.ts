@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../../engine/project-root.js';
+import { projectRoot } from '../engine/project-root.js';
 
 export interface ChildEngine {
   process: ChildProcess;
@@ -12,10 +12,10 @@ export interface ChildEngine {
 }
 
 /** Runs the built engine (`node dist/engine/cli/main.js serve`) as a child process on OS-chosen ports. */
-export async function startChildEngine(env: Record<string, string>): Promise<ChildEngine> {
+export async function startChildEngine(env: Record<string, string>, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<ChildEngine> {
   const cli = join(projectRoot(), 'dist', 'engine', 'cli', 'main.js');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm test does)`);
-  const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--tcp-port', '0', '--grpc-port', '0', '--http-port', '0'], {
+  const child = spawn(process.execPath, [...nodeArgs, cli, 'serve', '--host', '127.0.0.1', '--tcp-port', '0', '--grpc-port', '0', '--http-port', '0', ...extraArgs], {
     env: { ...process.env, SWAPREP_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

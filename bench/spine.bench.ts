@@ -1,0 +1,109 @@
+/**
+ * npm run bench:spine — the engine spine's speed: FEP over TCP with pre-encoded batches of corpus
+ * records, durable acks, PostgreSQL on the same machine.
+ *
+ * Per run (fresh database, engine as a child process):
+ *   latency   open loop at 20,000 events/s: ack latency percentiles (goal p99 <= 50 ms)
+ *   sustained open loop at 50,000 events/s: every event acked, backlog bounded (goal: sustained)
+ *   ceiling   PostgreSQL's own COPY rate for the same rows, pre-serialized
+ * Medians over BENCH_RUNS runs (default 3) of BENCH_SECONDS seconds (default 60) go to bench/results.json.
+ */
+import { join } from 'node:path';
+import { projectRoot } from '../engine/project-root.js';
+import { loadCorpus, corpusEventSource, counterpartyIds, identifierFreeBases } from '../loadtest/corpus-reports.js';
+import { BatchTemplate } from '../loadtest/batch-template.js';
+import { runOpenLoop, type OpenLoopResult } from '../loadtest/open-loop.js';
+import { startChildEngine } from '../loadtest/engine-process.js';
+import { benchPostgres, serverVersion } from './support/postgres.js';
+import { copyCeiling } from './support/copy-ceiling.js';
+import { processStats } from './support/process-stats.js';
+import { machine, median, writeResult } from './support/results.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 20_000);
+const SUSTAINED_RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 50_000);
+const CONNECTIONS = 2;
+
+async function main() {
+  const records = loadCorpus(join(projectRoot(), 'test', 'fixtures', 'drr-6.10', 'cftc-part45'));
+  const bases = identifierFreeBases(records);
+  const cps = counterpartyIds(200);
+  const pgServer = await benchPostgres();
+  const sources = Array.from({ length: CONNECTIONS }, (_, i) => `bench-${i}=bench-token`).join(',');
+  const runs: { latency: OpenLoopResult; sustained: OpenLoopResult; ceiling: { eventsPerSecond: number }; engine: ReturnType<typeof processStats> & { cpuPerSecond: number } }[] = [];
+  for (let run = 1; run <= RUNS; run++) {
+    const url = await pgServer.freshDatabase();
+    const engine = await startChildEngine({ DATABASE_URL: url, SWAPREP_SOURCES: sources });
+    let offset = run * 1e9;
+    const drive = async (rate: number, batch: number) => {
+      // A few templates with the corpus records in different orders, so frames differ in their mix.
+      const templates = [0, 1, 2, 3].map((k) => new BatchTemplate(rotate(bases, k * 53), batch, cps));
+      const base = offset;
+      const r = await runOpenLoop({
+        port: engine.tcpPort, sourceId: 'bench', token: 'bench-token', rate, durationMs: SECONDS * 1000, batch, connections: CONNECTIONS,
+        frame: (firstSeq, firstEvent) => templates[(firstEvent / batch) % templates.length]!.stamp(firstSeq, base + firstEvent),
+      });
+      offset += r.sent;
+      return r;
+    };
+    const cpu0 = processStats(engine.process.pid!).cpuSeconds;
+    const latency = await drive(LATENCY_RATE, 100);
+    log(run, 'latency', latency);
+    const cpu1 = processStats(engine.process.pid!).cpuSeconds;
+    const sustained = await drive(SUSTAINED_RATE, 500);
+    log(run, 'sustained', sustained);
+    const stats = processStats(engine.process.pid!);
+    engine.process.kill('SIGTERM');
+    await engine.exited;
+
+    // The ceiling: the same kind of rows (fresh database), PostgreSQL's COPY alone.
+    const report = corpusEventSource(records, 200, `R${run}`);
+    const n = Math.min(200_000, SUSTAINED_RATE * 4);
+    const reports = Array.from({ length: n }, (_, i) => report(10_000_000 + i));
+    const keys = Array.from({ length: n }, (_, i) => ({ cp: `CP${i % 200}`, uti: `CEIL${run}X${i}` }));
+    const ceiling = await copyCeiling(await pgServer.freshDatabase(), reports, keys);
+    process.stderr.write(`run ${run} ceiling: ${Math.round(ceiling.eventsPerSecond)} events/s (COPY alone)\n`);
+    runs.push({ latency, sustained, ceiling, engine: { ...stats, cpuPerSecond: (stats.cpuSeconds - cpu1) / sustained.durationS } });
+    void cpu0;
+  }
+  const m = (f: (r: (typeof runs)[number]) => number) => median(runs.map(f));
+  const summary = {
+    machine: machine(),
+    postgres: { server: pgServer.kind, version: await serverVersion(pgServer.adminUrl) },
+    settings: { runs: RUNS, secondsPerPhase: SECONDS, connections: CONNECTIONS, corpusRecords: records.length },
+    medians: {
+      sustainedTargetRate: SUSTAINED_RATE,
+      sustainedAchievedEventsPerSecond: Math.round(m((r) => r.sustained.achievedRate)),
+      sustainedAllRuns: runs.every((r) => r.sustained.sustained),
+      sustainedP99Ms: m((r) => r.sustained.latencyMs.p99),
+      latencyTargetRate: LATENCY_RATE,
+      latencyP50Ms: m((r) => r.latency.latencyMs.p50),
+      latencyP90Ms: m((r) => r.latency.latencyMs.p90),
+      latencyP99Ms: m((r) => r.latency.latencyMs.p99),
+      latencyP999Ms: m((r) => r.latency.latencyMs.p999),
+      copyCeilingEventsPerSecond: Math.round(m((r) => r.ceiling.eventsPerSecond)),
+      engineFractionOfCeiling: Number(m((r) => r.sustained.achievedRate / r.ceiling.eventsPerSecond).toFixed(3)),
+      engineCpuCoresAtSustained: Number(m((r) => r.engine.cpuPerSecond).toFixed(2)),
+      enginePeakRssMiB: m((r) => r.engine.peakRssMiB),
+    },
+    runs,
+  };
+  writeResult('spine', summary);
+  process.stdout.write(JSON.stringify(summary.medians, null, 2) + '\n');
+  await pgServer.close();
+}
+
+function rotate<T>(xs: readonly T[], k: number): T[] {
+  return [...xs.slice(k % xs.length), ...xs.slice(0, k % xs.length)];
+}
+
+function log(run: number, phase: string, r: OpenLoopResult) {
+  process.stderr.write(`run ${run} ${phase}: target ${r.targetRate}/s, achieved ${Math.round(r.achievedRate)}/s, acked ${r.acked}/${r.sent}, ` +
+    `p50 ${r.latencyMs.p50.toFixed(1)} ms, p99 ${r.latencyMs.p99.toFixed(1)} ms, max ${r.latencyMs.max.toFixed(1)} ms${r.sustained ? '' : ' NOT SUSTAINED'}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:spine failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,90 @@
+/**
+ * The KTFC profile (Korean trade repository report) in one table: which fields it requires, which code
+ * lists differ from the CFTC's, which CFTC conditions it inherits, and its deadline. The assumptions
+ * behind every entry are written down in `ktfc.md` beside this file.
+ */
+import { defaultKoreanHolidays, koreanDeadline } from './kst-calendar.js';
+import { timestamp as timestampFormat } from '../formats.js';
+
+export interface KtfcProfile {
+  /** Each entry is one requirement; several paths = at least one of them must be populated. */
+  readonly required: readonly (readonly string[])[];
+  /** Conditional requirements of the profile's own: `path` is required when `whenPresent` is populated. */
+  readonly requiredWith: readonly { readonly path: string; readonly whenPresent: string; readonly de: number }[];
+  /** Code lists that differ from the CFTC element table. */
+  readonly codeLists: Readonly<Record<string, readonly string[]>>;
+  /** Action types that take no event type (besides CFTC's CORR, EROR, REVI, VALU, MARU). */
+  readonly actionsWithoutEvent: readonly string[];
+  /** Numbers (cftc-conditions.md) of the Part 45 conditions that do not apply to KTFC. */
+  readonly excludedConditions: readonly number[];
+  /** Business days after the execution date (KST) by which a report is due; 0 for CCP reports. */
+  readonly deadlineBusinessDays: number;
+  readonly ccpDeadlineBusinessDays: number;
+  /** Data element number per required path, for findings. */
+  readonly elementOf: Readonly<Record<string, number>>;
+}
+
+export const KTFC_PROFILE: KtfcProfile = {
+  required: [
+    ['uniqueTransactionIdentifier'],
+    ['uniqueProductIdentifier'],
+    ['counterparty1'],
+    ['counterparty2'],
+    ['counterparty2IdentifierSource'],
+    ['reportSubmittingEntityID'],
+    ['actionType'],
+    ['eventTimestamp'],
+    ['executionTimestamp'],
+    ['reportingTimestamp'],
+    ['effectiveDate'],
+    ['expirationDate'],
+    ['cleared'],
+    ['leg1.notionalAmount', 'leg1.notionalQuantity', 'leg1.totalNotionalQuantity'],
+  ],
+  requiredWith: [
+    { path: 'leg1.notionalCurrency', whenPresent: 'leg1.notionalAmount', de: 32 },
+    { path: 'leg2.notionalCurrency', whenPresent: 'leg2.notionalAmount', de: 32 },
+  ],
+  codeLists: {
+    actionType: ['NEWT', 'MODI', 'CORR', 'TERM', 'EROR', 'REVI', 'PRTO', 'VALU', 'MARU', 'POSC'],
+  },
+  actionsWithoutEvent: ['POSC'],
+  excludedConditions: [
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, // DRR helper-format checks on nonReportable *Format fields
+    12, 14, 15, 16, 17, 18, 19, 20, 21, 22, // CFTC clearing linkage, exemptions, financial entity
+    27, // replaced by the KTFC action/event table (POSC)
+    77, 81, 82, 84, 86, // non-standardised term, prime brokerage, USIs, new SDR
+  ],
+  deadlineBusinessDays: 1,
+  ccpDeadlineBusinessDays: 0,
+  elementOf: {
+    uniqueTransactionIdentifier: 103,
+    uniqueProductIdentifier: 87,
+    counterparty1: 13,
+    counterparty2: 14,
+    counterparty2IdentifierSource: 15,
+    reportSubmittingEntityID: 22,
+    actionType: 26,
+    eventTimestamp: 30,
+    executionTimestamp: 96,
+    reportingTimestamp: 97,
+    effectiveDate: 94,
+    expirationDate: 95,
+    cleared: 1,
+    'leg1.notionalAmount': 31,
+  },
+};
+
+const HOLIDAYS = defaultKoreanHolidays();
+
+/**
+ * Reporting deadline check: null when on time (or not checkable: a malformed timestamp is the format
+ * rules' finding), else the deadline as an ISO string.
+ */
+export function ktfcLateBy(executionTimestamp: unknown, reportingTimestamp: unknown, ccpReport: boolean): string | null {
+  if (typeof executionTimestamp !== 'string' || typeof reportingTimestamp !== 'string') return null;
+  if (timestampFormat(executionTimestamp) !== null || timestampFormat(reportingTimestamp) !== null) return null;
+  const days = ccpReport ? KTFC_PROFILE.ccpDeadlineBusinessDays : KTFC_PROFILE.deadlineBusinessDays;
+  const deadline = koreanDeadline(Date.parse(executionTimestamp), days, HOLIDAYS);
+  return Date.parse(reportingTimestamp) >= deadline ? new Date(deadline).toISOString() : null;
+}

@@ -1,0 +1,16 @@
+import { loadCorpus, counterpartyIds, identifierFreeBases } from '/work/main/dist/loadtest/corpus-reports.js';
+import { BatchTemplate } from '/work/main/dist/loadtest/batch-template.js';
+import { runOpenLoop } from '/work/main/dist/loadtest/open-loop.js';
+import { startChildEngine } from '/work/main/dist/loadtest/engine-process.js';
+import pg from 'pg';
+const recs = loadCorpus('/work/main/test/fixtures/drr-6.10/cftc-part45');
+const c = new pg.Client({connectionString:'postgres://postgres@127.0.0.1:5432/postgres'}); await c.connect();
+const name='prof_'+Date.now(); await c.query('create database '+name); await c.end();
+const env = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/'+name, SWAPREP_SOURCES: 'bench=bench-token' };
+const prof = process.argv[4] === 'prof';
+const engine = await startChildEngine(env, [], prof ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []);
+const batch = Number(process.argv[3]||500);
+const t = new BatchTemplate(identifierFreeBases(recs), batch, counterpartyIds(200));
+const r = await runOpenLoop({ port: engine.tcpPort, sourceId: 'bench', token: 'bench-token', rate: Number(process.argv[2]||10000), durationMs: 10000, batch, connections: 1, frame: (s, n) => t.stamp(s, n) });
+console.log(JSON.stringify(r));
+engine.process.kill('SIGTERM'); await engine.exited;
