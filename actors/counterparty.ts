@@ -17,7 +17,7 @@ export interface CounterpartyDeps {
   db: pg.Pool;
   judge: Judge;
   /** Where judged events go (the group-commit writer). */
-  emit: (events: StoredEvent[]) => void;
+  emit: (events: readonly StoredEvent[]) => void;
 }
 
 /**
@@ -30,18 +30,16 @@ export function spawnCounterparty(parent: nact.ActorSystemRef, counterparty1: st
     parent,
     async (state: CounterpartyState, msg: CounterpartyMessage): Promise<CounterpartyState> => {
       const trades = state.trades ?? (await loadTradesWithRetry(deps.db, counterparty1));
-      const out: StoredEvent[] = new Array(msg.events.length);
-      for (let i = 0; i < msg.events.length; i++) {
-        const event = msg.events[i]!;
+      for (const event of msg.events) {
         try {
-          out[i] = deps.judge(trades, event);
+          deps.judge(trades, event);
         } catch (err) {
           // A bug in judging one event must not lose it, nor stop the actor (which would lose its mailbox).
           log('error', `judging ${event.sourceId}#${event.seq} failed: ${(err as Error).stack ?? String(err)}`);
-          out[i] = internalErrorEvent(event, err as Error);
+          markInternalError(event, err as Error);
         }
       }
-      deps.emit(out);
+      deps.emit(msg.events);
       return { trades };
     },
     name,
@@ -67,8 +65,8 @@ async function loadTrades(db: pg.Pool, counterparty1: string): Promise<Map<strin
     trade_key: string; version: number; lifecycle: TradeState['lifecycle']; action_type: string | null;
     event_timestamp: string | null; source_id: string; seq: string;
   }>(
-    `SELECT DISTINCT ON (trade_key) trade_key, version, lifecycle, action_type, event_timestamp, source_id, seq
-       FROM trade_version WHERE counterparty1 = $1 ORDER BY trade_key, version DESC`,
+    `SELECT trade_key, version, lifecycle, action_type, event_timestamp, source_id, seq
+       FROM trade_state WHERE counterparty1 = $1`,
     [counterparty1],
   );
   const trades = new Map<string, TradeState>();
@@ -82,11 +80,9 @@ async function loadTrades(db: pg.Pool, counterparty1: string): Promise<Map<strin
   return trades;
 }
 
-function internalErrorEvent(event: RoutedEvent, err: Error): StoredEvent {
-  return {
-    sourceId: event.sourceId, seq: event.seq, receivedAtMs: event.receivedAtMs, tradeKey: event.tradeKey,
-    counterparty1: event.counterparty1, actionType: event.actionType, status: 'rejected', report: event.report,
-    version: undefined, receipt: event.receipt,
-    findings: [{ rule: 'ENGINE-INTERNAL', element: '', path: '', severity: 'error', message: `internal error while judging: ${err.message}` }],
-  };
+function markInternalError(event: RoutedEvent, err: Error): void {
+  event.status = 'rejected';
+  event.version = undefined;
+  event.lifecycle = undefined;
+  event.findings = [{ rule: 'ENGINE-INTERNAL', element: '', path: '', severity: 'error', message: `internal error while judging: ${err.message}` }];
 }

@@ -1,5 +1,5 @@
 import type { ScannedEvent } from '../engine/ingest/frame-scan.js';
-import type { StoredEvent } from '../engine/store/stored-event.js';
+import type { Lifecycle } from '../engine/store/stored-event.js';
 
 /** An event on its way from a session to its counterparty actor (admitted: sourceId, receivedAtMs and receipt are set). */
 export type RoutedEvent = ScannedEvent;
@@ -13,7 +13,7 @@ export interface TradeState {
   tradeKey: string;
   counterparty1: string;
   version: number;
-  lifecycle: 'live' | 'errored' | 'terminated';
+  lifecycle: Lifecycle;
   lastActionType: string | undefined;
   lastEventTimestamp: string | undefined;
   lastSourceId: string;
@@ -21,7 +21,8 @@ export interface TradeState {
 }
 
 /**
- * Judges one event against its trade's state and returns what to store. It may replace or add the
- * trade's entry in `trades`; a rejected event must leave it untouched.
+ * Judges one event against its trade's state: sets the event's status, findings and (when applied)
+ * trade version, and updates or adds the trade's entry in `trades`; a rejected event must leave the
+ * trades untouched.
  */
-export type Judge = (trades: Map<string, TradeState>, event: RoutedEvent) => StoredEvent;
+export type Judge = (trades: Map<string, TradeState>, event: RoutedEvent) => void;

@@ -1,41 +1,37 @@
 import type { Judge, RoutedEvent, TradeState } from '../actors/routed-event.js';
-import type { StoredEvent, StoredTradeVersion } from './store/stored-event.js';
+import type { Lifecycle } from './store/stored-event.js';
 
 /**
  * Decides what becomes of one event: its status, its findings, and the trade's next version.
  * Until the rulebook is wired in, every event is accepted and applied: a trade's state is its latest
- * full record and a version that counts the events applied to it.
+ * version (whose full record is the event's event_log row).
  */
 export function createJudge(): Judge {
-  return (trades: Map<string, TradeState>, event: RoutedEvent): StoredEvent => {
-    let version: StoredTradeVersion | undefined;
-    if (event.tradeKey && event.counterparty1) {
-      const previous = trades.get(event.tradeKey);
-      const next: TradeState = {
-        tradeKey: event.tradeKey,
-        counterparty1: event.counterparty1,
-        version: (previous?.version ?? 0) + 1,
-        lifecycle: lifecycleAfter(event.actionType, previous?.lifecycle),
-        lastActionType: event.actionType,
-        lastEventTimestamp: event.eventTimestamp,
-        lastSourceId: event.sourceId,
-        lastSeq: event.seq,
-      };
-      trades.set(event.tradeKey, next);
-      version = {
-        tradeKey: next.tradeKey, version: next.version, counterparty1: next.counterparty1,
-        actionType: event.actionType, eventTimestamp: event.eventTimestamp, lifecycle: next.lifecycle,
-      };
+  return (trades: Map<string, TradeState>, event: RoutedEvent): void => {
+    event.status = 'accepted';
+    if (!event.tradeKey || !event.counterparty1) return;
+    const previous = trades.get(event.tradeKey);
+    const lifecycle = lifecycleAfter(event.actionType, previous?.lifecycle);
+    if (previous) {
+      // The trade's state is plain data owned by this actor alone: update it in place.
+      previous.version++;
+      previous.lifecycle = lifecycle;
+      previous.lastActionType = event.actionType;
+      previous.lastEventTimestamp = event.eventTimestamp;
+      previous.lastSourceId = event.sourceId;
+      previous.lastSeq = event.seq;
+    } else {
+      trades.set(event.tradeKey, {
+        tradeKey: event.tradeKey, counterparty1: event.counterparty1, version: 1, lifecycle,
+        lastActionType: event.actionType, lastEventTimestamp: event.eventTimestamp, lastSourceId: event.sourceId, lastSeq: event.seq,
+      });
     }
-    return {
-      sourceId: event.sourceId, seq: event.seq, receivedAtMs: event.receivedAtMs, tradeKey: event.tradeKey,
-      counterparty1: event.counterparty1, actionType: event.actionType, status: 'accepted', report: event.report,
-      version, findings: [], receipt: event.receipt,
-    };
+    event.version = previous ? previous.version : 1;
+    event.lifecycle = lifecycle;
   };
 }
 
-function lifecycleAfter(actionType: string | undefined, previous: TradeState['lifecycle'] | undefined): TradeState['lifecycle'] {
+function lifecycleAfter(actionType: string | undefined, previous: Lifecycle | undefined): Lifecycle {
   if (actionType === 'EROR') return 'errored';
   if (actionType === 'TERM') return 'terminated';
   if (actionType === 'REVI') return 'live';

@@ -1,5 +1,5 @@
 import { Hello } from '../../proto/gen/fep.js';
-import type { DurableReceipt } from '../store/stored-event.js';
+import type { StoredEvent } from '../store/stored-event.js';
 
 /**
  * Reads client frames at the wire level instead of decoding them into objects: an event's report stays
@@ -30,21 +30,19 @@ const I64 = 1;
 const LEN = 2;
 const I32 = 5;
 
-/** One event of a Batch, as the ingest path carries it to the counterparty actors. */
-export interface ScannedEvent {
-  seq: number;
+/**
+ * One event of a Batch. The same object travels the whole way from socket to COPY: the hub sets its
+ * source and receipt when admitting it, the trade actor its status, version and findings, and the
+ * store writes it. Every field exists from the start, so the object never changes shape, and no
+ * per-stage copies are made (at 50,000 events/s each allocation shows up in the GC profile).
+ */
+export interface ScannedEvent extends StoredEvent {
   sentAtUs: number;
-  /** The SwapReport bytes as sent (a view into the frame). */
+  /** A view into the frame the event came in. */
   report: Buffer;
-  counterparty1: string | undefined;
-  actionType: string | undefined;
-  eventTimestamp: string | undefined;
-  tradeKey: string | undefined;
-  /** Set when the event is admitted (kept on the object from the start so its shape never changes). */
-  sourceId: string;
-  receivedAtMs: number;
-  receipt: DurableReceipt | undefined;
 }
+
+const NO_FINDINGS: StoredEvent['findings'] = Object.freeze([]);
 
 export type ClientFrame =
   | { kind: 'hello'; hello: Hello }
@@ -129,10 +127,9 @@ export function scanClientFrame(frame: Buffer): ClientFrame {
       }
     }
   } catch (err) {
-    if (err instanceof BadFrameError) throw err;
-    throw new BadFrameError((err as Error).message);
+    throw new BadFrameError(`not a valid FepFrame: ${(err as Error).message}`);
   }
-  if (!result) throw new BadFrameError('frame carries none of hello, batch');
+  if (!result) throw new BadFrameError('not a valid FepFrame: it carries neither hello nor batch');
   return result;
 }
 
@@ -170,6 +167,7 @@ function scanEvent(buf: Buffer, start: number, end: number, index: number): Scan
     seq, sentAtUs, report: buf.subarray(reportStart, reportEnd),
     counterparty1: undefined, actionType: undefined, eventTimestamp: undefined, tradeKey: undefined,
     sourceId: '', receivedAtMs: 0, receipt: undefined,
+    status: 'accepted', version: undefined, lifecycle: undefined, findings: NO_FINDINGS,
   };
   try {
     scanReportKeys(buf, reportStart, reportEnd, event);

@@ -31,8 +31,8 @@ const q = (s: string): string => JSON.stringify(s);
 /** Everything one rulebook needs while compiling: the code generator and where findings go. */
 class Builder {
   readonly g = new Gen();
-  /** Generated statements, in table order. */
-  body = '';
+  /** Generated statement blocks, in table order. */
+  readonly blocks: string[] = [];
   /** The array the findings of the record being validated go to (swapped per record). */
   out: Finding[] = [];
   private readonly emitters = new Map<string, Fail>();
@@ -58,7 +58,7 @@ class Builder {
   }
 
   emit(comment: string, code: string): void {
-    this.body += `// ${comment}\n${code}`;
+    this.blocks.push(`// ${comment}\n${code}`);
   }
 }
 
@@ -67,7 +67,7 @@ export function compileRulebook(options: RulebookOptions): Rulebook {
   compileElements(b);
   compileConditions(b);
   if (options.regime === 'ktfc') compileKtfc(b);
-  const run = b.g.compile(b.body);
+  const run = b.g.compile(b.blocks);
   const none: Finding[] = [];
   b.out = none;
   return {

@@ -52,12 +52,29 @@ export class Gen {
     return `${this.k(someItemHas)}(${access('r', head)}, ${JSON.stringify(tail[0])})`;
   }
 
-  /** Builds `(r, f) => void` from statements that may use `r`, `f`, `present`, `show` and constants. */
-  compile(body: string): (r: Rec, f: Facts) => void {
+  /**
+   * Builds `(r, f) => void` from blocks of statements that may use `r`, `f`, `present`, `show` and
+   * constants. Blocks are packed into functions of about CHUNK_CHARS source characters each: V8 does not
+   * optimise very large functions (TurboFan's bytecode-size limit), and one function per rulebook would be
+   * far beyond it.
+   */
+  compile(blocks: readonly string[]): (r: Rec, f: Facts) => void {
+    const chunks: string[] = [];
+    let current = '';
+    for (const block of blocks) {
+      if (current.length > 0 && current.length + block.length > CHUNK_CHARS) {
+        chunks.push(current);
+        current = '';
+      }
+      current += block;
+    }
+    if (current.length > 0) chunks.push(current);
     const names = this.consts.map((_, i) => `k${i}`);
     const header = names.length > 0 ? `const [${names.join(', ')}] = K;\n` : '';
+    const fns = chunks.map((body, i) => `function c${i}(r, f) {\n${body}}\n`).join('');
+    const run = `return function validate(r, f) {\n${chunks.map((_, i) => `c${i}(r, f);`).join('\n')}\n};`;
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the rule tables only, see above
-    const factory = new Function('K', 'present', 'show', `'use strict';\n${header}return function validate(r, f) {\n${body}\n};`) as (
+    const factory = new Function('K', 'present', 'show', `'use strict';\n${header}${fns}${run}`) as (
       k: readonly unknown[],
       p: typeof isPresent,
       s: typeof show,
@@ -65,6 +82,9 @@ export class Gen {
     return factory(this.consts, isPresent, show);
   }
 }
+
+/** Source size per generated function, well under what V8 optimises. */
+const CHUNK_CHARS = 6000;
 
 const PATH_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(\[\](\.[A-Za-z_][A-Za-z0-9_]*)*)?$/;
 

@@ -41,10 +41,12 @@ export function isPresent(v: unknown): boolean {
   return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
 }
 
+const PLAIN = /^[^"\\\u0000-\u001f]*$/;
+
 /** Short, quoted rendering of an offending value for messages. */
 export function show(v: unknown): string {
   let s: string;
-  if (typeof v === 'string') s = JSON.stringify(v);
+  if (typeof v === 'string') s = v.length <= 80 && PLAIN.test(v) ? `"${v}"` : JSON.stringify(v);
   else if (v === undefined) s = 'nothing';
   else {
     try {

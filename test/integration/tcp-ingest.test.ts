@@ -185,7 +185,7 @@ describe('FEP over TCP', () => {
     }
     await c.waitForAck(seq - 1);
     const { rows } = await db.query<{ version: number; action_type: string; seq: string }>(
-      'SELECT version, action_type, seq FROM trade_version WHERE trade_key = $1 ORDER BY version', [uti]);
+      'SELECT version, action_type, seq FROM event_log WHERE trade_key = $1 AND version IS NOT NULL ORDER BY version', [uti]);
     expect(rows.map((r) => r.action_type)).toEqual(actions);
     expect(rows.map((r) => Number(r.seq))).toEqual([...rows.map((r) => Number(r.seq))].sort((a, b) => a - b));
     const state = await db.query<{ lifecycle: string; version: number }>('SELECT lifecycle, version FROM trade_state WHERE trade_key = $1', [uti]);
