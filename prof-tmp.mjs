@@ -13,4 +13,6 @@ const batch = Number(process.argv[3]||500);
 const t = new BatchTemplate(identifierFreeBases(recs), batch, counterpartyIds(200));
 const r = await runOpenLoop({ port: engine.tcpPort, sourceId: 'bench', token: 'bench-token', rate: Number(process.argv[2]||10000), durationMs: 10000, batch, connections: 1, frame: (s, n) => t.stamp(s, n) });
 console.log(JSON.stringify(r));
+const m = await (await fetch('http://127.0.0.1:'+engine.httpPort+'/metrics')).text();
+console.log(m.split('\n').filter(l=>/group_commit|inflight|paused/.test(l) && !l.startsWith('#')).join('\n'));
 engine.process.kill('SIGTERM'); await engine.exited;

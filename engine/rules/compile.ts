@@ -290,16 +290,17 @@ function leiChecks(b: Builder, element: string): (lei: string, at: string, prefi
   const shape = b.emitter('FMT-LEI', element, 'error');
   const mode = b.options.leiCheck;
   const digits = mode === 'off' ? undefined : b.emitter('FMT-LEI-CHECKSUM', element, mode === 'warn' ? 'warning' : 'error');
+  const what = (lei: string, at: string, prefix: string | undefined): string =>
+    prefix === undefined ? `${at} ${show(lei)}` : `${at} ${prefix} LEI ${show(lei)} that`;
   return (lei, at, prefix, shapeKnown) => {
-    const what = prefix === undefined ? `${at} ${show(lei)}` : `${at} ${prefix} LEI ${show(lei)} that`;
     if (shapeKnown !== true) {
       const why = fmt.leiShape(lei);
       if (why !== null) {
-        shape(at, `${what} ${why}`);
+        shape(at, `${what(lei, at, prefix)} ${why}`);
         return;
       }
     }
-    if (digits !== undefined && !fmt.leiChecksumOk(lei)) digits(at, `${what} fails the ISO 17442 check digits (ISO 7064 MOD 97-10)`);
+    if (digits !== undefined && !fmt.leiChecksumOk(lei)) digits(at, `${what(lei, at, prefix)} fails the ISO 17442 check digits (ISO 7064 MOD 97-10)`);
   };
 }
 

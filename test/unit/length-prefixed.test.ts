@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { FrameTooLargeError, LengthPrefixedReader, lengthPrefixed } from '../../engine/ingest/length-prefixed.js';
+
+const frames = [Buffer.from('a'), Buffer.alloc(0), Buffer.from('hello world'), Buffer.alloc(70_000, 7)];
+const stream = Buffer.concat(frames.map((f) => lengthPrefixed(f)));
+
+describe('LengthPrefixedReader', () => {
+  it('returns the same frames however the stream is cut into reads', () => {
+    for (const size of [1, 2, 3, 5, 4096, stream.length]) {
+      const reader = new LengthPrefixedReader(1 << 20);
+      const got: Buffer[] = [];
+      for (let i = 0; i < stream.length; i += size) got.push(...reader.push(stream.subarray(i, i + size)).map((f) => Buffer.from(f)));
+      expect(got, `reads of ${size} bytes`).toEqual(frames);
+      expect(reader.pending).toBe(0);
+    }
+  });
+
+  it('keeps frames handed out intact while later reads arrive', () => {
+    const reader = new LengthPrefixedReader(1 << 20);
+    const first = reader.push(Buffer.concat([lengthPrefixed(Buffer.from('first')), lengthPrefixed(Buffer.from('sec')).subarray(0, 5)]));
+    expect(reader.push(Buffer.from('e'))).toEqual([]);
+    const rest = reader.push(Buffer.from('c'));
+    expect(first.map(String)).toEqual(['first']);
+    expect(rest.map(String)).toEqual(['sec']);
+  });
+
+  it('refuses a frame over the limit from its length prefix alone, before buffering it', () => {
+    const reader = new LengthPrefixedReader(1000);
+    const prefix = Buffer.alloc(4);
+    prefix.writeUInt32BE(1001);
+    expect(() => reader.push(prefix)).toThrow(FrameTooLargeError);
+    expect(() => new LengthPrefixedReader(1000).push(lengthPrefixed(Buffer.alloc(1000)))).not.toThrow();
+  });
+});
