@@ -9,6 +9,8 @@ import { factsOf } from './facts.js';
 import * as fmt from './formats.js';
 import { toParts } from './decimal.js';
 import { access, Gen, splitPath } from './gen.js';
+import { ISO4217 } from './codes/iso4217.js';
+import { ISO3166_ALPHA2 } from './codes/iso3166.js';
 import { KTFC_PROFILE, ktfcLateBy } from './regimes/ktfc.js';
 import { asRec, isPresent, show, type Fail, type Finding, type Rec, type Regime, type Severity, type SwapReport } from './types.js';
 
@@ -90,17 +92,22 @@ export function compileRulebook(options: RulebookOptions): Rulebook {
 
 /** A validator of one value at one concrete path; `r` is the whole record (for cross-field exemptions). */
 type ValueCheck = (v: unknown, at: string, r: Rec) => void;
+/**
+ * Code for checking the value held in the JS variable `v` at the concrete path given by the JS expression
+ * `at`. Simple checks (type, code list, reason function) are emitted inline so each element gets its own
+ * call and property sites; identifier checks go through a closure per element.
+ */
+type ValueCode = (at: string) => string;
 
-/** Statements that call `check(value, concretePath, r)` for every value present at `path`. */
-function forEachValue(b: Builder, path: string, check: ValueCheck): string {
-  const k = b.g.k(check);
+/** Statements that run the element's checks for every value present at `path`. */
+function forEachValue(path: string, code: ValueCode): string {
   const { head, tail } = splitPath(path);
-  if (tail === undefined) return `{ const v = ${access('r', head)}; if (v !== undefined && v !== null) ${k}(v, ${q(path)}, r); }\n`;
+  if (tail === undefined) return `{ const v = ${access('r', head)}; if (v !== undefined && v !== null) {\n${code(q(path))}} }\n`;
   const i = path.indexOf('[]');
   const itemRead = tail.length === 0 ? 'l[i]' : `l[i]${tail.map((t) => `?.${t}`).join('')}`;
   return (
     `{ const l = ${access('r', head)}; if (Array.isArray(l)) for (let i = 0; i < l.length; i++) { const v = ${itemRead}; ` +
-    `if (v !== undefined && v !== null) ${k}(v, ${q(path.slice(0, i))} + "[" + i + "]" + ${q(path.slice(i + 2))}, r); } }\n`
+    `if (v !== undefined && v !== null) { const at = ${q(path.slice(0, i))} + "[" + i + "]" + ${q(path.slice(i + 2))};\n${code('at')}} } }\n`
   );
 }
 
@@ -109,7 +116,7 @@ function compileElements(b: Builder): void {
   for (const e of ELEMENTS) {
     const element = elementId(e);
     for (const path of e.paths) {
-      b.emit(`DE ${element} ${path}`, forEachValue(b, path, valueCheck(b, e, element, path)));
+      b.emit(`DE ${element} ${path}`, forEachValue(path, valueCode(b, e, element, path)));
       if (e.requiredInItem === true) b.emit(`REQ-ITEM ${path}`, requiredInItem(b, path, element));
     }
     if (regime !== 'ktfc' && (regime === 'cftc-part45' ? e.p45 : e.p43) === 'M') {
@@ -156,115 +163,81 @@ const PRICE_KEY_FORMAT: Readonly<Record<string, (v: unknown) => string | null>> 
   },
 };
 
-function valueCheck(b: Builder, e: DataElement, element: string, path: string): ValueCheck {
+function valueCode(b: Builder, e: DataElement, element: string, path: string): ValueCode {
   const spec = e.format;
   const regime = b.options.regime;
-  const typeFail = b.emitter('FMT-TYPE', element, 'error');
-  const wrongType = (v: unknown, at: string, expected: string) => typeFail(at, `${at} must be ${expected}, but holds ${show(v)}`);
-  const textOnly = (inner: (v: string, at: string, r: Rec) => void): ValueCheck => (v, at, r) => {
-    if (typeof v !== 'string') wrongType(v, at, 'text');
-    else inner(v, at, r);
+  const g = b.g;
+  const typeFail = b.failName('FMT-TYPE', element, 'error');
+  /** `if (<bad type>) fail(...) else { rest }` */
+  const typed = (test: string, expected: string, rest: (at: string) => string): ValueCode => (at) =>
+    `if (${test}) ${typeFail}(${at}, ${at} + ${q(` must be ${expected}, but holds `)} + show(v));\n` + `else {\n${rest(at)}}\n`;
+  const text = (rest: (at: string) => string): ValueCode => typed('typeof v !== "string"', 'text', rest);
+  /** A set of allowed values, inline. */
+  const inSet = (rule: string, set: ReadonlySet<string>, words: string): ValueCode => {
+    const fail = b.failName(rule, element, 'error');
+    return text((at) => `if (!${g.k(set)}.has(v)) ${fail}(${at}, ${at} + " " + show(v) + ${q(` ${words}`)});\n`);
   };
-  const reasonCheck = (rule: string, reason: (v: string) => string | null, special?: readonly string[]): ValueCheck => {
-    const fail = b.emitter(rule, element, 'error');
-    const allowed = new Set(special ?? []);
-    return textOnly((v, at) => {
-      if (allowed.has(v)) return;
-      const why = reason(v);
-      if (why !== null) fail(at, `${at} ${show(v)} ${why}`);
-    });
+  /** A formats.ts function returning null or a reason, inline; `special` values pass as they are. */
+  const reason = (rule: string, fn: (v: string) => string | null, special?: readonly string[]): ValueCode => {
+    const fail = b.failName(rule, element, 'error');
+    const skip = special !== undefined && special.length > 0 ? `!${g.k(new Set(special))}.has(v) && ` : '';
+    return text((at) => `{ const w = ${skip}${g.k(fn)}(v); if (w) ${fail}(${at}, ${at} + " " + show(v) + " " + w); }\n`);
   };
-  const lei = leiChecks(b, element);
+  /** A closure per element for the identifier checks (they combine several rules). */
+  const closure = (check: ValueCheck): ValueCode => (at) => `${g.k(check)}(v, ${at}, r);\n`;
 
   switch (spec.kind) {
     case 'code': {
       const ktfcCodes = regime === 'ktfc' ? KTFC_PROFILE.codeLists[path] : undefined;
       const codes = ktfcCodes ?? spec.byRegime?.[regime] ?? spec.codes;
-      const set = new Set(codes);
-      const listed = codes.length <= 16 ? ` (allowed: ${codes.join(', ')})` : '';
-      const fail = b.emitter('FMT-CODE', element, 'error');
-      return textOnly((v, at) => {
-        if (!set.has(v)) fail(at, `${at} ${show(v)} is not an allowed code${listed}`);
-      });
+      return inSet('FMT-CODE', new Set(codes), `is not an allowed code${codes.length <= 16 ? ` (allowed: ${codes.join(', ')})` : ''}`);
     }
-    case 'lei': {
-      const special = new Set(spec.special ?? []);
-      return textOnly((v, at) => {
-        if (!special.has(v)) lei(v, at);
-      });
-    }
-    case 'party': {
-      const shape = b.emitter('FMT-PARTY-ID', element, 'error');
-      return textOnly((v, at, r) => {
-        const why = fmt.text(v, 20, 72, true);
-        if (why !== null) {
-          shape(at, `${at} ${show(v)} ${why} (an LEI, or an LEI followed by a natural person's id)`);
-          return;
-        }
-        // A natural person or privacy-law identifier for counterparty 2 is not an LEI.
-        if (v === r['counterparty2'] && (r['counterparty2IdentifierSource'] === 'NPID' || r['counterparty2IdentifierSource'] === 'PLID')) return;
-        lei(v.length === 20 ? v : v.slice(0, 20), at, v.length === 20 ? undefined : 'starts with');
-      });
-    }
-    case 'uti': {
-      const special = new Set(spec.special ?? []);
-      const shape = b.emitter('FMT-UTI', element, 'error');
-      return textOnly((v, at) => {
-        if (special.has(v)) return;
-        const why = fmt.utiShape(v);
-        if (why !== null) shape(at, `${at} ${show(v)} ${why}`);
-        else lei(v.slice(0, 20), at, 'starts with', true);
-      });
-    }
+    case 'currency':
+      return inSet('FMT-CURRENCY', ISO4217, 'is not an ISO 4217 currency code');
+    case 'country':
+      return inSet('FMT-COUNTRY', ISO3166_ALPHA2, 'is not an ISO 3166-1 alpha-2 country code');
     case 'usi':
-      return reasonCheck('FMT-USI', fmt.usiShape, spec.special);
-    case 'text':
-      return reasonCheck('FMT-TEXT', (v) => fmt.text(v, spec.min, spec.max, spec.alnum), spec.special);
-    case 'decimal': {
-      const fail = b.emitter('FMT-DECIMAL', element, 'error');
-      const neg = b.emitter('FMT-NONNEG', element, 'error');
-      return (v, at) => {
-        if (typeof v !== 'string' && typeof v !== 'number') return wrongType(v, at, 'a decimal number');
-        const why = fmt.decimal(v, spec.digits, spec.fraction);
-        if (why !== null) fail(at, `${at} ${show(v)} ${why}`);
-        else if (spec.nonNegative === true && fmt.nonNegative(v) !== null) neg(at, `${at} ${show(v)} is negative; it must be zero or more`);
-      };
-    }
-    case 'int': {
-      const fail = b.emitter('FMT-INT', element, 'error');
-      return (v, at) => {
-        const why = fmt.integer(v, spec.digits);
-        if (why !== null) fail(at, `${at} ${show(v)} ${why}`);
-      };
+      return reason('FMT-USI', fmt.usiShape, spec.special);
+    case 'text': {
+      const { min, max, alnum } = spec;
+      return reason('FMT-TEXT', (v) => fmt.text(v, min, max, alnum), spec.special);
     }
     case 'timestamp':
-      return reasonCheck('FMT-TIMESTAMP', fmt.timestamp);
+      return reason('FMT-TIMESTAMP', fmt.timestamp);
     case 'date':
-      return reasonCheck('FMT-DATE', fmt.date);
-    case 'currency':
-      return reasonCheck('FMT-CURRENCY', fmt.currency);
-    case 'country':
-      return reasonCheck('FMT-COUNTRY', fmt.country);
+      return reason('FMT-DATE', fmt.date);
     case 'ccyPair':
-      return reasonCheck('FMT-CCY-PAIR', fmt.currencyPair);
+      return reason('FMT-CCY-PAIR', fmt.currencyPair);
     case 'ccyOrPair':
-      return reasonCheck('FMT-CCY-PAIR', fmt.currencyOrPair);
+      return reason('FMT-CCY-PAIR', fmt.currencyOrPair);
     case 'platform':
-      return reasonCheck('FMT-MIC', fmt.platform);
+      return reason('FMT-MIC', fmt.platform);
     case 'bool':
-      return (v, at) => {
-        if (typeof v !== 'boolean') wrongType(v, at, 'true or false');
-      };
+      return typed('typeof v !== "boolean"', 'true or false', () => '');
     case 'string':
-      return textOnly(() => {});
+      return text(() => '');
     case 'object':
-      return (v, at) => {
-        if (v === null || typeof v !== 'object') wrongType(v, at, 'an object');
-      };
+      return typed('typeof v !== "object"', 'an object', () => '');
+    case 'int': {
+      const fail = b.failName('FMT-INT', element, 'error');
+      const digits = spec.digits;
+      const fn = (v: unknown): string | null => fmt.integer(v, digits);
+      return (at) => `{ const w = ${g.k(fn)}(v); if (w) ${fail}(${at}, ${at} + " " + show(v) + " " + w); }\n`;
+    }
+    case 'decimal': {
+      const fail = b.failName('FMT-DECIMAL', element, 'error');
+      const neg = b.failName('FMT-NONNEG', element, 'error');
+      const { digits, fraction } = spec;
+      const fn = (v: unknown): string | null => fmt.decimal(v, digits, fraction);
+      const nonNeg = spec.nonNegative === true
+        ? (at: string) => `else if (${g.k(fmt.nonNegative)}(v)) ${neg}(${at}, ${at} + " " + show(v) + " is negative; it must be zero or more");\n`
+        : () => '';
+      return typed('typeof v !== "string" && typeof v !== "number"', 'a decimal number', (at) =>
+        `{ const w = ${g.k(fn)}(v); if (w) ${fail}(${at}, ${at} + " " + show(v) + " " + w);\n${nonNeg(at)}}\n`);
+    }
     case 'price': {
       const fail = b.emitter('FMT-DECIMAL', element, 'error');
-      return (v, at) => {
-        if (v === null || typeof v !== 'object' || Array.isArray(v)) return wrongType(v, at, 'a price object');
+      return typed('typeof v !== "object" || Array.isArray(v)', 'a price object', closure((v, at) => {
         const o = v as Rec;
         for (const key in PRICE_KEY_FORMAT) {
           const x = o[key];
@@ -272,7 +245,43 @@ function valueCheck(b: Builder, e: DataElement, element: string, path: string): 
           const why = PRICE_KEY_FORMAT[key]!(x);
           if (why !== null) fail(`${at}.${key}`, `${at}.${key} ${show(x)} ${why}`);
         }
-      };
+      }));
+    }
+    case 'lei': {
+      const lei = leiChecks(b, element);
+      const special = new Set(spec.special ?? []);
+      return text(closure((v, at) => {
+        if (!special.has(v as string)) lei(v as string, at);
+      }));
+    }
+    case 'party': {
+      const lei = leiChecks(b, element);
+      const shape = b.emitter('FMT-PARTY-ID', element, 'error');
+      return text(closure((value, at, r) => {
+        const v = value as string;
+        // Fast path: a well-formed LEI (the usual party id) passes every check in one scan.
+        if (v.length === 20 && fmt.leiStatus(v, 0) === 0) return;
+        const why = fmt.text(v, 20, 72, true);
+        if (why !== null) {
+          shape(at, `${at} ${show(v)} ${why} (an LEI, or an LEI followed by a natural person's id)`);
+          return;
+        }
+        // A natural person or privacy-law identifier for counterparty 2 is not an LEI.
+        if (v === r['counterparty2'] && (r['counterparty2IdentifierSource'] === 'NPID' || r['counterparty2IdentifierSource'] === 'PLID')) return;
+        lei(v, at, v.length === 20 ? undefined : 'starts with');
+      }));
+    }
+    case 'uti': {
+      const lei = leiChecks(b, element);
+      const special = new Set(spec.special ?? []);
+      const shape = b.emitter('FMT-UTI', element, 'error');
+      return text(closure((value, at) => {
+        const v = value as string;
+        if (special.has(v)) return;
+        const why = fmt.utiShape(v);
+        if (why !== null) shape(at, `${at} ${show(v)} ${why}`);
+        else lei(v, at, 'starts with');
+      }));
     }
   }
   return assertNever(spec);
@@ -286,21 +295,20 @@ function assertNever(x: never): never {
  * LEI shape (always an error) and check digits (severity per `leiCheck`). `prefix` names where the LEI
  * sits ("starts with") when it is the head of a longer identifier.
  */
-function leiChecks(b: Builder, element: string): (lei: string, at: string, prefix?: string, shapeKnown?: boolean) => void {
+function leiChecks(b: Builder, element: string): (v: string, at: string, prefix?: 'starts with') => void {
   const shape = b.emitter('FMT-LEI', element, 'error');
   const mode = b.options.leiCheck;
   const digits = mode === 'off' ? undefined : b.emitter('FMT-LEI-CHECKSUM', element, mode === 'warn' ? 'warning' : 'error');
-  const what = (lei: string, at: string, prefix: string | undefined): string =>
-    prefix === undefined ? `${at} ${show(lei)}` : `${at} ${prefix} LEI ${show(lei)} that`;
-  return (lei, at, prefix, shapeKnown) => {
-    if (shapeKnown !== true) {
-      const why = fmt.leiShape(lei);
-      if (why !== null) {
-        shape(at, `${what(lei, at, prefix)} ${why}`);
-        return;
-      }
+  return (v, at, prefix) => {
+    // The LEI is the whole value, or (with a prefix) its first 20 characters; one pass checks both shape and digits.
+    const status = prefix === undefined && v.length !== 20 ? 1 : fmt.leiStatus(v, 0);
+    if (status === 1) {
+      shape(at, prefix === undefined ? `${at} ${show(v)} ${fmt.LEI_SHAPE_REASON}` : `${at} ${show(v)} does not start with an LEI (18 upper-case letters/digits + 2 check digits)`);
+    } else if (status === 2 && digits !== undefined) {
+      digits(at, prefix === undefined
+        ? `${at} ${show(v)} fails the ISO 17442 check digits (ISO 7064 MOD 97-10)`
+        : `${at} ${show(v)} starts with LEI ${show(v.slice(0, 20))}, which fails the ISO 17442 check digits (ISO 7064 MOD 97-10)`);
     }
-    if (digits !== undefined && !fmt.leiChecksumOk(lei)) digits(at, `${what(lei, at, prefix)} fails the ISO 17442 check digits (ISO 7064 MOD 97-10)`);
   };
 }
 

@@ -21,9 +21,28 @@ function isLeiShaped(v: string, from: number): boolean {
   return isDigit(v.charCodeAt(from + 18)) && isDigit(v.charCodeAt(from + 19));
 }
 
+/**
+ * Shape and check digits of the 20 characters at `from` in one pass: 0 = valid LEI, 1 = not LEI-shaped,
+ * 2 = LEI-shaped but the ISO 7064 MOD 97-10 check fails.
+ */
+export function leiStatus(v: string, from: number): 0 | 1 | 2 {
+  if (v.length < from + 20) return 1;
+  let rem = 0;
+  for (let i = from; i < from + 20; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 48 && c <= 57) rem = rem * 10 + (c - 48);
+    else if (c >= 65 && c <= 90 && i < from + 18) rem = rem * 100 + (c - 55);
+    else return 1;
+    if (rem >= 1e12) rem %= 97;
+  }
+  return rem % 97 === 1 ? 0 : 2;
+}
+
+export const LEI_SHAPE_REASON = 'is not an LEI (18 upper-case letters/digits + 2 check digits)';
+
 /** ISO 17442 shape: 18 upper-case alphanumerics then 2 check digits. */
 export function leiShape(v: string): Reason {
-  return v.length === 20 && isLeiShaped(v, 0) ? null : 'is not an LEI (18 upper-case letters/digits + 2 check digits)';
+  return v.length === 20 && isLeiShaped(v, 0) ? null : LEI_SHAPE_REASON;
 }
 
 /**
@@ -31,14 +50,17 @@ export function leiShape(v: string): Reason {
  * Computed digit by digit so no big integers are needed.
  */
 export function leiChecksumOk(v: string): boolean {
+  // Accumulate digits while the number stays below 2^53 (reduce once it passes 1e12), so only a few
+  // modulo operations run per identifier.
   let rem = 0;
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
-    if (c >= 48 && c <= 57) rem = (rem * 10 + (c - 48)) % 97;
-    else if (c >= 65 && c <= 90) rem = (rem * 100 + (c - 55)) % 97;
+    if (c >= 48 && c <= 57) rem = rem * 10 + (c - 48);
+    else if (c >= 65 && c <= 90) rem = rem * 100 + (c - 55);
     else return false;
+    if (rem >= 1e12) rem %= 97;
   }
-  return rem === 1;
+  return rem % 97 === 1;
 }
 
 function allAlnum(v: string): boolean {
@@ -133,6 +155,12 @@ export function nonNegative(v: unknown): Reason {
 
 /** Whole number with at most `digits` digits (the spec's Max3Number multipliers), never negative. */
 export function integer(v: unknown, digits: number): Reason {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v < 10 ** digits ? null : `has more than ${digits} digits`;
+  if (typeof v === 'string' && v.length > 0 && v.length <= digits) {
+    let ok = true;
+    for (let i = 0; i < v.length; i++) if (!isDigit(v.charCodeAt(i))) ok = false;
+    if (ok) return null;
+  }
   const d = toParts(v);
   if (d === null || d.frac !== '' || d.neg) return 'is not a non-negative whole number';
   if (d.int.length > digits) return `has more than ${digits} digits`;
@@ -224,6 +252,7 @@ export function codeList(v: string, codes: ReadonlySet<string>): Reason {
 /** Compares two UTC timestamps in the spec's format; NaN when either is malformed. */
 export function compareTimestamps(a: unknown, b: unknown): number {
   if (typeof a !== 'string' || typeof b !== 'string') return NaN;
+
   if (timestamp(a) !== null || timestamp(b) !== null) return NaN;
   // Same fixed-width layout up to the seconds, so text order is time order; then the fraction.
   const ha = a.slice(0, 19);
