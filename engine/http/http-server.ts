@@ -1,10 +1,12 @@
-import { App, us_listen_socket_close, us_socket_local_port, type HttpResponse, type us_listen_socket } from 'uws-pack';
+import { App, us_listen_socket_close, us_socket_local_port, type HttpResponse, type TemplatedApp, type us_listen_socket } from 'uws-pack';
 import type { Metrics } from '../metrics.js';
 
 export interface HttpServerDeps {
   metrics: Metrics;
   /** Whether the engine can take traffic (database reachable, listeners up). */
   health: () => Promise<{ ok: boolean; detail: Record<string, unknown> }>;
+  /** Further routes (the console's API, UI and WebSocket) installed before the catch-all 404. */
+  routes?: ((app: TemplatedApp) => void)[];
 }
 
 /** The operations endpoint on uWebSockets.js (npm uws-pack): GET /healthz and GET /metrics. */
@@ -18,10 +20,11 @@ export async function listenHttp(host: string, port: number, deps: HttpServerDep
     })
     .get('/metrics', (res) => {
       respondAsync(res, async () => ({ status: '200 OK', type: deps.metrics.registry.contentType, body: await deps.metrics.registry.metrics() }));
-    })
-    .any('/*', (res, req) => {
-      res.writeStatus('404 Not Found').writeHeader('content-type', 'text/plain').end(`no route for ${req.getMethod().toUpperCase()} ${req.getUrl()}\n`);
     });
+  for (const install of deps.routes ?? []) install(app);
+  app.any('/*', (res, req) => {
+    res.writeStatus('404 Not Found').writeHeader('content-type', 'text/plain').end(`no route for ${req.getMethod().toUpperCase()} ${req.getUrl()}\n`);
+  });
   const socket = await new Promise<us_listen_socket>((resolve, reject) =>
     app.listen(host, port, (s) => (s ? resolve(s) : reject(new Error(`cannot listen for HTTP on ${host}:${port}`)))),
   );
@@ -29,7 +32,7 @@ export async function listenHttp(host: string, port: number, deps: HttpServerDep
 }
 
 /** uWS responses must know when the client went away before an async answer is written. */
-function respondAsync(res: HttpResponse, produce: () => Promise<{ status: string; type: string; body: string }>): void {
+export function respondAsync(res: HttpResponse, produce: () => Promise<{ status: string; type: string; body: string }>): void {
   let aborted = false;
   res.onAborted(() => {
     aborted = true;

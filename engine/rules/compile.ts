@@ -206,6 +206,8 @@ function valueCode(b: Builder, e: DataElement, element: string, path: string): V
       return reason('FMT-TIMESTAMP', fmt.timestamp);
     case 'date':
       return reason('FMT-DATE', fmt.date);
+    case 'dateOrTimestamp':
+      return reason('FMT-TIMESTAMP', (v) => (fmt.date(v) === null ? null : fmt.timestamp(v)));
     case 'ccyPair':
       return reason('FMT-CCY-PAIR', fmt.currencyPair);
     case 'ccyOrPair':

@@ -598,7 +598,7 @@ const guidebookRows: readonly ConditionRule[] = [
 export const PRICE_FORMAT_PATHS: readonly string[] = [
   'price', 'strikePrice', 'packageTransactionPrice', 'packageTransactionSpread', 'leg1.spread', 'leg2.spread',
   'priceSchedule[].price', 'strikePriceSchedule[].price',
-  'barrier._single.price', 'barrier.upper.price', 'barrier.lower.price',
+  'barrier.single.price', 'barrier.upper.price', 'barrier.lower.price',
 ];
 const PRICE_KEYS = ['monetary', 'decimal', 'percentage', 'basis'] as const;
 
@@ -659,10 +659,10 @@ const nestedRows: readonly ConditionRule[] = [
   },
   {
     id: 'NEST-C148', n: 148, name: 'SingleOrUpperAndLowerBarrier', de: ['X'], element: 'Barrier price (DRR)', regimes: ALL, severity: 'error',
-    spec: 'Structural (DRR barrier, not a CFTC element): _single, or both upper and lower',
-    check: when(has('barrier'), when(has('barrier._single'),
-      allBlankWhen(['barrier.upper', 'barrier.lower'], has('barrier._single')),
-      all(requiredWhen('barrier.upper', lacks('barrier._single')), requiredWhen('barrier.lower', lacks('barrier._single'))))),
+    spec: 'Structural (DRR barrier, not a CFTC element): _single (record property `single`), or both upper and lower',
+    check: when(has('barrier'), when(has('barrier.single'),
+      allBlankWhen(['barrier.upper', 'barrier.lower'], has('barrier.single')),
+      all(requiredWhen('barrier.upper', lacks('barrier.single')), requiredWhen('barrier.lower', lacks('barrier.single'))))),
   },
 ];
 

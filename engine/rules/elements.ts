@@ -5,8 +5,9 @@
  * the canonical record, format, code list, Part 45 cardinality and Part 43 applicability.
  *
  * compile.ts turns every row into format, code-list and cardinality checks once per rulebook.
- * Elements with no path (107-115, 117-123, 125-128: valuation and collateral data, which the DRR record
- * does not carry) are listed for completeness and produce no checks.
+ * Valuation and collateral elements (107-128) are not populated by DRR 6.10 (the TSV marks them n/a); the
+ * canonical record carries them (some under names chosen by engine/record), so their formats are checked.
+ * Property names are the record's (ts-proto): `barrier.single` is DRR's JSON `barrier._single`.
  */
 import type { Regime } from './types.js';
 
@@ -22,6 +23,8 @@ export type FormatSpec =
   | { readonly kind: 'int'; readonly digits: number }
   | { readonly kind: 'timestamp' }
   | { readonly kind: 'date' }
+  /** Valuation timestamp: a UTC timestamp, or a date alone (Technical Specification footnote 80). */
+  | { readonly kind: 'dateOrTimestamp' }
   | { readonly kind: 'currency' }
   | { readonly kind: 'country' }
   | { readonly kind: 'ccyPair' }
@@ -92,10 +95,6 @@ const legs = (field: string): string[] => [`leg1.${field}`, `leg2.${field}`];
 
 function el(de: DataElement['de'], label: string, paths: readonly string[], format: FormatSpec, p45: P45Cardinality, p43: P43Applicability, extra: Partial<DataElement> = {}): DataElement {
   return { de, label, paths, format, p45, p43, ...extra };
-}
-/** Not carried by the canonical record (DRR: "Not Modelled"). */
-function absentEl(de: number, label: string): DataElement {
-  return el(de, label, [], F.object, '-', 'no');
 }
 
 export const ELEMENTS: readonly DataElement[] = [
@@ -205,28 +204,28 @@ export const ELEMENTS: readonly DataElement[] = [
   el(104, 'Jurisdiction', ['jurisdiction'], F.code(['MIXX', 'CFTC', 'SECH']), 'M', 'no'),
   el(105, 'New SDR identifier', ['newSDRIdentifier'], F.lei, 'O', 'no'),
   el(106, 'Next floating reference reset date', legs('nextFloatingReferenceResetDate'), F.date, 'O', 'no'),
-  absentEl(107, 'Last floating reference value'),
-  absentEl(108, 'Last floating reference reset date'),
-  absentEl(109, 'Delta'),
-  absentEl(110, 'Valuation amount'),
-  absentEl(111, 'Valuation currency'),
-  absentEl(112, 'Valuation method'),
-  absentEl(113, 'Valuation timestamp'),
-  absentEl(114, 'Affiliated counterparty for margin and capital indicator'),
-  absentEl(115, 'Collateralisation category'),
+  el(107, 'Last floating reference value', legs('lastFloatingReferenceValue'), F.rate, 'O', 'no'),
+  el(108, 'Last floating reference reset date', legs('lastFloatingReferenceResetDate'), F.date, 'O', 'no'),
+  el(109, 'Delta', ['delta'], F.amount, 'O', 'no'),
+  el(110, 'Valuation amount', ['valuationAmount'], F.amount, 'O', 'no'),
+  el(111, 'Valuation currency', ['valuationCurrency'], F.ccy, 'O', 'no'),
+  el(112, 'Valuation method', ['valuationMethod'], F.code(['CCPV', 'MTMA', 'MTMO']), 'O', 'no'),
+  el(113, 'Valuation timestamp', ['valuationTimestamp'], { kind: 'dateOrTimestamp' }, 'O', 'no'),
+  el(114, 'Affiliated counterparty for margin and capital indicator', ['affiliatedCounterpartyForMarginAndCapitalIndicator'], F.bool, 'O', 'no'),
+  el(115, 'Collateralisation category', ['collateralisationCategory'], F.code(['UNCL', 'PRC1', 'PRC2', 'PRCL', 'OWC1', 'OWC2', 'OWP1', 'OWP2', 'FLCL']), 'O', 'no'),
   el(116, 'Initial margin collateral portfolio code', ['initialMarginCollateralPortfolioCode'], F.text(1, 52, true, PORTFOLIO_SPECIAL), 'O', 'no'),
-  absentEl(117, 'Portfolio containing non-reportable component indicator'),
-  absentEl(118, 'Initial margin posted by the reporting counterparty (post-haircut)'),
-  absentEl(119, 'Initial margin posted by the reporting counterparty (pre-haircut)'),
-  absentEl(120, 'Currency of initial margin posted'),
-  absentEl(121, 'Initial margin collected by the reporting counterparty (post-haircut)'),
-  absentEl(122, 'Initial margin collected by the reporting counterparty (pre-haircut)'),
-  absentEl(123, 'Currency of initial margin collected'),
+  el(117, 'Portfolio containing non-reportable component indicator', ['portfolioContainingNonReportableComponentIndicator'], F.bool, 'O', 'no'),
+  el(118, 'Initial margin posted by the reporting counterparty (post-haircut)', ['initialMarginPostedPostHaircut'], F.notional, 'O', 'no'),
+  el(119, 'Initial margin posted by the reporting counterparty (pre-haircut)', ['initialMarginPostedPreHaircut'], F.notional, 'O', 'no'),
+  el(120, 'Currency of initial margin posted', ['currencyOfInitialMarginPosted'], F.ccy, 'O', 'no'),
+  el(121, 'Initial margin collected by the reporting counterparty (post-haircut)', ['initialMarginCollectedPostHaircut'], F.notional, 'O', 'no'),
+  el(122, 'Initial margin collected by the reporting counterparty (pre-haircut)', ['initialMarginCollectedPreHaircut'], F.notional, 'O', 'no'),
+  el(123, 'Currency of initial margin collected', ['currencyOfInitialMarginCollected'], F.ccy, 'O', 'no'),
   el(124, 'Variation margin collateral portfolio code', ['variationMarginCollateralPortfolioCode'], F.text(1, 52, true, PORTFOLIO_SPECIAL), 'O', 'no'),
-  absentEl(125, 'Variation margin posted by the reporting counterparty (pre-haircut)'),
-  absentEl(126, 'Currency of variation margin posted'),
-  absentEl(127, 'Variation margin collected by the reporting counterparty (pre-haircut)'),
-  absentEl(128, 'Currency of variation margin collected'),
+  el(125, 'Variation margin posted by the reporting counterparty (pre-haircut)', ['variationMarginPostedPreHaircut'], F.notional, 'O', 'no'),
+  el(126, 'Currency of variation margin posted', ['currencyOfVariationMarginPosted'], F.ccy, 'O', 'no'),
+  el(127, 'Variation margin collected by the reporting counterparty (pre-haircut)', ['variationMarginCollectedPreHaircut'], F.notional, 'O', 'no'),
+  el(128, 'Currency of variation margin collected', ['currencyOfVariationMarginCollected'], F.ccy, 'O', 'no'),
 
   // Trade-repository guidebook extension fields (DTCC/CME/ICE), carried under cftcGuidebook
   el('TR', 'TR Option type', ['cftcGuidebook.optionType'], F.code(['CALL', 'PUTO', 'OTHR']), 'O', 'O'),
@@ -252,9 +251,9 @@ export const ELEMENTS: readonly DataElement[] = [
   el('X', 'Counterparty 2 name (DRR)', ['counterparty2Name'], F.text(1, 150, false), 'O', 'O'),
   el('X', 'Early termination date (DRR)', ['earlyTerminationDate'], F.date, 'O', 'O'),
   el('X', 'Trader location (DRR)', ['traderLocation'], F.country, 'O', 'O'),
-  el('X', 'Barrier price (DRR)', ['barrier._single.price', 'barrier.upper.price', 'barrier.lower.price'], F.price, 'O', 'O'),
-  el('X', 'Barrier notation (DRR)', ['barrier._single.notation', 'barrier.upper.notation', 'barrier.lower.notation'], F.code(NOTATION), 'O', 'O'),
-  el('X', 'Barrier currency (DRR)', ['barrier._single.currency', 'barrier.upper.currency', 'barrier.lower.currency'], F.ccy, 'O', 'O'),
+  el('X', 'Barrier price (DRR)', ['barrier.single.price', 'barrier.upper.price', 'barrier.lower.price'], F.price, 'O', 'O'),
+  el('X', 'Barrier notation (DRR)', ['barrier.single.notation', 'barrier.upper.notation', 'barrier.lower.notation'], F.code(NOTATION), 'O', 'O'),
+  el('X', 'Barrier currency (DRR)', ['barrier.single.currency', 'barrier.upper.currency', 'barrier.lower.currency'], F.ccy, 'O', 'O'),
   el('X', 'Price schedule price (DRR)', ['priceSchedule[].price'], F.price, 'O', 'O', { requiredInItem: true }),
   el('X', 'Price schedule effective date (DRR)', ['priceSchedule[].effectiveDate'], F.date, 'O', 'O', { requiredInItem: true }),
   el('X', 'Price schedule end date (DRR)', ['priceSchedule[].endDate'], F.date, 'O', 'O'),

@@ -9,6 +9,7 @@
  * - An event older than the last applied one is accepted but flagged late (warning).
  * A rejected event returns the very same state object; an accepted one a new state with one more version.
  */
+import { tradeKeyOf } from '../record/identity.js';
 import { compareTimestamps } from './formats.js';
 import { asRec, show, type Finding, type Rec, type SwapReport } from './types.js';
 
@@ -31,7 +32,7 @@ export interface TradeVersion {
 
 /** Plain data (JSON-serialisable) so the store can persist it as it is. */
 export interface TradeState {
-  /** UTI, else USI. */
+  /** The trade's key (engine/record/identity.ts: the UTI, else "USI:" + the USI). */
   readonly tradeKey: string;
   readonly counterparty1?: string;
   readonly executionTimestamp?: string;
@@ -50,14 +51,6 @@ export interface LifecycleResult {
   readonly accepted: boolean;
 }
 
-/** The key a trade's state is filed under: its UTI, else its USI; undefined when it has neither. */
-export function tradeKeyOf(report: SwapReport): string | undefined {
-  const r = asRec(report);
-  const uti = r['uniqueTransactionIdentifier'];
-  if (typeof uti === 'string' && uti !== '') return uti;
-  const usi = r['uniqueSwapIdentifier'];
-  return typeof usi === 'string' && usi !== '' ? usi : undefined;
-}
 
 /** Actions that refer to an existing trade (rejected when the trade is unknown). */
 const NEEDS_TRADE: ReadonlySet<string> = new Set(['MODI', 'CORR', 'TERM', 'VALU', 'MARU', 'PRTO', 'EROR', 'REVI', 'POSC']);

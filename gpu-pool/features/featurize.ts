@@ -148,7 +148,9 @@ export function featurize(state: FeatureState, x: FeatureInput, ctx: EventContex
   const rateLog = Math.log10(Math.abs(v.rate) + BP);
   const spreadLog = Math.log10(Math.abs(v.spread) + BP);
   const priceLog = Math.log10(Math.abs(v.price) + 1e-9);
-  const lagS = (x.reportingMs - x.executionMs) / 1000;
+  // Lag from the later of execution and event: a lifecycle event is due when it happens, not when the trade was done.
+  const lagFrom = Number.isFinite(x.eventMs) && !(x.eventMs < x.executionMs) ? x.eventMs : x.executionMs;
+  const lagS = (x.reportingMs - lagFrom) / 1000;
   const lagLog = Number.isFinite(lagS) ? slog(lagS) : NaN;
   const timeMs = Number.isFinite(x.executionMs) ? x.executionMs : x.reportingMs;
   const dayFraction = Number.isFinite(timeMs) ? (((timeMs % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS : NaN;

@@ -31,7 +31,7 @@ export const FEATURES: readonly FeatureSpec[] = [
   { name: 'has_spread', description: '1 when a leg carries a spread' },
   { name: 'has_price', description: '1 when the record carries a price, strike price or exchange rate' },
   { name: 'notation_inconsistency', description: 'count of declared notations that differ from the PriceFormat key used, plus decimal/percentage values above 1 (a rate above 100%)' },
-  { name: 'report_lag_log', description: 'slog(reporting timestamp - execution timestamp, seconds); 0 when either is absent' },
+  { name: 'report_lag_log', description: 'slog(reporting timestamp - the later of execution and event timestamp, seconds); 0 when absent' },
   { name: 'report_lag_vs_source', description: "report_lag_log minus the median of the source's last 128 lags" },
   { name: 'event_age_log', description: 'slog(event timestamp - execution timestamp, seconds): how late in the trade\'s life the event is' },
   { name: 'tenor_log', description: 'slog(expiration date - effective date (else execution), days)' },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import pg from 'pg';
-import { ErrorCode, FepFrame } from '../../proto/gen/fep.js';
+import { ErrorCode, EventStatus, FepFrame } from '../../proto/gen/fep.js';
 import { FepTcpClient, encodeBatch, encodeHello } from '../../loadtest/fep-client.js';
 import { lengthPrefixed, LengthPrefixedReader } from '../../engine/ingest/length-prefixed.js';
 import type { RunningEngine } from '../../engine/main.js';
@@ -170,6 +170,18 @@ describe('FEP over TCP', () => {
     expect(await e.hello('fep2', TEST_SOURCES.fep2)).toBe(from + 2);
     expect(await countEvents('fep2')).toBe(before + 3);
     await e.close();
+  });
+
+  it('sends a Result per event after its Ack when Hello asks for results', async () => {
+    const c = await FepTcpClient.connect(engine.tcpPort);
+    const from = (await c.hello('fep1', TEST_SOURCES.fep1, true)) + 1;
+    c.sendBatch(from, makeReports(95_000, 3));
+    c.sendBatch(from + 3, makeReports(95_003, 2));
+    await c.waitForAck(from + 4);
+    await expect.poll(() => c.results.length).toBe(5);
+    expect(c.results.map((r) => r.seq)).toEqual([from, from + 1, from + 2, from + 3, from + 4]);
+    expect(c.results.every((r) => r.status !== EventStatus.EVENT_STATUS_UNSPECIFIED)).toBe(true);
+    await c.close();
   });
 
   it('applies events of one trade in seq order: versions follow the stream', async () => {

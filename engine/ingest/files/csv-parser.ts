@@ -14,7 +14,8 @@
  *   - blank (empty or whitespace-only) lines are not records.
  * Memory: only the current, incomplete record is kept between pushes (bounded by maxRecordChars).
  */
-export type CsvItem = { line: number; fields: string[] } | { line: number; error: string };
+/** `tooLarge`: rejected for its size alone. */
+export type CsvItem = { line: number; fields: string[] } | { line: number; error: string; tooLarge?: true };
 
 const QUOTE = 34;
 const COMMA = 44;
@@ -123,7 +124,7 @@ export class CsvParser {
         j++;
       }
       if (j >= n && !final) {
-        if (n - this.pos > this.maxRecordChars) return this.broken(startLine, j, `record longer than ${this.maxRecordChars} characters`);
+        if (n - this.pos > this.maxRecordChars) return { ...this.broken(startLine + lines, j, `record longer than ${this.maxRecordChars} characters`), tooLarge: true };
         return INCOMPLETE;
       }
       // A CR before the line end (or before the end of the input) belongs to the line end, not the field.

@@ -9,7 +9,8 @@
  * never closes is one rejected record at its start line. Memory: only the current value is buffered, and a
  * value over maxChars is skipped (reported, not kept), so a 10 GB file needs no more memory than a small one.
  */
-export type JsonItem = { line: number; text: string } | { line: number; error: string };
+/** `tooLarge`: rejected for its size alone (it may be well-formed). */
+export type JsonItem = { line: number; text: string } | { line: number; error: string; tooLarge?: true };
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -26,31 +27,37 @@ const endsBare = (c: number) => isWs(c) || c === COMMA || c === CLOSE_BRACKET ||
 
 export class JsonSplitter {
   private buf = '';
+  /** Scanned up to here; the scan is resumable, so it never looks at a character twice. */
   private pos = 0;
   private line = 1;
-  /** Inside the top-level array. */
+  /** Inside the top-level array, which opened on arrayLine. */
   private inArray = false;
-  /** Where the open array started (for the "not closed" report). */
   private arrayLine = 0;
-  // The value being scanned: its start in buf (-1 when skipping an oversize one), line, bracket depth.
+  // The value being scanned: where it starts in buf and on which line, bracket depth, lexical state.
   private inValue = false;
   private start = 0;
   private startLine = 0;
   private depth = 0;
+  private inString = false;
+  private escaped = false;
+  /** A bare token (number, literal, stray word): it ends at whitespace or punctuation. */
+  private bare = false;
+  /** Larger than maxChars: scanned to its end but not kept. */
   private oversize = false;
 
   constructor(private readonly maxChars = 16 * 1024 * 1024) {}
 
   push(text: string): JsonItem[] {
     const keep = this.inValue && !this.oversize ? this.start : this.pos;
-    this.buf = this.buf.slice(keep) + text;
+    this.buf = keep >= this.buf.length ? text : this.buf.slice(keep) + text;
     this.pos -= keep;
     if (this.inValue && !this.oversize) this.start -= keep;
-    return this.scan(false);
+    return this.scan();
   }
 
   end(): JsonItem[] {
-    const out = this.scan(true);
+    const out: JsonItem[] = [];
+    if (this.inValue && this.bare) this.emit(out, this.buf.length);
     if (this.inValue) {
       out.push({ line: this.startLine, error: `the JSON value starting here is not closed before the end of the file${this.oversize ? ` (and is larger than ${this.maxChars} characters)` : ''}` });
     } else if (this.inArray) {
@@ -58,107 +65,76 @@ export class JsonSplitter {
     }
     this.buf = '';
     this.pos = 0;
-    this.inValue = false;
-    this.inArray = false;
+    this.inValue = this.inArray = this.inString = this.escaped = this.bare = false;
     return out;
   }
 
-  private scan(final: boolean): JsonItem[] {
+  private scan(): JsonItem[] {
     const out: JsonItem[] = [];
     const buf = this.buf;
     const n = buf.length;
     let i = this.pos;
     while (i < n) {
-      if (!this.inValue) {
-        const c = buf.charCodeAt(i);
-        if (isWs(c)) {
-          if (c === LF) this.line++;
-          i++;
-        } else if (c === COMMA && this.inArray) {
-          i++;
-        } else if (c === CLOSE_BRACKET && this.inArray) {
-          this.inArray = false;
-          i++;
-        } else if (c === OPEN_BRACKET && !this.inArray) {
-          this.inArray = true;
-          this.arrayLine = this.line;
-          i++;
-        } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET || c === COMMA) {
-          out.push({ line: this.line, error: `unexpected ${JSON.stringify(buf[i])} where a record should start` });
-          i++;
-        } else {
-          this.inValue = true;
-          this.oversize = false;
-          this.start = i;
-          this.startLine = this.line;
-          this.depth = 0;
-          if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-            this.depth = 1;
-            i++;
-          } else if (c === QUOTE) {
-            const j = this.stringEnd(i + 1);
-            if (j === -1) break;
-            i = j + 1;
-            this.emit(out, i);
-          } else {
-            let j = i + 1;
-            while (j < n && !endsBare(buf.charCodeAt(j))) j++;
-            if (j >= n && !final) break;
-            i = j;
-            this.emit(out, i);
-          }
-        }
-        continue;
-      }
-      // Inside an object or array value.
       const c = buf.charCodeAt(i);
-      if (c === QUOTE) {
-        const j = this.stringEnd(i + 1);
-        if (j === -1) {
-          i = this.pos; // resume at the string when more text comes
-          break;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === BACKSLASH) this.escaped = true;
+        else if (c === QUOTE) {
+          this.inString = false;
+          if (this.depth === 0) {
+            this.emit(out, ++i);
+            continue;
+          }
+        } else if (c === LF) this.line++; // not valid inside a JSON string, but keeps line numbers right
+        i++;
+      } else if (this.inValue) {
+        if (this.bare) {
+          if (endsBare(c)) this.emit(out, i); // the delimiter is looked at again, between values
+          else i++;
+          continue;
         }
-        i = j + 1;
-      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-        this.depth++;
+        if (c === QUOTE) this.inString = true;
+        else if (c === OPEN_BRACE || c === OPEN_BRACKET) this.depth++;
+        else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+          if (--this.depth === 0) {
+            this.emit(out, ++i);
+            continue;
+          }
+        } else if (c === LF) this.line++;
         i++;
-      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-        this.depth--;
-        i++;
-        if (this.depth === 0) this.emit(out, i);
-      } else {
+      } else if (isWs(c)) {
         if (c === LF) this.line++;
         i++;
+      } else if (this.inArray && (c === COMMA || c === CLOSE_BRACKET)) {
+        if (c === CLOSE_BRACKET) this.inArray = false;
+        i++;
+      } else if (c === OPEN_BRACKET && !this.inArray) {
+        this.inArray = true;
+        this.arrayLine = this.line;
+        i++;
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET || c === COMMA) {
+        out.push({ line: this.line, error: `unexpected ${JSON.stringify(buf[i])} where a record should start` });
+        i++;
+      } else {
+        this.inValue = true;
+        this.oversize = false;
+        this.start = i;
+        this.startLine = this.line;
+        this.depth = c === OPEN_BRACE || c === OPEN_BRACKET ? 1 : 0;
+        this.inString = c === QUOTE;
+        this.bare = this.depth === 0 && !this.inString;
+        i++;
       }
-      this.pos = i;
     }
-    this.pos = Math.min(i, n);
-    if (this.inValue && !this.oversize && this.pos - this.start > this.maxChars) {
-      // Too large to keep: scan on to its end without buffering it.
-      this.oversize = true;
-    }
+    this.pos = i;
+    if (this.inValue && !this.oversize && i - this.start > this.maxChars) this.oversize = true;
     return out;
-  }
-
-  /** Index of the quote closing a string whose content starts at `from` (counting its line ends), or -1 if not here yet. */
-  private stringEnd(from: number): number {
-    const buf = this.buf;
-    let j = buf.indexOf('"', from);
-    while (j !== -1) {
-      let k = j - 1;
-      while (buf.charCodeAt(k) === BACKSLASH) k--;
-      if ((j - 1 - k) % 2 === 0) break;
-      j = buf.indexOf('"', j + 1);
-    }
-    if (j === -1) return -1;
-    // Valid JSON strings hold no raw line ends, but broken ones may: keep line numbers right.
-    for (let p = buf.indexOf('\n', from); p !== -1 && p < j; p = buf.indexOf('\n', p + 1)) this.line++;
-    return j;
   }
 
   private emit(out: JsonItem[], end: number): void {
     this.inValue = false;
-    if (this.oversize) out.push({ line: this.startLine, error: `record larger than ${this.maxChars} characters` });
+    this.bare = false;
+    if (this.oversize || end - this.start > this.maxChars) out.push({ line: this.startLine, error: `record larger than ${this.maxChars} characters`, tooLarge: true });
     else out.push({ line: this.startLine, text: this.buf.slice(this.start, end) });
     this.pos = end;
   }

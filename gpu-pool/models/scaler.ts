@@ -1,0 +1,55 @@
+/**
+ * Robust per-feature standardisation shared by the z-score model and the autoencoder's input:
+ * z = clip((x - center) / scale, -clip, clip), center = median, scale = IQR/1.349 (a normal's σ).
+ *
+ * Many features are indicators or counts that are 0 for most events (IQR = 0); their scale falls back to
+ * the standard deviation, so a flag that is common (a TERM event) moves z by a few units while a flag never
+ * seen in training (a changed counterparty) stands out. A floor keeps a constant feature from dividing by 0.
+ * Parameters are rounded to float32 because the ONNX graphs hold them as float32.
+ */
+export interface Scaler {
+  center: Float32Array;
+  scale: Float32Array;
+  clip: number;
+}
+
+export const SCALE_FLOOR = 0.05;
+export const DEFAULT_CLIP = 10;
+
+/** Fits the scaler on `n` rows of `f` features laid out row-major. */
+export function fitScaler(rows: Float32Array, n: number, f: number, clip = DEFAULT_CLIP): Scaler {
+  const center = new Float32Array(f);
+  const scale = new Float32Array(f);
+  const column = new Float64Array(n);
+  for (let j = 0; j < f; j++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const v = rows[i * f + j]!;
+      column[i] = v;
+      sum += v;
+    }
+    column.sort();
+    const q = (p: number) => {
+      const pos = p * (n - 1);
+      const lo = Math.floor(pos);
+      const hi = Math.min(lo + 1, n - 1);
+      return column[lo]! + (column[hi]! - column[lo]!) * (pos - lo);
+    };
+    const mean = sum / n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += (column[i]! - mean) ** 2;
+    let s = (q(0.75) - q(0.25)) / 1.349;
+    if (s < 1e-6) s = Math.sqrt(ss / Math.max(1, n - 1));
+    center[j] = q(0.5);
+    scale[j] = Math.max(s, SCALE_FLOOR);
+  }
+  return { center, scale, clip };
+}
+
+/** Standardises one row (float32 arithmetic order as in the ONNX graphs: subtract, divide, clip). */
+export function standardizeRow(s: Scaler, rows: Float32Array, offset: number, f: number, out: Float64Array): void {
+  for (let j = 0; j < f; j++) {
+    const z = Math.fround(Math.fround(rows[offset + j]! - s.center[j]!) / s.scale[j]!);
+    out[j] = z > s.clip ? s.clip : z < -s.clip ? -s.clip : z;
+  }
+}
