@@ -1,33 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import pg from 'pg';
 import { SwapReport } from '../../proto/gen/swap_report.js';
 import { FepTcpClient } from '../../loadtest/fep-client.js';
 import { loadCorpus, corpusEventSource } from '../../loadtest/corpus-reports.js';
 import { projectRoot } from '../../engine/project-root.js';
-import type { RunningEngine } from '../../engine/main.js';
-import { startTestEngine, TEST_SOURCES } from '../support/engine.js';
+import { useTestEngine, TEST_SOURCES } from '../support/engine.js';
 
 const TOTAL = 100_000;
 const BATCH = 500;
-let engine: RunningEngine;
-let db: pg.Pool;
-
-beforeAll(async () => {
-  engine = await startTestEngine();
-  db = new pg.Pool({ connectionString: engine.databaseUrl, max: 2 });
-});
-afterAll(async () => {
-  await db?.end();
-  await engine?.stop();
-});
+const t = useTestEngine();
 
 describe('the acceptance stream', () => {
   it('acknowledges 100,000 corpus-built events, stores each exactly once, and stores nothing on a resend of the last 10,000', async () => {
     const records = loadCorpus(join(projectRoot(), 'test', 'fixtures', 'drr-6.10', 'cftc-part45'));
     expect(records.length).toBe(209);
     const event = corpusEventSource(records, 50, 'ACC');
-    const client = await FepTcpClient.connect(engine.tcpPort);
+    const client = await FepTcpClient.connect(t.engine.tcpPort);
     expect(await client.hello('fep1', TEST_SOURCES.fep1)).toBe(0);
     for (let seq = 1; seq <= TOTAL; seq += BATCH) {
       const reports = Array.from({ length: BATCH }, (_, i) => event(seq + i - 1));
@@ -35,10 +23,10 @@ describe('the acceptance stream', () => {
     }
     await client.waitForAck(TOTAL);
     await client.close();
-    const count = async () => Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM event_log WHERE source_id = 'fep1'")).rows[0]!.n);
+    const count = () => t.storedCount('fep1');
     expect(await count()).toBe(TOTAL);
 
-    const again = await FepTcpClient.connect(engine.tcpPort);
+    const again = await FepTcpClient.connect(t.engine.tcpPort);
     expect(await again.hello('fep1', TEST_SOURCES.fep1)).toBe(TOTAL);
     for (let seq = TOTAL - 10_000 + 1; seq <= TOTAL; seq += BATCH) again.sendBatch(seq, Array.from({ length: BATCH }, (_, i) => event(seq + i - 1)));
     await again.waitForAck(TOTAL);
@@ -46,7 +34,7 @@ describe('the acceptance stream', () => {
     expect(await count()).toBe(TOTAL);
 
     // What was stored is the record as sent: spot-check one event byte for byte and decoded.
-    const { rows } = await db.query<{ report: Buffer; trade_key: string }>("SELECT report, trade_key FROM event_log WHERE source_id = 'fep1' AND seq = 4242");
+    const { rows } = await t.db.query<{ report: Buffer; trade_key: string }>("SELECT report, trade_key FROM event_log WHERE source_id = 'fep1' AND seq = 4242");
     expect(Buffer.compare(rows[0]!.report, Buffer.from(event(4241)))).toBe(0);
     expect(SwapReport.decode(rows[0]!.report).uniqueTransactionIdentifier).toBe(rows[0]!.trade_key);
   });

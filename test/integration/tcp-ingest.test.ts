@@ -1,33 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import net from 'node:net';
-import pg from 'pg';
 import { ErrorCode, EventStatus, FepFrame } from '../../proto/gen/fep.js';
 import { FepTcpClient, encodeBatch, encodeHello } from '../../loadtest/fep-client.js';
 import { lengthPrefixed, LengthPrefixedReader } from '../../engine/ingest/length-prefixed.js';
-import type { RunningEngine } from '../../engine/main.js';
-import { startTestEngine, TEST_SOURCES } from '../support/engine.js';
+import { useTestEngine, TEST_SOURCES } from '../support/engine.js';
 import { makeReport, makeReports } from '../support/reports.js';
 
-let engine: RunningEngine;
-let db: pg.Pool;
-
-beforeAll(async () => {
-  engine = await startTestEngine({ maxFrameBytes: 64 * 1024 });
-  db = new pg.Pool({ connectionString: engine.databaseUrl, max: 2 });
-});
-afterAll(async () => {
-  await db?.end();
-  await engine?.stop();
-});
-
-async function countEvents(sourceId: string): Promise<number> {
-  const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM event_log WHERE source_id = $1', [sourceId]);
-  return Number(rows[0]!.n);
-}
+const t = useTestEngine({ maxFrameBytes: 64 * 1024 });
+const countEvents = (sourceId: string) => t.storedCount(sourceId);
 
 /** Opens a raw socket and collects the frames the engine sends until it closes the connection. */
 function rawConnection() {
-  const socket = net.connect(engine.tcpPort, '127.0.0.1');
+  const socket = net.connect(t.engine.tcpPort, '127.0.0.1');
   const reader = new LengthPrefixedReader(1 << 20);
   const frames: FepFrame[] = [];
   socket.on('data', (c: Buffer) => frames.push(...reader.push(c).map((f) => FepFrame.decode(f))));
@@ -43,14 +27,14 @@ function errorOf(frames: FepFrame[]) {
 
 describe('FEP over TCP', () => {
   it('acknowledges a stream of batches only once stored, and stores each event once', async () => {
-    const client = await FepTcpClient.connect(engine.tcpPort);
+    const client = await FepTcpClient.connect(t.engine.tcpPort);
     const welcome = await client.hello('fep1', TEST_SOURCES.fep1);
     expect(welcome).toBe(0);
     for (let b = 0; b < 20; b++) client.sendBatch(1 + b * 50, makeReports(1 + b * 50, 50));
     await client.waitForAck(1000);
     expect(client.lastAck).toBe(1000);
     expect(await countEvents('fep1')).toBe(1000);
-    const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM trade_state WHERE trade_key LIKE 'UTI%'`);
+    const { rows } = await t.db.query<{ n: string }>(`SELECT count(*) AS n FROM trade_state WHERE trade_key LIKE 'UTI%'`);
     expect(Number(rows[0]!.n)).toBeGreaterThanOrEqual(1000);
     await client.close();
   });
@@ -76,14 +60,14 @@ describe('FEP over TCP', () => {
   });
 
   it('resends after reconnect are acknowledged again and not stored again', async () => {
-    const first = await FepTcpClient.connect(engine.tcpPort);
+    const first = await FepTcpClient.connect(t.engine.tcpPort);
     const from = (await first.hello('fep1', TEST_SOURCES.fep1)) + 1;
     first.sendBatch(from, makeReports(50_000, 100));
     await first.waitForAck(from + 99);
     await first.close();
     const before = await countEvents('fep1');
 
-    const second = await FepTcpClient.connect(engine.tcpPort);
+    const second = await FepTcpClient.connect(t.engine.tcpPort);
     const welcome = await second.hello('fep1', TEST_SOURCES.fep1);
     expect(welcome).toBe(from + 99);
     // Resend the last 60 plus 40 new ones in one batch.
@@ -94,10 +78,10 @@ describe('FEP over TCP', () => {
   });
 
   it('a new connection for a source takes it over and is welcomed after the old one\'s events are durable', async () => {
-    const old = await FepTcpClient.connect(engine.tcpPort);
+    const old = await FepTcpClient.connect(t.engine.tcpPort);
     const from = (await old.hello('fep1', TEST_SOURCES.fep1)) + 1;
     old.sendBatch(from, makeReports(60_000, 500));
-    const taker = await FepTcpClient.connect(engine.tcpPort);
+    const taker = await FepTcpClient.connect(t.engine.tcpPort);
     const welcome = await taker.hello('fep1', TEST_SOURCES.fep1);
     await old.closed();
     expect(old.error?.code).toBe(ErrorCode.ERROR_CODE_SUPERSEDED);
@@ -106,7 +90,7 @@ describe('FEP over TCP', () => {
   });
 
   it('rejects an oversize frame, garbage, a batch before Hello and a bad token, and other connections carry on', async () => {
-    const bystander = await FepTcpClient.connect(engine.tcpPort);
+    const bystander = await FepTcpClient.connect(t.engine.tcpPort);
     const from = (await bystander.hello('fep2', TEST_SOURCES.fep2)) + 1;
     const storedBefore = await countEvents('fep2');
 
@@ -131,7 +115,7 @@ describe('FEP over TCP', () => {
       expect(err?.message, c.name).toContain(c.mentions);
     }
     // A batch with a valid frame but a corrupt report stores nothing of the frame, not even its good events.
-    const corrupt = await FepTcpClient.connect(engine.tcpPort);
+    const corrupt = await FepTcpClient.connect(t.engine.tcpPort);
     const start = (await corrupt.hello('fep2', TEST_SOURCES.fep2)) + 1;
     corrupt.sendBatch(start, [makeReport(1), Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]), makeReport(2)]);
     await corrupt.closed();
@@ -139,7 +123,7 @@ describe('FEP over TCP', () => {
     expect(await countEvents('fep2')).toBe(storedBefore);
 
     // The bystander was superseded by the corrupt client above; reconnect and carry on.
-    const again = await FepTcpClient.connect(engine.tcpPort);
+    const again = await FepTcpClient.connect(t.engine.tcpPort);
     const next = (await again.hello('fep2', TEST_SOURCES.fep2)) + 1;
     expect(next).toBe(from);
     again.sendBatch(next, makeReports(70_000, 10));
@@ -150,7 +134,7 @@ describe('FEP over TCP', () => {
   });
 
   it('a gap or a decrease in seq is a protocol error and stores nothing of that frame', async () => {
-    const c = await FepTcpClient.connect(engine.tcpPort);
+    const c = await FepTcpClient.connect(t.engine.tcpPort);
     const from = (await c.hello('fep2', TEST_SOURCES.fep2)) + 1;
     const before = await countEvents('fep2');
     c.sendBatch(from + 5, makeReports(80_000, 3));
@@ -159,21 +143,21 @@ describe('FEP over TCP', () => {
     expect(c.error?.message).toContain(`next expected seq for source fep2 is ${from}`);
     expect(await countEvents('fep2')).toBe(before);
 
-    const d = await FepTcpClient.connect(engine.tcpPort);
+    const d = await FepTcpClient.connect(t.engine.tcpPort);
     await d.hello('fep2', TEST_SOURCES.fep2);
     d.sendBatch(from, makeReports(80_000, 3));
     d.sendBatch(from + 1, makeReports(80_001, 1));
     await d.closed();
     expect(d.error?.code).toBe(ErrorCode.ERROR_CODE_SEQ_DECREASE);
     // The first (valid) frame was admitted before the bad one; the next Welcome covers it.
-    const e = await FepTcpClient.connect(engine.tcpPort);
+    const e = await FepTcpClient.connect(t.engine.tcpPort);
     expect(await e.hello('fep2', TEST_SOURCES.fep2)).toBe(from + 2);
     expect(await countEvents('fep2')).toBe(before + 3);
     await e.close();
   });
 
   it('sends a Result per event after its Ack when Hello asks for results', async () => {
-    const c = await FepTcpClient.connect(engine.tcpPort);
+    const c = await FepTcpClient.connect(t.engine.tcpPort);
     const from = (await c.hello('fep1', TEST_SOURCES.fep1, true)) + 1;
     c.sendBatch(from, makeReports(95_000, 3));
     c.sendBatch(from + 3, makeReports(95_003, 2));
@@ -185,7 +169,7 @@ describe('FEP over TCP', () => {
   });
 
   it('applies events of one trade in seq order: versions follow the stream', async () => {
-    const c = await FepTcpClient.connect(engine.tcpPort);
+    const c = await FepTcpClient.connect(t.engine.tcpPort);
     const from = (await c.hello('fep1', TEST_SOURCES.fep1)) + 1;
     const uti = 'ORDERTESTUTI0001';
     const actions = ['NEWT', 'MODI', 'MODI', 'CORR', 'TERM'];
@@ -196,11 +180,11 @@ describe('FEP over TCP', () => {
       seq += 2;
     }
     await c.waitForAck(seq - 1);
-    const { rows } = await db.query<{ version: number; action_type: string; seq: string }>(
+    const { rows } = await t.db.query<{ version: number; action_type: string; seq: string }>(
       'SELECT version, action_type, seq FROM event_log WHERE trade_key = $1 AND version IS NOT NULL ORDER BY version', [uti]);
     expect(rows.map((r) => r.action_type)).toEqual(actions);
     expect(rows.map((r) => Number(r.seq))).toEqual([...rows.map((r) => Number(r.seq))].sort((a, b) => a - b));
-    const state = await db.query<{ lifecycle: string; version: number }>('SELECT lifecycle, version FROM trade_state WHERE trade_key = $1', [uti]);
+    const state = await t.db.query<{ lifecycle: string; version: number }>('SELECT lifecycle, version FROM trade_state WHERE trade_key = $1', [uti]);
     expect(state.rows[0]).toEqual({ lifecycle: 'terminated', version: 5 });
     await c.close();
   });

@@ -1,4 +1,6 @@
 import { mkdtempSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type EngineConfig } from '../../engine/config.js';
@@ -22,4 +24,32 @@ export async function startTestEngine(overrides: Partial<EngineConfig> = {}): Pr
     ...overrides,
   };
   return startEngine(config);
+}
+
+/**
+ * Starts a test engine for the enclosing test file (beforeAll/afterAll) with a pool on its database,
+ * and counts a source's stored events.
+ */
+export function useTestEngine(overrides: Partial<EngineConfig> = {}) {
+  const ctx = {} as { engine: RunningEngine; db: pg.Pool };
+  beforeAll(async () => {
+    ctx.engine = await startTestEngine(overrides);
+    ctx.db = new pg.Pool({ connectionString: ctx.engine.databaseUrl, max: 2 });
+  });
+  afterAll(async () => {
+    await ctx.db?.end();
+    await ctx.engine?.stop();
+  });
+  return {
+    get engine() {
+      return ctx.engine;
+    },
+    get db() {
+      return ctx.db;
+    },
+    async storedCount(sourceId: string): Promise<number> {
+      const { rows } = await ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM event_log WHERE source_id = $1', [sourceId]);
+      return Number(rows[0]!.n);
+    },
+  };
 }
