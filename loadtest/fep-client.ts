@@ -12,6 +12,8 @@ export interface FepClientEvents {
   onAck?: (upToSeq: number) => void;
   onResult?: (result: Result) => void;
   onError?: (code: ErrorCode, message: string) => void;
+  /** Keep every Result in `results` (default true; a long replay that handles onResult turns it off). */
+  retainResults?: boolean;
 }
 
 export class FepTcpClient {
@@ -97,7 +99,7 @@ export class FepTcpClient {
         break;
       }
       case 'result':
-        this.results.push(k.value);
+        if (this.events.retainResults !== false) this.results.push(k.value);
         this.events.onResult?.(k.value);
         break;
       case 'error':

@@ -1,9 +1,13 @@
 import * as hdr from 'hdr-histogram-js';
+import { ErrorCode } from '../proto/gen/fep.js';
 import { FepTcpClient } from './fep-client.js';
+import { FepGrpcClient } from './fep-grpc-client.js';
 
 export interface OpenLoopOptions {
   port: number;
   host?: string;
+  /** FEP over raw TCP (default) or gRPC; the frames and the accounting are the same. */
+  transport?: 'tcp' | 'grpc';
   sourceId: string;
   token: string;
   /** Target events per second over all connections. */
@@ -17,6 +21,8 @@ export interface OpenLoopOptions {
   frame: (firstSeq: number, firstEvent: number) => Buffer;
   /** Give up when this many events are sent but unacknowledged (the target rate is out of reach). */
   maxBacklog?: number;
+  /** How long to wait for the last acks after the sending window (default 10 s). */
+  drainMs?: number;
 }
 
 export interface OpenLoopResult {
@@ -25,10 +31,15 @@ export interface OpenLoopResult {
   acked: number;
   errors: number;
   durationS: number;
-  /** Acknowledged events per second over the sending window plus the final drain. */
+  /** Acknowledged events per second over the sending window plus the final drain. Latency percentiles
+   *  cover every sent event: those never acknowledged with the latency they had reached at the end. */
   achievedRate: number;
   /** Whether every event was acknowledged and the backlog never exceeded maxBacklog. */
   sustained: boolean;
+  /** Whether the run stopped early because the backlog exceeded maxBacklog. */
+  gaveUp: boolean;
+  /** Why connections failed (Error frames or closed connections), one entry per failed connection. */
+  errorMessages: string[];
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
 }
 
@@ -40,10 +51,44 @@ interface Pending {
   dueAtMs: number;
 }
 
+/** One driver connection: writes length-prefixed frames, reports acks, says why it failed. */
+interface DriverConnection {
+  hello(sourceId: string, token: string): Promise<number>;
+  /** `frame` is length-prefixed (as BatchTemplate stamps it); gRPC sends it without the prefix. */
+  write(frame: Buffer): void;
+  failure(): string | undefined;
+  close(): Promise<void>;
+}
+
+async function connect(o: OpenLoopOptions, onAck: (upTo: number) => void): Promise<DriverConnection> {
+  const describe = (e: { code: ErrorCode; message: string } | undefined) => (e ? `${ErrorCode[e.code]}: ${e.message}` : undefined);
+  if (o.transport === 'grpc') {
+    const c = FepGrpcClient.connect(o.port, o.host, { onAck, retainResults: false });
+    let ended = false;
+    void c.endedPromise().then(() => (ended = true));
+    return {
+      hello: (s, t) => c.hello(s, t),
+      write: (frame) => void c.call.write(frame.subarray(4)),
+      failure: () => describe(c.error) ?? (ended ? 'stream ended' : undefined),
+      close: () => c.close(),
+    };
+  }
+  const c = await FepTcpClient.connect(o.port, o.host, { onAck, retainResults: false });
+  let closed = false;
+  void c.closed().then(() => (closed = true));
+  return {
+    hello: (s, t) => c.hello(s, t),
+    write: (frame) => void c.socket.write(frame),
+    failure: () => describe(c.error) ?? (closed ? 'connection closed' : undefined),
+    close: () => c.close(),
+  };
+}
+
 /**
- * An open-loop FEP driver over TCP: batches are sent on a fixed schedule whether or not acks come back,
+ * An open-loop FEP driver (TCP or gRPC): batches are sent on a fixed schedule whether or not acks come back,
  * and ack latency (per event, from its batch's due time to the Ack covering it) goes into an HDR
- * histogram. Each connection uses its own source (`sourceId-<i>`) and sequence.
+ * histogram. Each connection uses its own source (`sourceId-<i>`, or `sourceId` alone with one
+ * connection) and sequence.
  */
 export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
@@ -51,15 +96,13 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     Array.from({ length: o.connections }, async (_, i) => {
       const pending: Pending[] = [];
       let acked = 0;
-      const client = await FepTcpClient.connect(o.port, o.host, {
-        onAck: (upTo) => {
-          const now = performance.now();
-          while (pending.length > 0 && pending[0]!.lastSeq <= upTo) {
-            const p = pending.shift()!;
-            histogram.recordValueWithCount(Math.max(1, Math.round((now - p.dueAtMs) * 1000)), p.count);
-            acked += p.count;
-          }
-        },
+      const client = await connect(o, (upTo) => {
+        const now = performance.now();
+        while (pending.length > 0 && pending[0]!.lastSeq <= upTo) {
+          const p = pending.shift()!;
+          histogram.recordValueWithCount(Math.max(1, Math.round((now - p.dueAtMs) * 1000)), p.count);
+          acked += p.count;
+        }
       });
       const sourceId = o.connections === 1 ? o.sourceId : `${o.sourceId}-${i}`;
       const next = (await client.hello(sourceId, o.token)) + 1;
@@ -79,7 +122,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       const due = Math.min(totalBatches, Math.floor((now - start) / batchIntervalMs) + 1);
       while (sentBatches < due) {
         const conn = conns[sentBatches % conns.length]!;
-        conn.client.socket.write(o.frame(conn.next, sent));
+        conn.client.write(o.frame(conn.next, sent));
         conn.pending.push({ lastSeq: conn.next + o.batch - 1, count: o.batch, dueAtMs: start + sentBatches * batchIntervalMs });
         conn.next += o.batch;
         sent += o.batch;
@@ -93,12 +136,16 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     tick();
   });
   // Wait for the last acks (bounded), then close.
-  const drainDeadline = performance.now() + 10_000;
-  while (!gaveUp && conns.some((c) => c.pending.length > 0) && performance.now() < drainDeadline) await new Promise((r) => setTimeout(r, 2));
+  const drainDeadline = performance.now() + (o.drainMs ?? 10_000);
+  while (!gaveUp && conns.some((c) => c.pending.length > 0 && !c.client.failure()) && performance.now() < drainDeadline) await new Promise((r) => setTimeout(r, 2));
   const end = performance.now();
   const acked = conns.reduce((a, c) => a + c.acked, 0);
-  const errors = conns.filter((c) => c.client.error).length;
-  await Promise.all(conns.map((c) => c.client.close()));
+  // Events never acknowledged still count, with the latency they had reached (a lower bound): leaving
+  // them out would hide exactly the stall that made them late.
+  for (const c of conns) for (const p of c.pending) histogram.recordValueWithCount(Math.max(1, Math.round((end - p.dueAtMs) * 1000)), p.count);
+  const errorMessages = conns.map((c) => c.client.failure()).filter((m): m is string => m !== undefined);
+  const errors = errorMessages.length;
+  await Promise.all(conns.map((c) => c.client.close().catch(() => {})));
   const us = (p: number) => histogram.getValueAtPercentile(p) / 1000;
   const durationS = (end - start) / 1000;
   const result: OpenLoopResult = {
@@ -109,6 +156,8 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     durationS,
     achievedRate: acked / durationS,
     sustained: !gaveUp && acked === sent && errors === 0,
+    gaveUp,
+    errorMessages,
     latencyMs: { p50: us(50), p90: us(90), p99: us(99), p999: us(99.9), max: histogram.maxValue / 1000, mean: histogram.mean / 1000 },
   };
   histogram.destroy();

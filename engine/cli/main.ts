@@ -12,6 +12,8 @@ const commands: Record<string, Command> = {
   serve: { summary: 'run the engine (FEP over TCP and gRPC, HTTP /healthz and /metrics)', load: () => import('./serve.js') },
   source: { summary: 'manage FEP sources: `swaprep source add ID` prints a new token', load: () => import('./source.js') },
   validate: { summary: 'validate JSON/JSONL records against the rulebook, without an engine or database', load: () => import('./validate.js') },
+  replay: { summary: 'replay JSON/JSONL/CSV files through the engine (resumable, a rejects file per input; --watch DIR)', load: () => import('./replay.js') },
+  loadtest: { summary: 'open-loop FEP load driver: --to tcp://|grpc://HOST:PORT --rate N --duration 30s, JSON summary', load: () => import('./loadtest.js') },
 };
 
 function usage(): string {

@@ -12,6 +12,7 @@ import { access, Gen, splitPath } from './gen.js';
 import { ISO4217 } from './codes/iso4217.js';
 import { ISO3166_ALPHA2 } from './codes/iso3166.js';
 import { KTFC_PROFILE, ktfcLateBy } from './regimes/ktfc.js';
+import { COLLATERAL_REQUIRED, MESSAGE_KIND, VALUATION_REQUIRED, type MessageKind } from './messages.js';
 import { asRec, isPresent, show, type Fail, type Finding, type Rec, type Regime, type Severity, type SwapReport } from './types.js';
 
 export interface RulebookOptions {
@@ -68,6 +69,7 @@ export function compileRulebook(options: RulebookOptions): Rulebook {
   const b = new Builder({ ...options });
   compileElements(b);
   compileConditions(b);
+  if (options.regime !== 'cftc-part43') compileMessageRequirements(b);
   if (options.regime === 'ktfc') compileKtfc(b);
   const run = b.g.compile(b.blocks);
   const none: Finding[] = [];
@@ -120,7 +122,10 @@ function compileElements(b: Builder): void {
       if (e.requiredInItem === true) b.emit(`REQ-ITEM ${path}`, requiredInItem(b, path, element));
     }
     if (regime !== 'ktfc' && (regime === 'cftc-part45' ? e.p45 : e.p43) === 'M') {
-      for (const path of e.paths) b.emit(`${REQ_RULE[regime]} ${path}`, required(b, REQ_RULE[regime], element, path, `${e.label}, mandatory for ${REGIME_NAME[regime]}`));
+      // The cardinalities are those of the transaction message (creation and continuation data).
+      for (const path of e.paths) {
+        b.emit(`${REQ_RULE[regime]} ${path}`, forMessages(['transaction'], required(b, REQ_RULE[regime], element, path, `${e.label}, mandatory for ${REGIME_NAME[regime]}`)));
+      }
     }
     if (regime === 'cftc-part43' && e.p43 === 'no') {
       for (const path of e.paths) {
@@ -157,6 +162,7 @@ const PRICE_KEY_FORMAT: Readonly<Record<string, (v: unknown) => string | null>> 
   decimal: (v) => fmt.decimal(v, 11, 10),
   percentage: (v) => fmt.decimal(v, 11, 10),
   basis: (v) => {
+    if (fmt.integer(typeof v === 'string' && v.charCodeAt(0) === 45 ? v.slice(1) : v, 5) === null) return null;
     const d = toParts(v);
     if (d === null || d.frac !== '') return 'is not a whole number of basis points';
     return d.int.length > 5 ? 'has more than 5 digits' : null;
@@ -261,16 +267,19 @@ function valueCode(b: Builder, e: DataElement, element: string, path: string): V
       const shape = b.emitter('FMT-PARTY-ID', element, 'error');
       return text(closure((value, at, r) => {
         const v = value as string;
-        // Fast path: a well-formed LEI (the usual party id) passes every check in one scan.
-        if (v.length === 20 && fmt.leiStatus(v, 0) === 0) return;
-        const why = fmt.text(v, 20, 72, true);
-        if (why !== null) {
-          shape(at, `${at} ${show(v)} ${why} (an LEI, or an LEI followed by a natural person's id)`);
-          return;
+        // One scan decides the usual case: a 20-character LEI, valid (done) or with bad check digits.
+        const status = fmt.leiStatus(v, 0);
+        if (status === 0 && v.length === 20) return;
+        if (v.length !== 20 || status === 1) {
+          const why = fmt.text(v, 20, 72, true);
+          if (why !== null) {
+            shape(at, `${at} ${show(v)} ${why} (an LEI, or an LEI followed by a natural person's id)`);
+            return;
+          }
         }
         // A natural person or privacy-law identifier for counterparty 2 is not an LEI.
         if (v === r['counterparty2'] && (r['counterparty2IdentifierSource'] === 'NPID' || r['counterparty2IdentifierSource'] === 'PLID')) return;
-        lei(v, at, v.length === 20 ? undefined : 'starts with');
+        lei(v, at, v.length === 20 ? undefined : 'starts with', status);
       }));
     }
     case 'uti': {
@@ -297,13 +306,13 @@ function assertNever(x: never): never {
  * LEI shape (always an error) and check digits (severity per `leiCheck`). `prefix` names where the LEI
  * sits ("starts with") when it is the head of a longer identifier.
  */
-function leiChecks(b: Builder, element: string): (v: string, at: string, prefix?: 'starts with') => void {
+function leiChecks(b: Builder, element: string): (v: string, at: string, prefix?: 'starts with', known?: 0 | 1 | 2) => void {
   const shape = b.emitter('FMT-LEI', element, 'error');
   const mode = b.options.leiCheck;
   const digits = mode === 'off' ? undefined : b.emitter('FMT-LEI-CHECKSUM', element, mode === 'warn' ? 'warning' : 'error');
-  return (v, at, prefix) => {
+  return (v, at, prefix, known) => {
     // The LEI is the whole value, or (with a prefix) its first 20 characters; one pass checks both shape and digits.
-    const status = prefix === undefined && v.length !== 20 ? 1 : fmt.leiStatus(v, 0);
+    const status = known ?? (prefix === undefined && v.length !== 20 ? 1 : fmt.leiStatus(v, 0));
     if (status === 1) {
       shape(at, prefix === undefined ? `${at} ${show(v)} ${fmt.LEI_SHAPE_REASON}` : `${at} ${show(v)} does not start with an LEI (18 upper-case letters/digits + 2 check digits)`);
     } else if (status === 2 && digits !== undefined) {
@@ -322,7 +331,7 @@ function compileConditions(b: Builder): void {
   for (const c of CONDITIONS) {
     if (regime === 'ktfc') {
       if (c.regimes.includes('ktfc')) addCondition(b, c, c.id);
-      else if (c.regimes.includes('cftc-part45') && !excluded.has(c.n)) addCondition(b, c, `KTFC-C${c.n}`);
+      else if (c.id.startsWith('P45-') && !excluded.has(c.n)) addCondition(b, c, `KTFC-C${c.n}`);
     } else if (c.regimes.includes(regime)) {
       addCondition(b, c, c.id);
     }
@@ -332,7 +341,24 @@ function compileConditions(b: Builder): void {
 
 function addCondition(b: Builder, c: ConditionRule, id: string): void {
   const element = c.element ?? String(c.de[0]);
-  b.emit(`${id} ${c.name}`, `{\n${c.check(b.g, b.failName(id, element, c.severity))}}\n`);
+  b.emit(`${id} ${c.name}`, forMessages(c.messages ?? ['transaction'], c.check(b.g, b.failName(id, element, c.severity))));
+}
+
+/** Wraps statements so they run only for the given message kinds (messages.ts). */
+function forMessages(kinds: readonly MessageKind[], code: string): string {
+  if (kinds.length === 3) return `{\n${code}}\n`;
+  return `if (${kinds.map((k) => `f.messageKind === ${MESSAGE_KIND[k]}`).join(' || ')}) {\n${code}}\n`;
+}
+
+/** REQ-VALU / REQ-MARU: what a valuation or a collateral message must carry instead of the creation data. */
+function compileMessageRequirements(b: Builder): void {
+  for (const [rule, kind, paths] of [['REQ-VALU', 'valuation', VALUATION_REQUIRED], ['REQ-MARU', 'collateral', COLLATERAL_REQUIRED]] as const) {
+    for (const path of paths) {
+      const e = elementOfPath(path);
+      const element = e === undefined ? path : elementId(e);
+      b.emit(`${rule} ${path}`, forMessages([kind], required(b, rule, element, path, `${e?.label ?? path}, mandatory in a ${kind} message`)));
+    }
+  }
 }
 
 /** Which PriceFormat key each notation expects (DRR writes Percentage prices under `decimal`). */
@@ -382,15 +408,15 @@ function compileKtfc(b: Builder): void {
     const first = alternatives[0]!;
     const element = String(p.elementOf[first] ?? elementOfPath(first)?.de ?? 'KTFC');
     if (alternatives.length === 1) {
-      b.emit(`REQ-KTFC ${first}`, required(b, 'REQ-KTFC', element, first, `${elementOfPath(first)?.label ?? first}, mandatory for KTFC`));
+      b.emit(`REQ-KTFC ${first}`, forMessages(['transaction'], required(b, 'REQ-KTFC', element, first, `${elementOfPath(first)?.label ?? first}, mandatory for KTFC`)));
     } else {
       const msg = `one of ${alternatives.join(', ')} is mandatory for KTFC, but none is populated`;
-      b.emit(`REQ-KTFC ${alternatives.join('|')}`, `if (!(${alternatives.map((x) => g.present(x)).join(' || ')})) ${b.failName('REQ-KTFC', element, 'error')}(${q(first)}, ${q(msg)});\n`);
+      b.emit(`REQ-KTFC ${alternatives.join('|')}`, forMessages(['transaction'], `if (!(${alternatives.map((x) => g.present(x)).join(' || ')})) ${b.failName('REQ-KTFC', element, 'error')}(${q(first)}, ${q(msg)});\n`));
     }
   }
   for (const w of p.requiredWith) {
     const msg = `${w.path} is mandatory for KTFC when ${w.whenPresent} is populated, but is not populated`;
-    b.emit(`REQ-KTFC ${w.path}`, `if (${g.present(w.whenPresent)} && !${g.present(w.path)}) ${b.failName('REQ-KTFC', String(w.de), 'error')}(${q(w.path)}, ${q(msg)});\n`);
+    b.emit(`REQ-KTFC ${w.path}`, forMessages(['transaction'], `if (${g.present(w.whenPresent)} && !${g.present(w.path)}) ${b.failName('REQ-KTFC', String(w.de), 'error')}(${q(w.path)}, ${q(msg)});\n`));
   }
   const events = actionEventPairs(EVENTS_P45, [...ACTIONS_WITHOUT_EVENT, ...p.actionsWithoutEvent], 'KTFC');
   b.emit('KTFC-EVENT', events(g, b.failName('KTFC-EVENT', '27', 'error')));

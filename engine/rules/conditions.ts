@@ -46,6 +46,7 @@ import {
   type Leg,
 } from './dsl.js';
 import { compareDecimal } from './decimal.js';
+import type { MessageKind } from './messages.js';
 import { isPresent, show, type Fail, type Rec, type Regime, type Severity } from './types.js';
 
 export interface ConditionRule {
@@ -65,8 +66,16 @@ export interface ConditionRule {
   readonly spec: string;
   /** Where this row departs from DRR's model, and why. */
   readonly note?: string;
+  /** Part 43 rows: the Part 45 condition whose logic they share. */
+  readonly sameAs?: number;
+  /** Message kinds the rule applies to (messages.ts); the spec's "Transaction" rules by default. */
+  readonly messages?: readonly MessageKind[];
   readonly check: Check;
 }
+
+/** Rules of every message (structural, action/event pairs) and of the per-trade ones (UTI/USI). */
+const ALL_MESSAGES: readonly MessageKind[] = ['transaction', 'valuation', 'collateral'];
+const TRADE_MESSAGES: readonly MessageKind[] = ['transaction', 'valuation'];
 
 const P45: readonly Regime[] = ['cftc-part45'];
 const P43: readonly Regime[] = ['cftc-part43'];
@@ -303,8 +312,8 @@ const p45Rows: readonly ConditionRule[] = [
     'C if [Buyer identifier] and [Seller identifier] are not populated, else {blank}; When populated, the value shall match the value in [Counterparty 1 (reporting counterparty)] or [Counterparty 2]',
     when(noBuyerOrSeller, perLeg((leg) => equalsOneOf(`${leg}.receiverIdentifier`, ['counterparty1', 'counterparty2'])),
       allBlankWhen(['leg1.receiverIdentifier', 'leg2.receiverIdentifier'], or(has('buyerIdentifier'), has('sellerIdentifier'))))),
-  p45(27, 'EventTypeCondition', [27, 26], 'C, for valid Action type and Event type Combination, see table in Appendix F.',
-    actionEventPairs(EVENTS_P45, ACTIONS_WITHOUT_EVENT, 'Part 45')),
+  { ...p45(27, 'EventTypeCondition', [27, 26], 'C, for valid Action type and Event type Combination, see table in Appendix F.',
+    actionEventPairs(EVENTS_P45, ACTIONS_WITHOUT_EVENT, 'Part 45')), messages: ALL_MESSAGES },
   p45(28, 'AmendmentIndicatorCondition', [28, 26], 'C if [Action type] = MODI, else {blank}',
     requiredElseBlank('amendmentIndicator', eq('actionType', 'MODI'))),
   p45(29, 'EventIdentifierCondition', [29, 27], 'C if [Event type] = COMP or CREV, else {blank}',
@@ -374,7 +383,7 @@ const p45Rows: readonly ConditionRule[] = [
   p45(52, 'OtherPaymentTypeCondition', [57, 67, 73],
     'Transaction - CR: C, at least one is required: ([Fixed rate] or [Spread] or [Other payment type] = UFRO. Allowable values UWIN and PEXH are optional and independent of the above condition.',
     when(and(asset('Credit'), lacks('leg1.fixedRate'), lacks('leg2.fixedRate'), lacks('leg1.spread'), lacks('leg2.spread'), noUpfront),
-      use([], (fail) => fail('otherPayment[].paymentType', 'an otherPayment with paymentType UFRO is required for a credit swap with no leg fixedRate or spread')))),
+      use([], (fail) => fail('otherPayment[].paymentType', 'otherPayment[].paymentType UFRO (an upfront payment) is required for a credit swap with no leg fixedRate or spread, but none is reported')))),
   p45(53, 'PaymentFrequencyPeriodCondition', [63, 64], 'Transaction CR/IR/EQ/CO - O when populated with EXPI, [Payment frequency period multiplier] must be 1.',
     when(CRorIRorEQorCO, perLeg((leg) => {
       const pp = `${leg}.periodicPayment`;
@@ -467,10 +476,10 @@ const p45Rows: readonly ConditionRule[] = [
   p45(83, 'PriorUTICondition', [101, 100, 26, 27],
     'C if [Action type] = NEWT and ([Event type] = NOVA or CLRG or EXER or ALOC or CLAL) and [Prior USI] is not populated, else {blank}',
     requiredElseBlank('priorUTI', and(priorEvents, lacks('priorUSI')))),
-  p45(84, 'UniqueSwapIdentifierCondition', [102, 103], 'C if [Unique transaction identifier (UTI)] is not populated, else {blank}',
-    requiredElseBlank('uniqueSwapIdentifier', lacks('uniqueTransactionIdentifier'))),
-  p45(85, 'UniqueTransactionIdentifierCondition', [103, 102], 'C if [Unique swap identifier (USI)] is not populated, else {blank}',
-    requiredElseBlank('uniqueTransactionIdentifier', lacks('uniqueSwapIdentifier'))),
+  { ...p45(84, 'UniqueSwapIdentifierCondition', [102, 103], 'C if [Unique transaction identifier (UTI)] is not populated, else {blank}',
+    requiredElseBlank('uniqueSwapIdentifier', lacks('uniqueTransactionIdentifier'))), messages: TRADE_MESSAGES },
+  { ...p45(85, 'UniqueTransactionIdentifierCondition', [103, 102], 'C if [Unique swap identifier (USI)] is not populated, else {blank}',
+    requiredElseBlank('uniqueTransactionIdentifier', lacks('uniqueSwapIdentifier'))), messages: TRADE_MESSAGES },
   p45(86, 'NewSDRIdentifierCondition', [105, 27], 'C if [Event type] = PTNG, else {blank}',
     requiredElseBlank('newSDRIdentifier', eq('eventType', 'PTNG'))),
 ];
@@ -507,7 +516,7 @@ function rateOrSpread(target: 'fixedRate' | 'spread', other: 'fixedRate' | 'spre
 function p43(n: number, name: string, sameAs: number): ConditionRule {
   const base = p45Rows.find((x) => x.n === sameAs);
   if (base === undefined) throw new Error(`P43 condition #${n} refers to unknown Part 45 condition #${sameAs}`);
-  return { ...base, id: `P43-C${n}`, n, name, regimes: P43, spec: `${base.spec} (same logic as Part 45 #${sameAs})` };
+  return { ...base, id: `P43-C${n}`, n, name, regimes: P43, spec: `${base.spec} (same logic as Part 45 #${sameAs})`, sameAs };
 }
 
 const p43Rows: readonly ConditionRule[] = [
@@ -519,6 +528,7 @@ const p43Rows: readonly ConditionRule[] = [
     id: 'P43-C91', n: 91, name: 'EventTypeCondition', de: [27, 26], regimes: P43, severity: 'error',
     spec: 'C, for valid Action type and Event type Combination, see table in Appendix F (Part 43 column).',
     check: actionEventPairs(EVENTS_P43, ['CORR', 'EROR', 'REVI', 'VALU', 'MARU', 'PRTO'], 'Part 43'),
+    messages: ALL_MESSAGES,
   },
   p43(92, 'AmendmentIndicatorCondition', 28),
   p43(93, 'EventTimestampCondition', 30),
@@ -638,27 +648,27 @@ function exactlyOnePriceKey(): Check {
 
 const nestedRows: readonly ConditionRule[] = [
   {
-    id: 'NEST-C144', n: 144, name: 'PeriodicPayment.DayCountConventionChoice', de: [53], regimes: ALL, severity: 'error',
+    id: 'NEST-C144', n: 144, name: 'PeriodicPayment.DayCountConventionChoice', de: [53], regimes: ALL, severity: 'error', messages: ALL_MESSAGES,
     spec: 'Structural (CDE PeriodicPayment): at most one of fixedRateDayCountConvention / floatingRateDayCountConvention per leg',
     check: perLeg((leg) => blankWhen(`${leg}.periodicPayment.floatingRateDayCountConvention`, has(`${leg}.periodicPayment.fixedRateDayCountConvention`))),
   },
   {
-    id: 'NEST-C145', n: 145, name: 'PeriodicPayment.PaymentFrequencyPeriodChoice', de: [63], regimes: ALL, severity: 'error',
+    id: 'NEST-C145', n: 145, name: 'PeriodicPayment.PaymentFrequencyPeriodChoice', de: [63], regimes: ALL, severity: 'error', messages: ALL_MESSAGES,
     spec: 'Structural (CDE PeriodicPayment): at most one of fixedRatePaymentFrequencyPeriod / floatingRatePaymentFrequencyPeriod per leg',
     check: perLeg((leg) => blankWhen(`${leg}.periodicPayment.floatingRatePaymentFrequencyPeriod`, has(`${leg}.periodicPayment.fixedRatePaymentFrequencyPeriod`))),
   },
   {
-    id: 'NEST-C146', n: 146, name: 'PeriodicPayment.PaymentFrequencyPeriodMultiplierChoice', de: [64], regimes: ALL, severity: 'error',
+    id: 'NEST-C146', n: 146, name: 'PeriodicPayment.PaymentFrequencyPeriodMultiplierChoice', de: [64], regimes: ALL, severity: 'error', messages: ALL_MESSAGES,
     spec: 'Structural (CDE PeriodicPayment): at most one of the fixed / floating payment frequency multipliers per leg',
     check: perLeg((leg) => blankWhen(`${leg}.periodicPayment.floatingRatePaymentFrequencyPeriodMultiplier`, has(`${leg}.periodicPayment.fixedRatePaymentFrequencyPeriodMultiplier`))),
   },
   {
-    id: 'NEST-C147', n: 147, name: 'PriceFormat.(one-of)', de: [69, 47, 50, 73, 76], regimes: ALL, severity: 'error',
+    id: 'NEST-C147', n: 147, name: 'PriceFormat.(one-of)', de: [69, 47, 50, 73, 76], regimes: ALL, severity: 'error', messages: ALL_MESSAGES,
     spec: 'Structural (CDE PriceFormat): exactly one of monetary, decimal, percentage, basis',
     check: exactlyOnePriceKey(),
   },
   {
-    id: 'NEST-C148', n: 148, name: 'SingleOrUpperAndLowerBarrier', de: ['X'], element: 'Barrier price (DRR)', regimes: ALL, severity: 'error',
+    id: 'NEST-C148', n: 148, name: 'SingleOrUpperAndLowerBarrier', de: ['X'], element: 'Barrier price (DRR)', regimes: ALL, severity: 'error', messages: ALL_MESSAGES,
     spec: 'Structural (DRR barrier, not a CFTC element): _single (record property `single`), or both upper and lower',
     check: when(has('barrier'), when(has('barrier.single'),
       allBlankWhen(['barrier.upper', 'barrier.lower'], has('barrier.single')),

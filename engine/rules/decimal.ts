@@ -74,8 +74,9 @@ export function compareParts(a: DecimalParts, b: DecimalParts): number {
  */
 export function compareDecimal(a: unknown, b: unknown): number {
   const pa = toParts(a);
+  if (pa === null) return NaN;
   const pb = toParts(b);
-  if (pa === null || pb === null) return NaN;
+  if (pb === null) return NaN;
   return compareParts(pa, pb);
 }
 

@@ -89,7 +89,7 @@ export function underlierIs(...types: string[]): Cond {
 
 /** Decimal field compared with a constant, exactly (no float). */
 export function greaterThan(path: string, value: string): Cond {
-  return { js: (g) => `(${g.k(compareDecimal)}(${g.read(path)}, ${q(value)}) > 0)`, text: `${path} > ${value}` };
+  return { js: (g) => `(${g.present(path)} && ${g.k(compareDecimal)}(${g.read(path)}, ${q(value)}) > 0)`, text: `${path} > ${value}` };
 }
 
 // ---------------------------------------------------------------------------------------------- checks

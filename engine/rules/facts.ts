@@ -6,6 +6,7 @@
  * stands in with guidebook fields (`cftcGuidebook.optionStyle` present, `cftcGuidebook.assetClass`). We
  * accept either source, as DRR does for most rules, so a record carrying only one of them is judged the same.
  */
+import { messageKindOf } from './messages.js';
 import type { Rec } from './types.js';
 
 export type AssetClass = 'InterestRate' | 'Credit' | 'Equity' | 'Commodity' | 'ForeignExchange';
@@ -36,6 +37,8 @@ export interface Facts {
   readonly cashDelivery: boolean;
   /** UPI notional schedule (post-UPI attributes, else the nonReportable helper): Constant, Amortizing... */
   readonly notionalSchedule: string | undefined;
+  /** 0 transaction, 1 valuation (VALU), 2 collateral (MARU): see messages.ts. */
+  readonly messageKind: number;
 }
 
 function obj(v: unknown): Rec | undefined {
@@ -70,6 +73,7 @@ export function factsOf(r: Rec): Facts {
     notPostPriced: r['postPricedSwapIndicator'] === false,
     cashDelivery: str(attributes?.['DeliveryType']) === 'CASH' || str(gb?.['settlementType']) === 'CASH',
     notionalSchedule: str(attributes?.['NotionalSchedule']) ?? str(nr?.['notionalSchedule']),
+    messageKind: messageKindOf(r['actionType']),
   };
 }
 

@@ -249,17 +249,30 @@ export function codeList(v: string, codes: ReadonlySet<string>): Reason {
   return codes.has(v) ? null : 'is not an allowed code';
 }
 
-/** Compares two UTC timestamps in the spec's format; NaN when either is malformed. */
-export function compareTimestamps(a: unknown, b: unknown): number {
-  if (typeof a !== 'string' || typeof b !== 'string') return NaN;
+/** Digits and separators of `YYYY-MM-DDThh:mm:ss[.f+]Z` (no calendar check: ordering needs only the layout). */
+function timestampLayout(v: string): boolean {
+  const n = v.length;
+  if (n < 20 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(n - 1) !== 90) return false;
+  for (let i = 0; i < 19; i++) if (i !== 4 && i !== 7 && i !== 10 && i !== 13 && i !== 16 && !isDigit(v.charCodeAt(i))) return false;
+  if (n === 20) return true;
+  if (v.charCodeAt(19) !== 46) return false;
+  for (let i = 20; i < n - 1; i++) if (!isDigit(v.charCodeAt(i))) return false;
+  return n > 21;
+}
 
-  if (timestamp(a) !== null || timestamp(b) !== null) return NaN;
+/**
+ * Compares two UTC timestamps in the spec's format; NaN when either does not have its layout (calendar
+ * validity is the format rule's business, and the layout alone fixes the order).
+ */
+export function compareTimestamps(a: unknown, b: unknown): number {
+  if (typeof a !== 'string' || typeof b !== 'string' || !timestampLayout(a) || !timestampLayout(b)) return NaN;
   // Same fixed-width layout up to the seconds, so text order is time order; then the fraction.
   const ha = a.slice(0, 19);
   const hb = b.slice(0, 19);
   if (ha !== hb) return ha < hb ? -1 : 1;
-  const fa = a.slice(19, -1).replace('.', '');
-  const fb = b.slice(19, -1).replace('.', '');
+  if (a.length === 20 && b.length === 20) return 0;
+  const fa = a.slice(20, -1);
+  const fb = b.slice(20, -1);
   const n = Math.max(fa.length, fb.length);
   const pa = fa.padEnd(n, '0');
   const pb = fb.padEnd(n, '0');

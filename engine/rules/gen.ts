@@ -47,6 +47,10 @@ export class Gen {
   /** JS boolean expression: the path holds a value (a non-empty group, or an item of the group holding it). */
   present(path: string): string {
     const { head, tail } = splitPath(path);
+    const last = head[head.length - 1]!;
+    // Scalars and messages: inline `!= null` (the record holds undefined when absent). Repeated fields
+    // (arrays, empty when absent) and Struct objects go through `present`.
+    if (tail === undefined && !REPEATED_FIELDS.has(last)) return `(${access('r', head)} != null)`;
     if (tail === undefined || tail.length === 0) return `present(${access('r', head)})`;
     if (tail.length !== 1) throw new Error(`conditions support one key after [] (${path})`);
     return `${this.k(someItemHas)}(${access('r', head)}, ${JSON.stringify(tail[0])})`;
@@ -87,6 +91,15 @@ export class Gen {
 
 /** Source size per generated function, well under what V8 optimises. */
 const CHUNK_CHARS = 16000;
+
+/**
+ * Repeated fields of the canonical record (proto `repeated`, [] when absent). Inline presence tests need to
+ * know them: an empty list is absent, an empty string is not.
+ */
+export const REPEATED_FIELDS: ReadonlySet<string> = new Set([
+  'clearingSwapUSIs', 'clearingSwapUTIs', 'clearingExceptionsAndExemptionsCounterparty1', 'clearingExceptionsAndExemptionsCounterparty2',
+  'otherPayment', 'notionalAmountSchedule', 'priceSchedule', 'strikePriceSchedule',
+]);
 
 const PATH_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(\[\](\.[A-Za-z_][A-Za-z0-9_]*)*)?$/;
 

@@ -131,10 +131,12 @@ function push(p: ProductStats, name: string, v: number): void {
 }
 
 /**
- * Writes the event's feature row into `out` at `offset` (FEATURE_COUNT floats) and then folds the event into
- * the state. Every value written is finite.
+ * Writes the event's feature row into `out` at `offset` (FEATURE_COUNT floats) and then, unless `commit` is
+ * false, folds the event into the state. Every value written is finite. `commit = false` computes the row
+ * an event would get without letting it change what later events are compared with (the evaluation uses it
+ * for planted anomalies, so that an anomaly does not also make the trade's next, normal, event look odd).
  */
-export function featurize(state: FeatureState, x: FeatureInput, ctx: EventContext, out: Float32Array, offset = 0): void {
+export function featurize(state: FeatureState, x: FeatureInput, ctx: EventContext, out: Float32Array, offset = 0, commit = true): void {
   const key = productKey(x);
   const product = state.product(key);
   const source = state.source(ctx.sourceId);
@@ -155,8 +157,8 @@ export function featurize(state: FeatureState, x: FeatureInput, ctx: EventContex
   const timeMs = Number.isFinite(x.executionMs) ? x.executionMs : x.reportingMs;
   const dayFraction = Number.isFinite(timeMs) ? (((timeMs % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS : NaN;
   const weekday = Number.isFinite(timeMs) ? (((Math.floor(timeMs / DAY_MS) + 4) % 7) + 7) % 7 : NaN; // 1970-01-01 was a Thursday (4)
-  const fast = source.fast.hit(ctx.receivedAtMs);
-  const slow = source.slow.hit(ctx.receivedAtMs);
+  const fast = commit ? source.fast.hit(ctx.receivedAtMs) : source.fast.peek(ctx.receivedAtMs);
+  const slow = commit ? source.slow.hit(ctx.receivedAtMs) : source.slow.peek(ctx.receivedAtMs);
   const action = x.actionType;
 
   let termsChanged = 0;
@@ -209,6 +211,7 @@ export function featurize(state: FeatureState, x: FeatureInput, ctx: EventContex
   out[o + 38] = x.cleared === 'Y' ? 1 : 0;
 
   // Fold the event into the state only now: it is compared with what came before it, never with itself.
+  if (!commit) return;
   product.count++;
   push(product, 'n1', n1);
   push(product, 'ratio', legRatio);

@@ -80,6 +80,12 @@ export class DecayedRate {
 
   constructor(private readonly tauS: number) {}
 
+  /** The rate an event at `ms` would see, counting itself, without recording it. */
+  peek(ms: number): number {
+    const dt = Number.isFinite(this.lastMs) && Number.isFinite(ms) ? Math.max(0, ms - this.lastMs) / 1000 : 0;
+    return this.rate * Math.exp(-dt / this.tauS) + 1 / this.tauS;
+  }
+
   /** Counts one event at `ms` and returns the rate including it. Out-of-order times count as "now". */
   hit(ms: number): number {
     if (Number.isFinite(this.lastMs) && Number.isFinite(ms)) {

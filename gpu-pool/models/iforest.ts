@@ -33,6 +33,8 @@ export interface IsolationForestOptions {
   trees: number;
   sampleSize: number;
   seed: number;
+  /** Feature indices the splits may use (default: all). */
+  features?: readonly number[];
 }
 
 const EULER_GAMMA = 0.5772156649015329;
@@ -52,7 +54,7 @@ interface GrowingTree {
   value: number[];
 }
 
-function grow(t: GrowingTree, rows: Float32Array, f: number, idx: Int32Array, depth: number, maxDepth: number, rng: Rng): number {
+function grow(t: GrowingTree, rows: Float32Array, f: number, usable: readonly number[], idx: Int32Array, depth: number, maxDepth: number, rng: Rng): number {
   const id = t.feature.length;
   t.feature.push(-1);
   t.threshold.push(0);
@@ -63,7 +65,7 @@ function grow(t: GrowingTree, rows: Float32Array, f: number, idx: Int32Array, de
 
   // Choose among features that still vary in this node (a constant feature cannot split anything).
   const candidates: { j: number; lo: number; hi: number }[] = [];
-  for (let j = 0; j < f; j++) {
+  for (const j of usable) {
     let lo = Infinity;
     let hi = -Infinity;
     for (let k = 0; k < idx.length; k++) {
@@ -91,8 +93,8 @@ function grow(t: GrowingTree, rows: Float32Array, f: number, idx: Int32Array, de
   }
   t.feature[id] = c.j;
   t.threshold[id] = thr;
-  t.left[id] = grow(t, rows, f, leftIdx, depth + 1, maxDepth, rng);
-  t.right[id] = grow(t, rows, f, rightIdx, depth + 1, maxDepth, rng);
+  t.left[id] = grow(t, rows, f, usable, leftIdx, depth + 1, maxDepth, rng);
+  t.right[id] = grow(t, rows, f, usable, rightIdx, depth + 1, maxDepth, rng);
   return id;
 }
 
@@ -101,6 +103,7 @@ export function trainIsolationForest(rows: Float32Array, n: number, f: number, o
   const psi = Math.min(options.sampleSize, n);
   const maxDepth = Math.ceil(Math.log2(Math.max(2, psi)));
   const trees: IsolationTree[] = [];
+  const usable = options.features ?? Array.from({ length: f }, (_, j) => j);
   const all = Array.from({ length: n }, (_, i) => i);
   for (let t = 0; t < options.trees; t++) {
     // Subsample without replacement: a partial Fisher-Yates shuffle of the first psi positions.
@@ -111,7 +114,7 @@ export function trainIsolationForest(rows: Float32Array, n: number, f: number, o
       all[j] = tmp;
     }
     const g: GrowingTree = { feature: [], threshold: [], left: [], right: [], value: [] };
-    grow(g, rows, f, Int32Array.from(all.slice(0, psi)), 0, maxDepth, rng);
+    grow(g, rows, f, usable, Int32Array.from(all.slice(0, psi)), 0, maxDepth, rng);
     trees.push({
       feature: Int32Array.from(g.feature),
       threshold: Float32Array.from(g.threshold),

@@ -3,7 +3,7 @@
  *
  *   iforest      TreeEnsembleRegressor (ai.onnx.ml, SUM of leaf path lengths / trees) → ·(-ln2 / c(ψ)) → Exp
  *   autoencoder  Sub center → Div scale → Clip → Gemm → Relu → Gemm → Gemm → Relu → Gemm → (out - z)² → ReduceMean
- *   zscore       Sub center → Div scale → Clip → z² → ReduceMean
+ *   zscore       Sub center → Div scale → Clip → z² → · weights → ReduceMax
  *
  * The graphs compute exactly what the reference scorers in ../models compute; the parity test feeds both
  * the same rows through a real ONNX Runtime session.
@@ -16,8 +16,9 @@ import type { ZScoreModel } from '../models/zscore.js';
 import { attr, encodeModel, floatTensor, floatValue, int64Tensor, ML_DOMAIN, node } from './builder.js';
 import type { NodeProto, TensorProto } from '../../proto/gen/onnx.js';
 
-export const INPUT = 'features';
-export const OUTPUT = 'score';
+import { INPUT, OUTPUT } from './names.js';
+
+export { INPUT, OUTPUT };
 
 function metadata(kind: string): Record<string, string> {
   return { 'swaprep.model': kind, 'swaprep.features_version': String(FEATURES_VERSION) };
@@ -124,9 +125,14 @@ export function exportZScore(m: ZScoreModel): Uint8Array {
   const std = standardize(m.scaler, m.features);
   return encodeModel({
     name: 'swaprep_zscore',
-    doc: 'robust z-score: mean over features of the clipped squared robust z',
-    nodes: [...std.nodes, node('Mul', ['z', 'z'], ['z2']), node('ReduceMean', ['z2'], [OUTPUT], [attr('axes', { ints: [1] }), attr('keepdims', 0)])],
-    initializers: std.initializers,
+    doc: 'robust z-score: largest clipped squared robust z over the deviation features',
+    nodes: [
+      ...std.nodes,
+      node('Mul', ['z', 'z'], ['z2']),
+      node('Mul', ['z2', 'feature_weights'], ['weighted']),
+      node('ReduceMax', ['weighted'], [OUTPUT], [attr('axes', { ints: [1] }), attr('keepdims', 0)]),
+    ],
+    initializers: [...std.initializers, floatTensor('feature_weights', [m.features], m.weights)],
     inputs: [floatValue(INPUT, ['N', m.features])],
     outputs: [floatValue(OUTPUT, ['N'])],
     metadata: metadata('zscore'),

@@ -13,7 +13,7 @@ import { FILE_RULES, type FileIssue } from './types.js';
 /** A slice of a file, in file order. */
 export type DecodeTask =
   /** Whole JSONL lines (UTF-8, BOM removed), the first being line firstLine. */
-  | { kind: 'jsonl'; bytes: Uint8Array; firstLine: number }
+  | { kind: 'jsonl'; bytes: Uint8Array<ArrayBuffer>; firstLine: number }
   /** Values of a JSON file (or the splitter's rejections). */
   | { kind: 'json'; items: JsonItem[] }
   /** CSV rows (or the parser's rejections) under a header. */
@@ -105,10 +105,10 @@ function isBlank(s: string, from: number, to: number): boolean {
 /** A decoded slice: encoded SwapReports (one buffer, transferable between threads) and rejections. */
 export interface EncodedChunk {
   /** Line of each record, in file order. */
-  lines: Float64Array;
+  lines: Float64Array<ArrayBuffer>;
   /** Record i is bytes[ends[i-1] ?? 0, ends[i]). */
-  ends: Uint32Array;
-  bytes: Uint8Array;
+  ends: Uint32Array<ArrayBuffer>;
+  bytes: Uint8Array<ArrayBuffer>;
   rejects: { line: number; issues: FileIssue[] }[];
 }
 

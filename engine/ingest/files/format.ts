@@ -1,4 +1,4 @@
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import { FileFormatError, type FileFormat } from './types.js';
 
 const BY_EXTENSION: Readonly<Record<string, FileFormat>> = {
@@ -15,7 +15,16 @@ export function formatOf(path: string): FileFormat {
   return format;
 }
 
-/** Whether a path has one of the extensions replay reads (used by directory walks and watch mode). */
+/** What replay writes beside an input; never read back as input. */
+export const OUTPUT_SUFFIXES = ['.rejects.csv', '.summary.json'] as const;
+
+/**
+ * Whether a file is one replay reads when walking a directory or watching one: a supported extension, not
+ * one of replay's own outputs, not hidden (dotfiles are the usual temporary names of a write-then-rename).
+ */
 export function isRecordFile(path: string): boolean {
-  return BY_EXTENSION[extname(path).toLowerCase()] !== undefined;
+  const name = basename(path);
+  if (name.startsWith('.')) return false;
+  if (OUTPUT_SUFFIXES.some((s) => name.endsWith(s))) return false;
+  return BY_EXTENSION[extname(name).toLowerCase()] !== undefined;
 }

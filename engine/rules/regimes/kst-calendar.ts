@@ -20,37 +20,41 @@ const MOVABLE_HOLIDAYS: readonly string[] = [
   '2026-02-16', '2026-02-17', '2026-02-18', '2026-03-02', '2026-05-25', '2026-06-03', '2026-08-17', '2026-09-24', '2026-09-25', '2026-09-26', '2026-10-05',
 ];
 
-export function defaultKoreanHolidays(): Set<string> {
-  const set = new Set(MOVABLE_HOLIDAYS);
-  for (let y = 2015; y <= 2035; y++) for (const md of FIXED_HOLIDAYS_MMDD) set.add(`${y}-${md}`);
+const DAY_MS = 86_400_000;
+
+/** Day number (days since 1970-01-01) of a `YYYY-MM-DD` calendar date. */
+export function dayNumber(date: string): number {
+  return Math.floor(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+}
+
+/** Holidays as KST day numbers. */
+export function defaultKoreanHolidays(): Set<number> {
+  const set = new Set(MOVABLE_HOLIDAYS.map(dayNumber));
+  for (let y = 2015; y <= 2035; y++) for (const md of FIXED_HOLIDAYS_MMDD) set.add(dayNumber(`${y}-${md}`));
   return set;
 }
 
-/** The KST calendar date (YYYY-MM-DD) of an instant. */
-export function kstDate(epochMs: number): string {
-  return new Date(epochMs + KST_OFFSET_MS).toISOString().slice(0, 10);
+/** The KST day number of an instant. */
+export function kstDay(epochMs: number): number {
+  return Math.floor((epochMs + KST_OFFSET_MS) / DAY_MS);
 }
 
-function isBusinessDay(day: string, holidays: ReadonlySet<string>): boolean {
-  const dow = new Date(`${day}T00:00:00Z`).getUTCDay();
+function isBusinessDay(day: number, holidays: ReadonlySet<number>): boolean {
+  const dow = (day + 4) % 7; // 1970-01-01 was a Thursday; 0 = Sunday, 6 = Saturday
   return dow !== 0 && dow !== 6 && !holidays.has(day);
 }
 
-function nextDay(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-}
-
 /**
- * The last instant (exclusive, epoch ms UTC) at which a report of a trade executed at `executionMs` is
- * on time: the end of the `businessDays`-th Korean business day after the KST execution date
- * (0 = the end of the execution day itself, for CCP-cleared reports).
+ * The first instant (epoch ms UTC) at which a report of a trade executed on KST day `executionDay` is late:
+ * the end of the `businessDays`-th Korean business day after that day (0 = the end of the execution day
+ * itself, for CCP-cleared reports).
  */
-export function koreanDeadline(executionMs: number, businessDays: number, holidays: ReadonlySet<string>): number {
-  let day = kstDate(executionMs);
+export function koreanDeadline(executionDay: number, businessDays: number, holidays: ReadonlySet<number>): number {
+  let day = executionDay;
   for (let n = 0; n < businessDays; ) {
-    day = nextDay(day);
+    day++;
     if (isBusinessDay(day, holidays)) n++;
   }
-  // End of that KST day = next KST midnight, expressed in UTC.
-  return Date.parse(`${nextDay(day)}T00:00:00Z`) - KST_OFFSET_MS;
+  // End of that KST day = the next KST midnight, in UTC.
+  return (day + 1) * DAY_MS - KST_OFFSET_MS;
 }

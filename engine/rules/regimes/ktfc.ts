@@ -3,7 +3,7 @@
  * lists differ from the CFTC's, which CFTC conditions it inherits, and its deadline. The assumptions
  * behind every entry are written down in `ktfc.md` beside this file.
  */
-import { defaultKoreanHolidays, koreanDeadline } from './kst-calendar.js';
+import { defaultKoreanHolidays, koreanDeadline, kstDay } from './kst-calendar.js';
 import { timestamp as timestampFormat } from '../formats.js';
 
 export interface KtfcProfile {
@@ -76,6 +76,20 @@ export const KTFC_PROFILE: KtfcProfile = {
 };
 
 const HOLIDAYS = defaultKoreanHolidays();
+/** Deadline (epoch ms and ISO text) per (KST execution day, business days): every trade of a day shares it. */
+const deadlines = new Map<number, { readonly ms: number; readonly iso: string }>();
+
+function digits(ts: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (ts.charCodeAt(i) - 48);
+  return n;
+}
+
+/** Epoch ms of a `YYYY-MM-DDThh:mm:ss[.f]Z` timestamp already known to be well-formed (whole ms). */
+function epochMs(ts: string): number {
+  const ms = ts.length > 21 ? Math.floor(digits(ts, 20, Math.min(ts.length - 1, 23)) * 10 ** (3 - Math.min(ts.length - 21, 3))) : 0;
+  return Date.UTC(digits(ts, 0, 4), digits(ts, 5, 7) - 1, digits(ts, 8, 10), digits(ts, 11, 13), digits(ts, 14, 16), digits(ts, 17, 19)) + ms;
+}
 
 /**
  * Reporting deadline check: null when on time (or not checkable: a malformed timestamp is the format
@@ -85,6 +99,14 @@ export function ktfcLateBy(executionTimestamp: unknown, reportingTimestamp: unkn
   if (typeof executionTimestamp !== 'string' || typeof reportingTimestamp !== 'string') return null;
   if (timestampFormat(executionTimestamp) !== null || timestampFormat(reportingTimestamp) !== null) return null;
   const days = ccpReport ? KTFC_PROFILE.ccpDeadlineBusinessDays : KTFC_PROFILE.deadlineBusinessDays;
-  const deadline = koreanDeadline(Date.parse(executionTimestamp), days, HOLIDAYS);
-  return Date.parse(reportingTimestamp) >= deadline ? new Date(deadline).toISOString() : null;
+  const day = kstDay(epochMs(executionTimestamp));
+  const key = day * 8 + days;
+  let deadline = deadlines.get(key);
+  if (deadline === undefined) {
+    const ms = koreanDeadline(day, days, HOLIDAYS);
+    deadline = { ms, iso: new Date(ms).toISOString() };
+    if (deadlines.size > 10_000) deadlines.clear();
+    deadlines.set(key, deadline);
+  }
+  return epochMs(reportingTimestamp) >= deadline.ms ? deadline.iso : null;
 }

@@ -1,0 +1,162 @@
+/**
+ * Exceptions: opened by a NACK, a validation rejection or an undeliverable submission; moved to 'correcting'
+ * by a proposed correction; closed when the repository ACKs the submission that carried the approved correction.
+ * These functions take a client so the submission path can call them inside its own transaction.
+ */
+import type pg from 'pg';
+import type { SettledSubmission } from '../submission/store.js';
+import { audit } from './audit.js';
+
+type Db = pg.Pool | pg.ClientBase;
+const SYSTEM = 'system';
+
+export type ExceptionKind = 'nack' | 'validation' | 'undeliverable';
+export type ExceptionStatus = 'open' | 'correcting' | 'closed';
+
+export interface ExceptionRow {
+  id: number;
+  kind: ExceptionKind;
+  status: ExceptionStatus;
+  regime: string | null;
+  repository: string | null;
+  submissionId: string | null;
+  sourceId: string | null;
+  seq: number | null;
+  tradeKey: string | null;
+  counterparty1: string | null;
+  actionType: string | null;
+  codes: unknown[];
+  record: unknown;
+  openedAt: string;
+  closedAt: string | null;
+  closedBySubmission: string | null;
+}
+
+interface RawException {
+  id: string; kind: ExceptionKind; status: ExceptionStatus; regime: string | null; repository: string | null; submission_id: string | null;
+  source_id: string | null; seq: string | null; trade_key: string | null; counterparty1: string | null; action_type: string | null;
+  codes: unknown[]; record: unknown; opened_at: Date; closed_at: Date | null; closed_by_submission: string | null;
+}
+
+export const EXCEPTION_COLUMNS = 'id, kind, status, regime, repository, submission_id, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at, closed_at, closed_by_submission';
+
+export function toException(r: RawException): ExceptionRow {
+  return {
+    id: Number(r.id), kind: r.kind, status: r.status, regime: r.regime, repository: r.repository, submissionId: r.submission_id,
+    sourceId: r.source_id, seq: r.seq === null ? null : Number(r.seq), tradeKey: r.trade_key, counterparty1: r.counterparty1,
+    actionType: r.action_type, codes: r.codes, record: r.record, openedAt: r.opened_at.toISOString(),
+    closedAt: r.closed_at ? r.closed_at.toISOString() : null, closedBySubmission: r.closed_by_submission,
+  };
+}
+
+export async function getException(db: Db, id: number): Promise<ExceptionRow | undefined> {
+  const { rows } = await db.query<RawException>(`SELECT ${EXCEPTION_COLUMNS} FROM exception WHERE id = $1`, [id]);
+  return rows[0] ? toException(rows[0]) : undefined;
+}
+
+export async function listExceptions(db: Db, filter: { status?: ExceptionStatus | 'active'; tradeKey?: string } = {}): Promise<ExceptionRow[]> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (filter.status === 'active') where.push(`status <> 'closed'`);
+  else if (filter.status) where.push(`status = $${args.push(filter.status)}`);
+  if (filter.tradeKey) where.push(`trade_key = $${args.push(filter.tradeKey)}`);
+  const { rows } = await db.query<RawException>(`SELECT ${EXCEPTION_COLUMNS} FROM exception ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id`, args);
+  return rows.map(toException);
+}
+
+/** The record a submission carried, as JSON for the analyst (a CSV row is kept as {"csv": row}). */
+function recordOf(s: Pick<SettledSubmission, 'payload' | 'format'>): string {
+  return s.format === 'json' ? s.payload : JSON.stringify({ csv: s.payload });
+}
+
+/**
+ * Applies settled outcomes to exceptions and corrections:
+ * - NACK of an ordinary submission: opens a 'nack' exception with the codes and the record;
+ * - NACK of a correction's submission: the correction is 'nacked', its exception open again with the new codes;
+ * - ACK of a correction's submission: the correction is 'acked' and its exception closed.
+ */
+export async function applySettled(db: Db, settled: readonly SettledSubmission[], nowMs: number): Promise<{ opened: number; closed: number }> {
+  let opened = 0;
+  let closed = 0;
+  const at = new Date(nowMs).toISOString();
+  for (const s of settled) {
+    if (s.correctionId === null) {
+      if (s.outcome !== 'NACK') continue;
+      const { rows } = await db.query<{ id: string }>(
+        `INSERT INTO exception (kind, regime, repository, submission_id, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at)
+         VALUES ('nack', $1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::timestamptz)
+         ON CONFLICT (submission_id) WHERE submission_id IS NOT NULL DO NOTHING RETURNING id`,
+        [s.regime, s.repository, s.id, s.sourceId, s.seq, s.tradeKey, s.counterparty1, s.actionType, JSON.stringify(s.codes), recordOf(s), at],
+      );
+      if (rows[0]) {
+        opened++;
+        await audit(db, SYSTEM, 'exception', rows[0].id, 'open', null, { kind: 'nack', submissionId: s.id, codes: s.codes }, nowMs);
+      }
+      continue;
+    }
+    const { rows } = await db.query<{ exception_id: string }>(
+      `UPDATE correction SET status = $2 WHERE id = $1 AND status IN ('approved', 'sent') RETURNING exception_id`,
+      [s.correctionId, s.outcome === 'ACK' ? 'acked' : 'nacked'],
+    );
+    const exceptionId = rows[0]?.exception_id;
+    if (exceptionId === undefined) continue;
+    await audit(db, SYSTEM, 'correction', s.correctionId, s.outcome === 'ACK' ? 'acked' : 'nacked', { status: 'sent' }, { status: s.outcome === 'ACK' ? 'acked' : 'nacked', submissionId: s.id, codes: s.codes }, nowMs);
+    if (s.outcome === 'ACK') {
+      const res = await db.query(
+        `UPDATE exception SET status = 'closed', closed_at = $2::timestamptz, closed_by_submission = $3, closed_reason = 'correction acknowledged'
+          WHERE id = $1 AND status <> 'closed'`,
+        [exceptionId, at, s.id],
+      );
+      if (res.rowCount) {
+        closed++;
+        await audit(db, SYSTEM, 'exception', exceptionId, 'close', { status: 'correcting' }, { status: 'closed', closedBySubmission: s.id }, nowMs);
+      }
+    } else {
+      await db.query(`UPDATE exception SET status = 'open', codes = $2::jsonb WHERE id = $1 AND status <> 'closed'`, [exceptionId, JSON.stringify(s.codes)]);
+      await audit(db, SYSTEM, 'exception', exceptionId, 'reopen', { status: 'correcting' }, { status: 'open', codes: s.codes, submissionId: s.id }, nowMs);
+    }
+  }
+  return { opened, closed };
+}
+
+/** Submissions that could not be delivered (retries exhausted or refused): one 'undeliverable' exception each. */
+export async function openUndeliverable(db: Db, ids: readonly string[], error: string, nowMs: number): Promise<void> {
+  if (ids.length === 0) return;
+  const { rows } = await db.query<{ id: string; submission_id: string }>(
+    `INSERT INTO exception (kind, regime, repository, submission_id, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at)
+     SELECT 'undeliverable', regime, repository, id, source_id, seq, trade_key, counterparty1, action_type, $2::jsonb,
+            CASE WHEN format = 'json' THEN payload::jsonb ELSE jsonb_build_object('csv', payload) END, $3::timestamptz
+       FROM submission WHERE id = ANY($1::text[])
+     ON CONFLICT (submission_id) WHERE submission_id IS NOT NULL DO NOTHING RETURNING id, submission_id`,
+    [ids, JSON.stringify([{ code: 'TRANSPORT', message: error }]), new Date(nowMs).toISOString()],
+  );
+  for (const r of rows) await audit(db, SYSTEM, 'exception', r.id, 'open', null, { kind: 'undeliverable', submissionId: r.submission_id, error }, nowMs);
+}
+
+export interface ValidationRejection {
+  sourceId: string;
+  seq: number;
+  tradeKey: string | null;
+  counterparty1: string | null;
+  actionType: string | null;
+  findings: unknown[];
+  recordJson: string;
+}
+
+/** Events the engine rejected: one 'validation' exception each (idempotent per event). */
+export async function openValidationExceptions(db: Db, rejected: readonly ValidationRejection[], nowMs: number): Promise<number> {
+  let n = 0;
+  for (const r of rejected) {
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO exception (kind, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at)
+       VALUES ('validation', $1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::timestamptz)
+       ON CONFLICT (source_id, seq) WHERE kind = 'validation' DO NOTHING RETURNING id`,
+      [r.sourceId, r.seq, r.tradeKey, r.counterparty1, r.actionType, JSON.stringify(r.findings), r.recordJson, new Date(nowMs).toISOString()],
+    );
+    if (rows[0]) {
+      n++;
+      await audit(db, SYSTEM, 'exception', rows[0].id, 'open', null, { kind: 'validation', sourceId: r.sourceId, seq: r.seq, findings: r.findings.length }, nowMs);
+    }
+  }
+  return n;
+}

@@ -1,0 +1,129 @@
+/**
+ * Part 43 public dissemination: the notional shown to the public (rounded, capped with "+") and the
+ * dissemination delay for block and large-notional trades. Pure functions of the record and Part43Config.
+ */
+import type { SwapReport } from '../../proto/gen/swap_report.js';
+import type { CapRule, Part43Config } from './config.js';
+import { formatScaled, parseScaled, roundToUnit, scaledConst } from './decimal.js';
+
+/** The Technical Specification's "unknown amount" value (footnotes 42/44): disseminated as is, never rounded. */
+export const UNKNOWN_AMOUNT = '99999999999999999999.99999';
+
+/** Part43Config with its decimal thresholds parsed once (BigInt at scale 10^5). */
+export interface CompiledPart43 {
+  readonly config: Part43Config;
+  readonly steps: readonly { readonly below: bigint; readonly unit: bigint }[];
+  readonly above: bigint;
+  readonly caps: readonly (CapRule & { readonly capScaled: bigint })[];
+  readonly defaultCap: bigint;
+  readonly large: ReadonlyMap<string, bigint>;
+}
+
+export function compilePart43(config: Part43Config): CompiledPart43 {
+  const steps = config.rounding.map((s) => ({ below: scaledConst(s.below), unit: scaledConst(s.unit) }));
+  for (let i = 1; i < steps.length; i++) {
+    if (steps[i]!.below <= steps[i - 1]!.below) throw new Error('part43.rounding: `below` must increase');
+  }
+  return {
+    config,
+    steps,
+    above: scaledConst(config.roundingAbove),
+    caps: config.caps.map((c) => ({ ...c, capScaled: scaledConst(c.cap) })),
+    defaultCap: scaledConst(config.defaultCap),
+    large: new Map(Object.entries(config.largeNotionalThresholds).map(([k, v]) => [k, scaledConst(v)])),
+  };
+}
+
+/** Rounds a (non-negative) scaled amount per the rounding table. */
+export function roundScaled(p: CompiledPart43, scaled: bigint): bigint {
+  const a = scaled < 0n ? -scaled : scaled;
+  for (const s of p.steps) if (a < s.below) return roundToUnit(scaled, s.unit);
+  return roundToUnit(scaled, p.above);
+}
+
+/** Years between two YYYY-MM-DD dates (365.25-day years), or undefined when either is missing or malformed. */
+export function tenorYears(effectiveDate: string | undefined, expirationDate: string | undefined): number | undefined {
+  if (!effectiveDate || !expirationDate) return undefined;
+  const a = Date.parse(`${effectiveDate}T00:00:00Z`);
+  const b = Date.parse(`${expirationDate}T00:00:00Z`);
+  if (Number.isNaN(a) || Number.isNaN(b)) return undefined;
+  return (b - a) / (365.25 * 86_400_000);
+}
+
+/** The cap (scaled) for a record: the first rule matching its asset class and tenor, else the default. */
+export function capFor(p: CompiledPart43, report: SwapReport): bigint {
+  const assetClass = report.cftcGuidebook?.assetClass;
+  const tenor = tenorYears(report.effectiveDate, report.expirationDate);
+  for (const c of p.caps) {
+    if (c.assetClass !== undefined && c.assetClass !== assetClass) continue;
+    // A tenor-bounded rule needs a known tenor; an unknown tenor falls to the unbounded (smallest) cap.
+    if (c.maxTenorYears !== undefined && (tenor === undefined || tenor > c.maxTenorYears)) continue;
+    return c.capScaled;
+  }
+  return p.defaultCap;
+}
+
+/** Converts a scaled amount in `currency` to USD when rates are configured (else returns it unchanged). */
+function inUsd(p: CompiledPart43, scaled: bigint, currency: string | undefined): bigint {
+  const rates = p.config.usdRates;
+  if (!rates || !currency) return scaled;
+  const rate = rates[currency];
+  if (rate === undefined) return scaled;
+  // Rates have at most ~9 significant digits; a 10^9 fixed-point multiply keeps the comparison exact enough.
+  return (scaled * BigInt(Math.round(rate * 1e9))) / 1_000_000_000n;
+}
+
+/**
+ * The public notional text: the rounded amount, or `<cap>+` when the amount exceeds the cap. Text that is
+ * not a number, and the "unknown" value, are passed through (the rulebook reports them, not dissemination).
+ */
+export function publicNotional(p: CompiledPart43, text: string, capScaled: bigint, currency?: string): string {
+  if (text === UNKNOWN_AMOUNT) return text;
+  const scaled = parseScaled(text);
+  if (scaled === undefined) return text;
+  if (inUsd(p, scaled, currency) > capScaled) return formatScaled(capScaled) + '+';
+  return formatScaled(roundScaled(p, scaled));
+}
+
+/** Whether a swap dealer or major swap participant is a party (TR flags, or our own dealer LEIs). */
+export function dealerIsParty(report: SwapReport, dealerLeis: ReadonlySet<string>, defaultDealer: boolean): boolean {
+  const g = report.cftcGuidebook;
+  if (g?.sdMspIndicatorParty1 === true || g?.sdMspIndicatorParty2 === true) return true;
+  if (g?.sdMspIndicatorParty1 === false && g?.sdMspIndicatorParty2 === false) return false;
+  if (report.counterparty1 !== undefined && dealerLeis.has(report.counterparty1)) return true;
+  if (report.counterparty2 !== undefined && dealerLeis.has(report.counterparty2)) return true;
+  return defaultDealer;
+}
+
+export type DelayReason = 'none' | 'block' | 'large-notional';
+
+/**
+ * Dissemination delay in minutes: block trades on a SEF/DCM wait `blockDelayMinutes`; off-facility trades
+ * that elected large-notional treatment (or a block election, or a leg-1 notional at or over the asset
+ * class threshold) wait `largeNotionalDelayMinutes` by who is a party; everything else is disseminated at once.
+ */
+export function disseminationDelay(p: CompiledPart43, report: SwapReport, dealer: boolean): { minutes: number; reason: DelayReason } {
+  const g = report.cftcGuidebook;
+  const onFacility = g?.sefOrDcmIndicator === true;
+  if (onFacility) {
+    return report.blockTradeElectionIndicator === true ? { minutes: p.config.blockDelayMinutes, reason: 'block' } : { minutes: 0, reason: 'none' };
+  }
+  let large = g?.largeNotionalOffFacilitySwapElectionIndicator === true || report.blockTradeElectionIndicator === true;
+  if (!large) {
+    const threshold = g?.assetClass !== undefined ? p.large.get(g.assetClass) : undefined;
+    const text = report.leg1?.notionalAmount;
+    const scaled = text !== undefined && text !== UNKNOWN_AMOUNT ? parseScaled(text) : undefined;
+    large = threshold !== undefined && scaled !== undefined && inUsd(p, scaled, report.leg1?.notionalCurrency) >= threshold;
+  }
+  if (!large) return { minutes: 0, reason: 'none' };
+  const d = p.config.largeNotionalDelayMinutes;
+  return { minutes: dealer ? d.dealer : d.other, reason: 'large-notional' };
+}
+
+/** Whether an event owes a Part 43 report at all (action and event type filters). */
+export function owesPart43(p: CompiledPart43, report: SwapReport): boolean {
+  const action = report.actionType;
+  if (action === undefined || !p.config.actions.includes(action)) return false;
+  const event = report.eventType;
+  return event === undefined || p.config.eventTypes.includes(event);
+}

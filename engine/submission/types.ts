@@ -1,0 +1,94 @@
+/** Vocabulary of the submission path: submissions, repository responses, channels and their configuration. */
+import type { ReportFormat, ReportRegime } from '../reports/types.js';
+
+export type SubmissionStatus = 'pending' | 'sent' | 'acked' | 'nacked' | 'failed';
+
+/** One error code of a NACK (DTCC: up to 20 per NACK). */
+export interface ResponseCode {
+  code: string;
+  message: string;
+}
+
+/** A repository's answer for one submission. */
+export interface Outcome {
+  submissionId: string;
+  outcome: 'ACK' | 'NACK';
+  codes: ResponseCode[];
+  batchId?: string;
+}
+
+/** One submission as a channel sends it. */
+export interface OutboundRecord {
+  submissionId: string;
+  regime: ReportRegime;
+  format: ReportFormat;
+  payload: string;
+}
+
+/** At most `maxBatch` records of one regime to one repository: one file or one request. */
+export interface OutboundBatch {
+  batchId: string;
+  repository: string;
+  regime: ReportRegime;
+  submitter: string | undefined;
+  records: OutboundRecord[];
+}
+
+/** What a successful send returns: the outcomes when the repository answered at once, else 'accepted'. */
+export type SendResult = { kind: 'outcomes'; outcomes: Outcome[] } | { kind: 'accepted' };
+
+/**
+ * A transport to one repository. `send` throws TransportError for failures worth retrying (connection
+ * refused or dropped, timeout, 5xx) and PermanentError for a refusal that a resend would only repeat.
+ */
+export interface Channel {
+  readonly kind: 'https' | 'sftp';
+  send(batch: OutboundBatch): Promise<SendResult>;
+  /** Outcomes that arrived since the last poll (polled HTTP batches, SFTP response files). */
+  poll(): Promise<Outcome[]>;
+  close(): Promise<void>;
+}
+
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+}
+
+export class PermanentError extends Error {
+  override readonly name = 'PermanentError';
+}
+
+export interface HttpsRepositoryConfig {
+  kind: 'https';
+  /** Base URL, e.g. https://sdr.example/api (http: allowed for local simulators). */
+  url: string;
+  /** Bearer token sent as Authorization, if any. */
+  token?: string;
+  /** Per-request timeout. */
+  timeoutMs: number;
+}
+
+export interface SftpRepositoryConfig {
+  kind: 'sftp';
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  /** Where files are uploaded and where response files appear. */
+  inbox: string;
+  outbox: string;
+  timeoutMs: number;
+}
+
+export interface RepositoryConfig {
+  /** Our name for the repository (submission.repository). */
+  name: string;
+  /** Regimes whose submissions go to this repository. */
+  regimes: ReportRegime[];
+  /** Format of the submissions (SFTP files are CSV by default, HTTPS batches JSON). */
+  format: ReportFormat;
+  channel: HttpsRepositoryConfig | SftpRepositoryConfig;
+  /** Records per file/request (the repository's limit: DTCC takes up to 10,000). */
+  maxBatch: number;
+  /** Batches in flight at once to this repository. */
+  concurrency: number;
+}

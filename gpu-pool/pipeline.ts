@@ -1,0 +1,283 @@
+/**
+ * The scoring pipeline inside the service, without the database: events → features (main thread, in event
+ * order, because the rolling statistics are a sequence) → micro-batches → the worker pool (bounded in-flight
+ * batches) → results → the sink (the database writer), one write at a time, coalescing whatever results have
+ * accumulated meanwhile.
+ *
+ * Flow control: `submit` accepts every event (they are already durable; dropping one is never an option) and
+ * returns false once the events accepted but not yet written reach `maxQueued`, like a stream's write();
+ * `onDrain` callbacks run when that number falls back to half. Everything the pipeline holds counts, from
+ * parsing to the database commit, so a slow pool and a slow database both reach the engine's sockets.
+ */
+import { log } from '../engine/log.js';
+import { MicroBatcher, type Batch } from './batcher.js';
+import { MODEL_NAMES } from './ensemble.js';
+import type { TopFeature } from './explain.js';
+import { featurize, FeatureState, type EventContext } from './features/featurize.js';
+import type { FeatureInput } from './features/input.js';
+import { FEATURE_COUNT } from './features/table.js';
+import { inputFromBytes } from './features/wire.js';
+import type { BatchOutcome, ScoringPool } from './pool.js';
+
+/** A durable event handed to scoring (the integration contract, see scoring-service.ts). */
+export interface ScoringEvent {
+  sourceId: string;
+  seq: number;
+  /** The swaprep.record.SwapReport protobuf exactly as stored. */
+  report: Uint8Array;
+  receivedAtMs: number;
+  tradeKey: string | undefined;
+  version: number | undefined;
+}
+
+export interface EventResult {
+  sourceId: string;
+  seq: number;
+  tradeKey: string | undefined;
+  status: 'scored' | 'not_scored';
+  versionId?: string;
+  score?: number;
+  flagged?: boolean;
+  /** iforest, autoencoder, zscore. */
+  perModel?: [number, number, number];
+  top?: TopFeature[];
+  reason?: string;
+  attempts: number;
+}
+
+export interface ResultSink {
+  write(results: readonly EventResult[]): Promise<void>;
+}
+
+export interface PipelineOptions {
+  maxBatch: number;
+  maxWaitMs: number;
+  maxInflightBatches: number;
+  /** Events accepted and not yet written at which `submit` starts returning false. */
+  maxQueued: number;
+}
+
+interface Item {
+  event: ScoringEvent;
+  input: FeatureInput;
+  ctx: EventContext;
+  /** A sweep's rescoring of an old event: computed against the current state without changing it. */
+  rescore: boolean;
+}
+
+/** Events parsed per turn of the event loop before yielding (keeps the engine's own work flowing). */
+const PARSE_SLICE = 2048;
+const WRITE_ATTEMPTS = 3;
+
+export class ScoringPipeline {
+  readonly state = new FeatureState();
+  private readonly batcher: MicroBatcher<Item>;
+  private incoming: { event: ScoringEvent; rescore: boolean }[] = [];
+  private incomingHead = 0;
+  private readonly ready: Batch<Item>[] = [];
+  private inflight = 0;
+  private pending = 0;
+  private pumpScheduled = false;
+  private pool: ScoringPool | undefined;
+  private noPoolReason = 'no model version yet';
+  private blocked = false;
+  private readonly drainCallbacks: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private toWrite: EventResult[] = [];
+  private writing = false;
+  private counters = { scored: 0, flagged: 0, notScored: 0 };
+  private readonly scratch = new Float32Array(FEATURE_COUNT);
+
+  constructor(
+    private readonly options: PipelineOptions,
+    private readonly sink: ResultSink,
+  ) {
+    this.batcher = new MicroBatcher<Item>({ maxBatch: options.maxBatch, maxWaitMs: options.maxWaitMs, features: FEATURE_COUNT }, (b) => {
+      this.ready.push(b);
+      this.dispatch();
+    });
+  }
+
+  /** Accepts the events; false when the pipeline is full (call again anyway: nothing is dropped). */
+  submit(events: readonly ScoringEvent[], rescore = false): boolean {
+    for (const event of events) this.incoming.push({ event, rescore });
+    this.pending += events.length;
+    this.schedulePump();
+    if (this.pending >= this.options.maxQueued) this.blocked = true;
+    return !this.blocked;
+  }
+
+  onDrain(cb: () => void): void {
+    this.drainCallbacks.push(cb);
+  }
+
+  /** Swaps the pool new batches go to (undefined: record events as not scored, with `reason`). */
+  setPool(pool: ScoringPool | undefined, reason = 'no model version yet'): ScoringPool | undefined {
+    const old = this.pool;
+    this.pool = pool;
+    this.noPoolReason = reason;
+    return old;
+  }
+
+  get currentPool(): ScoringPool | undefined {
+    return this.pool;
+  }
+
+  stats() {
+    return {
+      queued: this.incoming.length - this.incomingHead + this.batcher.open + this.ready.reduce((a, b) => a + b.n, 0),
+      inflightBatches: this.inflight,
+      pending: this.pending,
+      ...this.counters,
+    };
+  }
+
+  /** Resolves when every accepted event has been written (flushing the open batch). */
+  async idle(): Promise<void> {
+    this.batcher.flush();
+    if (this.pending === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  close(): void {
+    this.batcher.close();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => this.pump());
+  }
+
+  private pump(): void {
+    this.pumpScheduled = false;
+    const end = Math.min(this.incoming.length, this.incomingHead + PARSE_SLICE);
+    const direct: EventResult[] = [];
+    for (; this.incomingHead < end; this.incomingHead++) {
+      const { event, rescore } = this.incoming[this.incomingHead]!;
+      let input: FeatureInput;
+      try {
+        input = inputFromBytes(event.report);
+      } catch (err) {
+        direct.push(notScored(event, `unreadable record: ${(err as Error).message}`, 1));
+        continue;
+      }
+      const ctx: EventContext = { sourceId: event.sourceId, receivedAtMs: event.receivedAtMs, tradeKey: event.tradeKey };
+      if (!this.pool) {
+        // Keep the rolling statistics warm for when a model arrives.
+        if (!rescore) featurize(this.state, input, ctx, this.scratch, 0);
+        direct.push(notScored(event, this.noPoolReason, 1));
+        continue;
+      }
+      const item: Item = { event, input, ctx, rescore };
+      this.batcher.add(item, (rows, offset) => featurize(this.state, input, ctx, rows, offset, !rescore));
+    }
+    if (this.incomingHead === this.incoming.length) {
+      this.incoming = [];
+      this.incomingHead = 0;
+    } else {
+      this.schedulePump();
+    }
+    if (direct.length > 0) this.enqueueWrite(direct);
+  }
+
+  private dispatch(): void {
+    while (this.inflight < this.options.maxInflightBatches && this.ready.length > 0) {
+      const batch = this.ready.shift()!;
+      const pool = this.pool;
+      this.inflight++;
+      const outcome: Promise<BatchOutcome> = pool
+        ? pool.run(batch.rows, batch.n, () => this.rebuild(batch))
+        : Promise.resolve({ ok: false, error: this.noPoolReason, attempts: 0 });
+      void outcome.then((o) => {
+        this.inflight--;
+        this.enqueueWrite(this.results(batch, o));
+        this.dispatch();
+      });
+    }
+  }
+
+  /** A crashed worker took the batch's rows with it: compute them again, without touching the state. */
+  private rebuild(batch: Batch<Item>): Float32Array {
+    const rows = this.batcher.buffer();
+    batch.items.forEach((it, i) => featurize(this.state, it.input, it.ctx, rows, i * FEATURE_COUNT, false));
+    return rows;
+  }
+
+  private results(batch: Batch<Item>, o: BatchOutcome): EventResult[] {
+    if (!o.ok) {
+      log('warn', `scoring batch of ${batch.n} events not scored: ${o.error}`);
+      return batch.items.map((it) => notScored(it.event, o.error, Math.max(1, o.attempts)));
+    }
+    const b = o.batch;
+    this.batcher.recycle(b.rows);
+    const flagged = new Map(b.flagged.map((f) => [f.index, f.top]));
+    return batch.items.map((it, i): EventResult => {
+      const top = flagged.get(i);
+      return {
+        sourceId: it.event.sourceId,
+        seq: it.event.seq,
+        tradeKey: it.event.tradeKey,
+        status: 'scored',
+        versionId: b.versionId,
+        score: b.ensemble[i]!,
+        flagged: top !== undefined,
+        perModel: [b.perModel[i]!, b.perModel[b.n + i]!, b.perModel[2 * b.n + i]!] as [number, number, number],
+        ...(top ? { top } : {}),
+        attempts: b.attempts,
+      };
+    });
+  }
+
+  private enqueueWrite(results: EventResult[]): void {
+    for (const r of results) this.toWrite.push(r);
+    if (!this.writing) void this.writeLoop();
+  }
+
+  private async writeLoop(): Promise<void> {
+    this.writing = true;
+    while (this.toWrite.length > 0) {
+      const chunk = this.toWrite;
+      this.toWrite = [];
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.sink.write(chunk);
+          break;
+        } catch (err) {
+          if (attempt >= WRITE_ATTEMPTS) {
+            // The events keep their event_log rows; the service's catch-up sweep finds events without a score.
+            log('error', `could not store ${chunk.length} scores: ${(err as Error).message}`);
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
+      for (const r of chunk) {
+        if (r.status === 'scored') {
+          this.counters.scored++;
+          if (r.flagged) this.counters.flagged++;
+        } else this.counters.notScored++;
+      }
+      this.pending -= chunk.length;
+      this.afterProgress();
+    }
+    this.writing = false;
+  }
+
+  private afterProgress(): void {
+    if (this.blocked && this.pending <= this.options.maxQueued / 2) {
+      this.blocked = false;
+      for (const cb of this.drainCallbacks) cb();
+    }
+    if (this.pending === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}
+
+function notScored(event: ScoringEvent, reason: string, attempts: number): EventResult {
+  return { sourceId: event.sourceId, seq: event.seq, tradeKey: event.tradeKey, status: 'not_scored', reason, attempts };
+}
+

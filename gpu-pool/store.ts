@@ -1,0 +1,135 @@
+/**
+ * The scoring service's database side: scores and review items written with COPY (one transaction per
+ * write, coalescing many batches), the sweep that finds events to score again, and analysts' verdicts.
+ *
+ * A write COPYs into a temporary table and then inserts from it with ON CONFLICT: a 'scored' row is never
+ * overwritten (a resubmitted or twice-queued event cannot be scored twice), and a 'not_scored' row is
+ * upgraded in place when its rescoring succeeds.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import type { EventResult, ResultSink, ScoringEvent } from './pipeline.js';
+
+const { from: copyFrom } = copyStreams;
+
+/** COPY text format: backslash, tab, newline and carriage return escaped; \N for NULL. */
+function field(v: string | number | boolean | undefined | null): string {
+  if (v === undefined || v === null) return '\\N';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '\\N';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+const STAGE = `CREATE TEMP TABLE IF NOT EXISTS score_in (
+  source_id text COLLATE "C", seq bigint, trade_key text COLLATE "C", status text, version_id text COLLATE "C",
+  score real, flagged boolean, iforest real, autoencoder real, zscore real, top_features jsonb, reason text, attempts integer
+) ON COMMIT DELETE ROWS`;
+
+const UPSERT_SCORES = `INSERT INTO event_score AS s (source_id, seq, status, version_id, score, flagged, iforest, autoencoder, zscore, reason, attempts)
+  SELECT DISTINCT ON (source_id, seq) source_id, seq, status, version_id, score, flagged, iforest, autoencoder, zscore, reason, attempts
+    FROM score_in ORDER BY source_id, seq, (status = 'scored') DESC
+  ON CONFLICT (source_id, seq) DO UPDATE SET
+    status = EXCLUDED.status, version_id = EXCLUDED.version_id, score = EXCLUDED.score, flagged = EXCLUDED.flagged,
+    iforest = EXCLUDED.iforest, autoencoder = EXCLUDED.autoencoder, zscore = EXCLUDED.zscore, reason = EXCLUDED.reason,
+    attempts = s.attempts + EXCLUDED.attempts, scored_at = now()
+  WHERE s.status = 'not_scored'`;
+
+// Only for rows whose score was stored by this write (the stored row carries the same version and flag).
+const INSERT_REVIEWS = `INSERT INTO review_item (source_id, seq, trade_key, version_id, score, top_features)
+  SELECT i.source_id, i.seq, i.trade_key, i.version_id, i.score, i.top_features FROM score_in i
+   WHERE i.flagged AND EXISTS (SELECT 1 FROM event_score s WHERE s.source_id = i.source_id AND s.seq = i.seq
+                                 AND s.flagged AND s.version_id = i.version_id AND s.score = i.score)
+  ON CONFLICT (source_id, seq) DO NOTHING`;
+
+export class ScoreWriter implements ResultSink {
+  constructor(private readonly db: pg.Pool) {}
+
+  async write(results: readonly EventResult[]): Promise<void> {
+    if (results.length === 0) return;
+    const lines: string[] = [];
+    for (const r of results) {
+      lines.push(
+        [
+          field(r.sourceId), field(r.seq), field(r.tradeKey), field(r.status), field(r.versionId), field(r.score), field(r.flagged),
+          field(r.perModel?.[0]), field(r.perModel?.[1]), field(r.perModel?.[2]), field(r.top ? JSON.stringify(r.top) : undefined),
+          field(r.reason), field(r.attempts),
+        ].join('\t'),
+      );
+    }
+    const client = await this.db.connect();
+    try {
+      await client.query('BEGIN');
+      try {
+        await client.query(STAGE);
+        await pipeline(Readable.from([lines.join('\n') + '\n']), client.query(copyFrom('COPY score_in FROM STDIN')));
+        await client.query(UPSERT_SCORES);
+        await client.query(INSERT_REVIEWS);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      }
+    } finally {
+      client.release();
+    }
+  }
+}
+
+interface EventRow {
+  source_id: string;
+  seq: string;
+  received_at: Date;
+  trade_key: string | null;
+  version: number | null;
+  report: Buffer;
+}
+
+function toEvent(r: EventRow): ScoringEvent {
+  return { sourceId: r.source_id, seq: Number(r.seq), report: new Uint8Array(r.report), receivedAtMs: r.received_at.getTime(), tradeKey: r.trade_key ?? undefined, version: r.version ?? undefined };
+}
+
+/** Events recorded as not scored, oldest first. */
+export async function notScoredEvents(db: pg.Pool, limit: number): Promise<ScoringEvent[]> {
+  const r = await db.query<EventRow>(
+    `SELECT e.source_id, e.seq, e.received_at, e.trade_key, e.version, e.report
+       FROM event_score s JOIN event_log e USING (source_id, seq)
+      WHERE s.status = 'not_scored'
+      ORDER BY s.scored_at LIMIT $1`,
+    [limit],
+  );
+  return r.rows.map(toEvent);
+}
+
+/**
+ * Events of the last `sinceMs` with no score row at all (their scores were lost with a crash before the
+ * write): the catch-up a service runs when it starts.
+ */
+export async function unscoredEvents(db: pg.Pool, sinceMs: number, limit: number): Promise<ScoringEvent[]> {
+  const r = await db.query<EventRow>(
+    `SELECT e.source_id, e.seq, e.received_at, e.trade_key, e.version, e.report
+       FROM event_log e
+      WHERE e.received_at >= now() - make_interval(secs => $1::double precision / 1000)
+        AND NOT EXISTS (SELECT 1 FROM event_score s WHERE s.source_id = e.source_id AND s.seq = e.seq)
+      ORDER BY e.received_at LIMIT $2`,
+    [sinceMs, limit],
+  );
+  return r.rows.map(toEvent);
+}
+
+/** Stores an analyst's verdict on a flagged event and closes its review item. */
+export async function recordVerdict(db: pg.Pool, sourceId: string, seq: number, verdict: 'confirmed' | 'dismissed', analyst: string, note?: string): Promise<void> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`INSERT INTO review_label (source_id, seq, verdict, analyst, note) VALUES ($1, $2, $3, $4, $5)`, [sourceId, seq, verdict, analyst, note ?? null]);
+    await client.query(`UPDATE review_item SET state = $3, decided_at = now() WHERE source_id = $1 AND seq = $2`, [sourceId, seq, verdict]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    client.release();
+  }
+}
