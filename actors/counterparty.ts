@@ -1,6 +1,9 @@
 import nact from 'nact';
 import type pg from 'pg';
-import type { Judge, RoutedEvent, TradeState } from './routed-event.js';
+import type { Judge, RoutedEvent } from './routed-event.js';
+import type { TradeState, TradeVersion, LifecycleStatus } from '../engine/rules/index.js';
+import { SwapReport } from '../proto/gen/swap_report.js';
+import { compareTimestamps } from '../engine/rules/formats.js';
 import type { StoredEvent } from '../engine/store/stored-event.js';
 import { log } from '../engine/log.js';
 
@@ -60,22 +63,40 @@ async function loadTradesWithRetry(db: pg.Pool, counterparty1: string): Promise<
   }
 }
 
+/**
+ * Rebuilds a counterparty's trades from the event log: every trade version with the event that made
+ * it; the execution timestamp (which never changes) comes from the record of version 1.
+ */
 async function loadTrades(db: pg.Pool, counterparty1: string): Promise<Map<string, TradeState>> {
   const { rows } = await db.query<{
-    trade_key: string; version: number; lifecycle: TradeState['lifecycle']; action_type: string | null;
-    event_timestamp: string | null; source_id: string; seq: string;
+    trade_key: string; version: number; lifecycle: LifecycleStatus; action_type: string | null;
+    event_timestamp: string | null; source_id: string; seq: string; first_report: Buffer | null;
   }>(
-    `SELECT trade_key, version, lifecycle, action_type, event_timestamp, source_id, seq
-       FROM trade_state WHERE counterparty1 = $1`,
+    `SELECT trade_key, version, lifecycle, action_type, event_timestamp, source_id, seq,
+            CASE WHEN version = 1 THEN report END AS first_report
+       FROM event_log WHERE counterparty1 = $1 AND version IS NOT NULL ORDER BY trade_key, version`,
     [counterparty1],
   );
   const trades = new Map<string, TradeState>();
-  for (const r of rows) {
-    trades.set(r.trade_key, {
-      tradeKey: r.trade_key, counterparty1, version: r.version, lifecycle: r.lifecycle,
-      lastActionType: r.action_type ?? undefined, lastEventTimestamp: r.event_timestamp ?? undefined,
-      lastSourceId: r.source_id, lastSeq: Number(r.seq),
-    });
+  let history: TradeVersion[] = [];
+  let executionTimestamp: string | undefined;
+  let lastEventTimestamp: string | undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (r.version === 1) {
+      history = [];
+      executionTimestamp = r.first_report ? SwapReport.decode(r.first_report).executionTimestamp : undefined;
+      lastEventTimestamp = undefined;
+    }
+    const eventTimestamp = r.event_timestamp ?? undefined;
+    history.push({ version: r.version, actionType: r.action_type ?? '', ...(eventTimestamp ? { eventTimestamp } : {}), ref: { sourceId: r.source_id, seq: Number(r.seq) } });
+    if (eventTimestamp && (!lastEventTimestamp || compareTimestamps(eventTimestamp, lastEventTimestamp) > 0)) lastEventTimestamp = eventTimestamp;
+    if (rows[i + 1]?.trade_key !== r.trade_key) {
+      trades.set(r.trade_key, {
+        tradeKey: r.trade_key, counterparty1, ...(executionTimestamp ? { executionTimestamp } : {}), status: r.lifecycle,
+        version: r.version, ...(lastEventTimestamp ? { lastEventTimestamp } : {}), lastActionType: r.action_type ?? '', history,
+      });
+    }
   }
   return trades;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { defaultGroupCommitOptions, type GroupCommitOptions } from './store/group-commit.js';
+import { REGIMES, type Regime } from './rules/index.js';
 
 /** Everything `swaprep serve` can be told, from flags or environment variables (flags win). */
 export interface EngineConfig {
@@ -20,6 +21,18 @@ export interface EngineConfig {
   /** `id=token,...` sources created (or re-keyed) at start. */
   seedSources: string | undefined;
   tls: { cert: Buffer; key: Buffer } | undefined;
+  /** The regime every event is judged against. */
+  regime: Regime;
+  /** LEI check-digit strictness: `warn` suits test data with dummy LEIs. */
+  leiCheck: 'error' | 'warn' | 'off';
+}
+
+const LEI_CHECKS = ['error', 'warn', 'off'] as const;
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T, name: string): T {
+  if (value === undefined || value === '') return fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new Error(`${name}: "${value}" is not one of ${allowed.join(', ')}`);
+  return value as T;
 }
 
 type Env = Record<string, string | undefined>;
@@ -55,6 +68,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
     passivateAfterMs: int(env.SWAPREP_PASSIVATE_AFTER_MS, 5 * 60_000, 'SWAPREP_PASSIVATE_AFTER_MS'),
     seedSources: get('sources', 'SWAPREP_SOURCES') || undefined,
     tls: certPath && keyPath ? { cert: readFileSync(certPath), key: readFileSync(keyPath) } : undefined,
+    regime: oneOf(get('regime', 'SWAPREP_REGIME'), REGIMES, 'cftc-part45', 'SWAPREP_REGIME'),
+    leiCheck: oneOf(get('lei-check', 'SWAPREP_LEI_CHECK'), LEI_CHECKS, 'error', 'SWAPREP_LEI_CHECK'),
   };
 }
 

@@ -1,39 +1,44 @@
-import type { Judge, RoutedEvent, TradeState } from '../actors/routed-event.js';
-import type { Lifecycle } from './store/stored-event.js';
+import { SwapReport } from '../proto/gen/swap_report.js';
+import { applyLifecycle, compileRulebook, statusOf, type Finding, type RulebookOptions, type TradeState } from './rules/index.js';
+import type { Judge, RoutedEvent } from '../actors/routed-event.js';
 
 /**
- * Decides what becomes of one event: its status, its findings, and the trade's next version.
- * Until the rulebook is wired in, every event is accepted and applied: a trade's state is its latest
- * version (whose full record is the event's event_log row).
+ * Decides what becomes of one event, inside its counterparty actor: the stateless rulebook (formats,
+ * code lists, required and conditional fields of the configured regime) and the lifecycle rules with
+ * the trade's state. The event gets its status and findings; when accepted it makes the trade's next
+ * version. A rejected event never changes the trade's state.
  */
-export function createJudge(): Judge {
+export function createJudge(options: RulebookOptions): Judge {
+  // Compiled once: the tables become closures, no per-record interpretation.
+  const rulebook = compileRulebook(options);
   return (trades: Map<string, TradeState>, event: RoutedEvent): void => {
-    event.status = 'accepted';
-    if (!event.tradeKey || !event.counterparty1) return;
-    const previous = trades.get(event.tradeKey);
-    const lifecycle = lifecycleAfter(event.actionType, previous?.lifecycle);
-    if (previous) {
-      // The trade's state is plain data owned by this actor alone: update it in place.
-      previous.version++;
-      previous.lifecycle = lifecycle;
-      previous.lastActionType = event.actionType;
-      previous.lastEventTimestamp = event.eventTimestamp;
-      previous.lastSourceId = event.sourceId;
-      previous.lastSeq = event.seq;
-    } else {
-      trades.set(event.tradeKey, {
-        tradeKey: event.tradeKey, counterparty1: event.counterparty1, version: 1, lifecycle,
-        lastActionType: event.actionType, lastEventTimestamp: event.eventTimestamp, lastSourceId: event.sourceId, lastSeq: event.seq,
-      });
+    let report: SwapReport;
+    try {
+      report = SwapReport.decode(event.report);
+    } catch (err) {
+      reject(event, [{ rule: 'SCHEMA', element: '', path: '', severity: 'error', message: `the report is not a valid SwapReport: ${(err as Error).message}` }]);
+      return;
     }
-    event.version = previous ? previous.version : 1;
-    event.lifecycle = lifecycle;
+    const stateless = rulebook.validate(report);
+    const before = event.tradeKey === undefined ? undefined : trades.get(event.tradeKey);
+    const lifecycle = applyLifecycle(before, report, { sourceId: event.sourceId, seq: event.seq });
+    const findings = stateless.length === 0 ? lifecycle.findings : lifecycle.findings.length === 0 ? stateless : stateless.concat(lifecycle.findings);
+    const status = statusOf(findings);
+    if (status === 'rejected' || !lifecycle.accepted || !lifecycle.state || event.tradeKey === undefined) {
+      reject(event, findings);
+      return;
+    }
+    trades.set(event.tradeKey, lifecycle.state);
+    event.status = status;
+    event.findings = findings;
+    event.version = lifecycle.state.version;
+    event.lifecycle = lifecycle.state.status;
   };
 }
 
-function lifecycleAfter(actionType: string | undefined, previous: Lifecycle | undefined): Lifecycle {
-  if (actionType === 'EROR') return 'errored';
-  if (actionType === 'TERM') return 'terminated';
-  if (actionType === 'REVI') return 'live';
-  return previous ?? 'live';
+function reject(event: RoutedEvent, findings: Finding[]): void {
+  event.status = 'rejected';
+  event.findings = findings;
+  event.version = undefined;
+  event.lifecycle = undefined;
 }

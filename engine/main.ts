@@ -52,7 +52,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     const w = hub!.takeWatermarks();
     await advanceDurableSeqs(client, w.sourceIds, w.seqs);
   });
-  const router = new Router(system, { db: pool, judge: createJudge(), emit: (events) => writer.write(events) }, metrics, config.passivateAfterMs);
+  const router = new Router(system, { db: pool, judge: createJudge({ regime: config.regime, leiCheck: config.leiCheck }), emit: (events) => writer.write(events) }, metrics, config.passivateAfterMs);
   hub = new IngestHub(pool, (events) => router.route(events), { maxInflightEvents: config.maxInflightEvents }, metrics, engineVersion());
 
   const tcp = await listenTcp(hub, { host: config.host, port: config.tcpPort, maxFrameBytes: config.maxFrameBytes, tls: config.tls });

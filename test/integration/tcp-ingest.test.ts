@@ -4,7 +4,7 @@ import { ErrorCode, EventStatus, FepFrame } from '../../proto/gen/fep.js';
 import { FepTcpClient, encodeBatch, encodeHello } from '../../loadtest/fep-client.js';
 import { lengthPrefixed, LengthPrefixedReader } from '../../engine/ingest/length-prefixed.js';
 import { useTestEngine, TEST_SOURCES } from '../support/engine.js';
-import { makeReport, makeReports } from '../support/reports.js';
+import { DEALER_LEI, makeReport, makeReports, makeValidReport } from '../support/reports.js';
 
 const t = useTestEngine({ maxFrameBytes: 64 * 1024 });
 const countEvents = (sourceId: string) => t.storedCount(sourceId);
@@ -34,8 +34,11 @@ describe('FEP over TCP', () => {
     await client.waitForAck(1000);
     expect(client.lastAck).toBe(1000);
     expect(await countEvents('fep1')).toBe(1000);
-    const { rows } = await t.db.query<{ n: string }>(`SELECT count(*) AS n FROM trade_state WHERE trade_key LIKE 'UTI%'`);
-    expect(Number(rows[0]!.n)).toBeGreaterThanOrEqual(1000);
+    // These bare reports fail the rulebook: stored all the same, as rejected, with their findings.
+    const { rows } = await t.db.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM event_log WHERE source_id = 'fep1' GROUP BY status`);
+    expect(rows).toEqual([{ status: 'rejected', n: '1000' }]);
+    const findings = await t.db.query<{ n: string }>(`SELECT count(DISTINCT seq) AS n FROM finding WHERE source_id = 'fep1' AND rule = 'REQ-P45'`);
+    expect(Number(findings.rows[0]!.n)).toBe(1000);
     await client.close();
   });
 
@@ -164,27 +167,36 @@ describe('FEP over TCP', () => {
     await c.waitForAck(from + 4);
     await expect.poll(() => c.results.length).toBe(5);
     expect(c.results.map((r) => r.seq)).toEqual([from, from + 1, from + 2, from + 3, from + 4]);
-    expect(c.results.every((r) => r.status !== EventStatus.EVENT_STATUS_UNSPECIFIED)).toBe(true);
+    // Bare reports: rejected, each finding naming its rule, data element and path.
+    expect(c.results.every((r) => r.status === EventStatus.EVENT_STATUS_REJECTED)).toBe(true);
+    expect(c.results[0]!.findings).toContainEqual(expect.objectContaining({ rule: 'REQ-P45', element: '1', path: 'cleared' }));
+    const metrics = await (await fetch(`http://127.0.0.1:${t.engine.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/swaprep_findings_total\{rule="REQ-P45",severity="error"\} [1-9]/);
     await c.close();
   });
 
-  it('applies events of one trade in seq order: versions follow the stream', async () => {
+  it('applies events of one trade in seq order: versions follow the stream, rejected events make none', async () => {
     const c = await FepTcpClient.connect(t.engine.tcpPort);
     const from = (await c.hello('fep1', TEST_SOURCES.fep1)) + 1;
-    const uti = 'ORDERTESTUTI0001';
-    const actions = ['NEWT', 'MODI', 'MODI', 'CORR', 'TERM'];
+    const uti = 'ORDER0001';
+    // MODI after TERM is rejected (only REVI or CORR after a termination) and must not make a version.
+    const actions = ['NEWT', 'MODI', 'MODI', 'CORR', 'TERM', 'MODI'];
     // Spread over several frames, interleaved with other trades' events.
     let seq = from;
     for (let i = 0; i < actions.length; i++) {
-      c.sendBatch(seq, [makeReport(90_000 + i), makeReport(0, { uti, actionType: actions[i]!, counterparty1: 'CPORDER0000000000001' })]);
+      c.sendBatch(seq, [makeReport(90_000 + i), makeValidReport({ uti, actionType: actions[i]!, minute: i })]);
       seq += 2;
     }
     await c.waitForAck(seq - 1);
-    const { rows } = await t.db.query<{ version: number; action_type: string; seq: string }>(
-      'SELECT version, action_type, seq FROM event_log WHERE trade_key = $1 AND version IS NOT NULL ORDER BY version', [uti]);
-    expect(rows.map((r) => r.action_type)).toEqual(actions);
-    expect(rows.map((r) => Number(r.seq))).toEqual([...rows.map((r) => Number(r.seq))].sort((a, b) => a - b));
-    const state = await t.db.query<{ lifecycle: string; version: number }>('SELECT lifecycle, version FROM trade_state WHERE trade_key = $1', [uti]);
+    const key = DEALER_LEI + uti;
+    const { rows } = await t.db.query<{ version: number | null; action_type: string; status: string; seq: string }>(
+      'SELECT version, action_type, status, seq FROM event_log WHERE trade_key = $1 ORDER BY seq', [key]);
+    expect(rows.map((r) => [r.action_type, r.version, r.status])).toEqual([
+      ['NEWT', 1, 'accepted'], ['MODI', 2, 'accepted'], ['MODI', 3, 'accepted'], ['CORR', 4, 'accepted'], ['TERM', 5, 'accepted'], ['MODI', null, 'rejected'],
+    ]);
+    const findings = await t.db.query<{ rule: string }>('SELECT rule FROM finding WHERE source_id = $1 AND seq = $2', ['fep1', rows[5]!.seq]);
+    expect(findings.rows.map((f) => f.rule)).toEqual(['LC-AFTER-EROR-TERM']);
+    const state = await t.db.query<{ lifecycle: string; version: number }>('SELECT lifecycle, version FROM trade_state WHERE trade_key = $1', [key]);
     expect(state.rows[0]).toEqual({ lifecycle: 'terminated', version: 5 });
     await c.close();
   });
