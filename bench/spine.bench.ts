@@ -1,6 +1,7 @@
 /**
- * npm run bench:spine — the engine spine's speed: FEP over TCP with pre-encoded batches of corpus
- * records, durable acks, PostgreSQL on the same machine.
+ * npm run bench:spine — the engine spine's speed: FEP over TCP with pre-encoded batches of valid
+ * synthetic records (loadtest/flow-frames.ts: new trades that pass the rulebook, as most live traffic
+ * does), rules on, durable acks, PostgreSQL on the same machine.
  *
  * Per run (fresh database, engine as a child process):
  *   latency   open loop at 20,000 events/s: ack latency percentiles (goal p99 <= 50 ms)
@@ -8,10 +9,8 @@
  *   ceiling   PostgreSQL's own COPY rate for the same rows, pre-serialized
  * Medians over BENCH_RUNS runs (default 3) of BENCH_SECONDS seconds (default 60) go to bench/results.json.
  */
-import { join } from 'node:path';
-import { projectRoot } from '../engine/project-root.js';
-import { loadCorpus, corpusEventSource, counterpartyIds, identifierFreeBases } from '../loadtest/corpus-reports.js';
-import { BatchTemplate } from '../loadtest/batch-template.js';
+import { flowFrames } from '../loadtest/flow-frames.js';
+import { scanClientFrame } from '../engine/ingest/frame-scan.js';
 import { runOpenLoop, type OpenLoopResult } from '../loadtest/open-loop.js';
 import { startChildEngine } from '../loadtest/engine-process.js';
 import { benchPostgres, serverVersion } from './support/postgres.js';
@@ -26,9 +25,6 @@ const SUSTAINED_RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 50_000);
 const CONNECTIONS = 2;
 
 async function main() {
-  const records = loadCorpus(join(projectRoot(), 'test', 'fixtures', 'drr-6.10', 'cftc-part45'));
-  const bases = identifierFreeBases(records);
-  const cps = counterpartyIds(200);
   const pgServer = await benchPostgres();
   const sources = Array.from({ length: CONNECTIONS }, (_, i) => `bench-${i}=bench-token`).join(',');
   const runs: { latency: OpenLoopResult; sustained: OpenLoopResult; ceiling: { eventsPerSecond: number }; engine: ReturnType<typeof processStats> & { cpuPerSecond: number } }[] = [];
@@ -37,12 +33,10 @@ async function main() {
     const engine = await startChildEngine({ DATABASE_URL: url, SWAPREP_SOURCES: sources });
     let offset = run * 1e9;
     const drive = async (rate: number, batch: number) => {
-      // A few templates with the corpus records in different orders, so frames differ in their mix.
-      const templates = [0, 1, 2, 3].map((k) => new BatchTemplate(rotate(bases, k * 53), batch, cps));
-      const base = offset;
+      const frames = flowFrames({ seed: 7, batch, counterOffset: offset });
       const r = await runOpenLoop({
         port: engine.tcpPort, sourceId: 'bench', token: 'bench-token', rate, durationMs: SECONDS * 1000, batch, connections: CONNECTIONS,
-        frame: (firstSeq, firstEvent) => templates[(firstEvent / batch) % templates.length]!.stamp(firstSeq, base + firstEvent),
+        frame: frames.frame,
       });
       offset += r.sent;
       return r;
@@ -57,11 +51,19 @@ async function main() {
     engine.process.kill('SIGTERM');
     await engine.exited;
 
-    // The ceiling: the same kind of rows (fresh database), PostgreSQL's COPY alone.
-    const report = corpusEventSource(records, 200, `R${run}`);
+    // The ceiling: the same records (the frames the driver sends, scanned), PostgreSQL's COPY alone.
     const n = Math.min(200_000, SUSTAINED_RATE * 4);
-    const reports = Array.from({ length: n }, (_, i) => report(10_000_000 + i));
-    const keys = Array.from({ length: n }, (_, i) => ({ cp: `CP${i % 200}`, uti: `CEIL${run}X${i}` }));
+    const ceilingFrames = flowFrames({ seed: 7, batch: 1000, counterOffset: offset });
+    const reports: Uint8Array[] = [];
+    const keys: { cp: string; uti: string }[] = [];
+    for (let i = 0; i < n; i += 1000) {
+      const scanned = scanClientFrame(ceilingFrames.frame(i + 1, i).subarray(4));
+      if (scanned.kind !== 'batch') throw new Error('expected a batch frame');
+      for (const e of scanned.events) {
+        reports.push(e.report);
+        keys.push({ cp: e.counterparty1 ?? '', uti: e.tradeKey ?? '' });
+      }
+    }
     const ceiling = await copyCeiling(await pgServer.freshDatabase(), reports, keys);
     process.stderr.write(`run ${run} ceiling: ${Math.round(ceiling.eventsPerSecond)} events/s (COPY alone)\n`);
     runs.push({ latency, sustained, ceiling, engine: { ...stats, cpuPerSecond: (stats.cpuSeconds - cpu1) / sustained.durationS } });
@@ -71,7 +73,7 @@ async function main() {
   const summary = {
     machine: machine(),
     postgres: { server: pgServer.kind, version: await serverVersion(pgServer.adminUrl) },
-    settings: { runs: RUNS, secondsPerPhase: SECONDS, connections: CONNECTIONS, corpusRecords: records.length },
+    settings: { runs: RUNS, secondsPerPhase: SECONDS, connections: CONNECTIONS, records: 'loadtest/flow-frames.ts seed 7: valid new trades', rules: 'cftc-part45, lei-check error' },
     medians: {
       sustainedTargetRate: SUSTAINED_RATE,
       sustainedAchievedEventsPerSecond: Math.round(m((r) => r.sustained.achievedRate)),
@@ -92,10 +94,6 @@ async function main() {
   writeResult('spine', summary);
   process.stdout.write(JSON.stringify(summary.medians, null, 2) + '\n');
   await pgServer.close();
-}
-
-function rotate<T>(xs: readonly T[], k: number): T[] {
-  return [...xs.slice(k % xs.length), ...xs.slice(0, k % xs.length)];
 }
 
 function log(run: number, phase: string, r: OpenLoopResult) {

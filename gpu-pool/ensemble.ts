@@ -138,6 +138,8 @@ export function chooseEnsemble(
 ): Candidate {
   const n = groups.length;
   const names = [...new Set(groups.filter((g): g is string => g !== undefined))];
+  // Nothing to learn from (no anomaly in the validation split): every model counts, any one can alert.
+  if (names.length === 0 || names.length === n) return { weights: { ...DEFAULT_WEIGHTS }, combine: DEFAULT_COMBINE, objective: NaN };
   let best: Candidate | undefined;
   for (const combine of ['max', 'mean'] as const) {
     for (const a of WEIGHT_GRID) for (const b of WEIGHT_GRID) for (const c of WEIGHT_GRID) {

@@ -11,7 +11,6 @@
  */
 import { log } from '../engine/log.js';
 import { MicroBatcher, type Batch } from './batcher.js';
-import { MODEL_NAMES } from './ensemble.js';
 import type { TopFeature } from './explain.js';
 import { featurize, FeatureState, type EventContext } from './features/featurize.js';
 import type { FeatureInput } from './features/input.js';
@@ -57,12 +56,30 @@ export interface PipelineOptions {
   maxQueued: number;
 }
 
-interface Item {
+/** Counts down the events of one tracked submission until all are written. */
+interface Ticket {
+  remaining: number;
+  done: () => void;
+}
+
+interface Incoming {
   event: ScoringEvent;
-  input: FeatureInput;
-  ctx: EventContext;
   /** A sweep's rescoring of an old event: computed against the current state without changing it. */
   rescore: boolean;
+  ticket: Ticket | undefined;
+}
+
+interface Item extends Incoming {
+  input: FeatureInput;
+  ctx: EventContext;
+}
+
+/** A result on its way to the sink, with the submission it belongs to. */
+interface Outgoing {
+  result: EventResult;
+  ticket: Ticket | undefined;
+  /** Submitted live (not a sweep's rescoring): counts towards `liveWritten`. */
+  live: boolean;
 }
 
 /** Events parsed per turn of the event loop before yielding (keeps the engine's own work flowing). */
@@ -72,7 +89,7 @@ const WRITE_ATTEMPTS = 3;
 export class ScoringPipeline {
   readonly state = new FeatureState();
   private readonly batcher: MicroBatcher<Item>;
-  private incoming: { event: ScoringEvent; rescore: boolean }[] = [];
+  private incoming: Incoming[] = [];
   private incomingHead = 0;
   private readonly ready: Batch<Item>[] = [];
   private inflight = 0;
@@ -82,10 +99,13 @@ export class ScoringPipeline {
   private noPoolReason = 'no model version yet';
   private blocked = false;
   private readonly drainCallbacks: (() => void)[] = [];
+  private readonly writtenCallbacks: ((results: readonly EventResult[]) => void)[] = [];
   private idleWaiters: (() => void)[] = [];
-  private toWrite: EventResult[] = [];
+  private toWrite: Outgoing[] = [];
   private writing = false;
   private counters = { scored: 0, flagged: 0, notScored: 0 };
+  /** Results written for events submitted live (not rescored by a sweep). */
+  liveWritten = 0;
   private readonly scratch = new Float32Array(FEATURE_COUNT);
 
   constructor(
@@ -99,16 +119,45 @@ export class ScoringPipeline {
   }
 
   /** Accepts the events; false when the pipeline is full (call again anyway: nothing is dropped). */
-  submit(events: readonly ScoringEvent[], rescore = false): boolean {
-    for (const event of events) this.incoming.push({ event, rescore });
+  submit(events: readonly ScoringEvent[], rescore = false, ticket?: Ticket): boolean {
+    for (const event of events) this.incoming.push({ event, rescore, ticket });
     this.pending += events.length;
     this.schedulePump();
     if (this.pending >= this.options.maxQueued) this.blocked = true;
     return !this.blocked;
   }
 
+  /** Submits and resolves once all of these events are written (the sweep uses it to run one at a time). */
+  submitTracked(events: readonly ScoringEvent[], rescore: boolean): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return new Promise((done) => this.submit(events, rescore, { remaining: events.length, done }));
+  }
+
   onDrain(cb: () => void): void {
     this.drainCallbacks.push(cb);
+  }
+
+  /** Runs after every write to the sink with the results written (progress reporting, flag routing). */
+  onWritten(cb: (results: readonly EventResult[]) => void): void {
+    this.writtenCallbacks.push(cb);
+  }
+
+  /**
+   * Folds already stored events into the feature state without scoring them: after a restart the rolling
+   * statistics and trade memory start from the recent past instead of from nothing (a cold state makes
+   * every product look new and every lifecycle event's trade unknown).
+   */
+  warm(events: readonly ScoringEvent[]): number {
+    let n = 0;
+    for (const event of events) {
+      try {
+        featurize(this.state, inputFromBytes(event.report), { sourceId: event.sourceId, receivedAtMs: event.receivedAtMs, tradeKey: event.tradeKey, version: event.version }, this.scratch, 0);
+        n++;
+      } catch {
+        // An unreadable record teaches nothing.
+      }
+    }
+    return n;
   }
 
   /** Swaps the pool new batches go to (undefined: record events as not scored, with `reason`). */
@@ -152,24 +201,25 @@ export class ScoringPipeline {
   private pump(): void {
     this.pumpScheduled = false;
     const end = Math.min(this.incoming.length, this.incomingHead + PARSE_SLICE);
-    const direct: EventResult[] = [];
+    const direct: Outgoing[] = [];
     for (; this.incomingHead < end; this.incomingHead++) {
-      const { event, rescore } = this.incoming[this.incomingHead]!;
+      const inc = this.incoming[this.incomingHead]!;
+      const { event, rescore, ticket } = inc;
       let input: FeatureInput;
       try {
         input = inputFromBytes(event.report);
       } catch (err) {
-        direct.push(notScored(event, `unreadable record: ${(err as Error).message}`, 1));
+        direct.push({ result: notScored(event, `unreadable record: ${(err as Error).message}`, 1), ticket, live: !rescore });
         continue;
       }
-      const ctx: EventContext = { sourceId: event.sourceId, receivedAtMs: event.receivedAtMs, tradeKey: event.tradeKey };
+      const ctx: EventContext = { sourceId: event.sourceId, receivedAtMs: event.receivedAtMs, tradeKey: event.tradeKey, version: event.version };
       if (!this.pool) {
         // Keep the rolling statistics warm for when a model arrives.
         if (!rescore) featurize(this.state, input, ctx, this.scratch, 0);
-        direct.push(notScored(event, this.noPoolReason, 1));
+        direct.push({ result: notScored(event, this.noPoolReason, 1), ticket, live: !rescore });
         continue;
       }
-      const item: Item = { event, input, ctx, rescore };
+      const item: Item = { ...inc, input, ctx };
       this.batcher.add(item, (rows, offset) => featurize(this.state, input, ctx, rows, offset, !rescore));
     }
     if (this.incomingHead === this.incoming.length) {
@@ -204,17 +254,17 @@ export class ScoringPipeline {
     return rows;
   }
 
-  private results(batch: Batch<Item>, o: BatchOutcome): EventResult[] {
+  private results(batch: Batch<Item>, o: BatchOutcome): Outgoing[] {
     if (!o.ok) {
       log('warn', `scoring batch of ${batch.n} events not scored: ${o.error}`);
-      return batch.items.map((it) => notScored(it.event, o.error, Math.max(1, o.attempts)));
+      return batch.items.map((it) => ({ result: notScored(it.event, o.error, Math.max(1, o.attempts)), ticket: it.ticket, live: !it.rescore }));
     }
     const b = o.batch;
     this.batcher.recycle(b.rows);
     const flagged = new Map(b.flagged.map((f) => [f.index, f.top]));
-    return batch.items.map((it, i): EventResult => {
+    return batch.items.map((it, i): Outgoing => {
       const top = flagged.get(i);
-      return {
+      const result: EventResult = {
         sourceId: it.event.sourceId,
         seq: it.event.seq,
         tradeKey: it.event.tradeKey,
@@ -226,10 +276,11 @@ export class ScoringPipeline {
         ...(top ? { top } : {}),
         attempts: b.attempts,
       };
+      return { result, ticket: it.ticket, live: !it.rescore };
     });
   }
 
-  private enqueueWrite(results: EventResult[]): void {
+  private enqueueWrite(results: Outgoing[]): void {
     for (const r of results) this.toWrite.push(r);
     if (!this.writing) void this.writeLoop();
   }
@@ -241,7 +292,7 @@ export class ScoringPipeline {
       this.toWrite = [];
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.sink.write(chunk);
+          await this.sink.write(chunk.map((o) => o.result));
           break;
         } catch (err) {
           if (attempt >= WRITE_ATTEMPTS) {
@@ -252,13 +303,19 @@ export class ScoringPipeline {
           await new Promise((r) => setTimeout(r, 200 * attempt));
         }
       }
-      for (const r of chunk) {
+      for (const { result: r, ticket, live } of chunk) {
+        if (live) this.liveWritten++;
         if (r.status === 'scored') {
           this.counters.scored++;
           if (r.flagged) this.counters.flagged++;
         } else this.counters.notScored++;
+        if (ticket && --ticket.remaining === 0) ticket.done();
       }
       this.pending -= chunk.length;
+      if (this.writtenCallbacks.length > 0) {
+        const results = chunk.map((o) => o.result);
+        for (const cb of this.writtenCallbacks) cb(results);
+      }
       this.afterProgress();
     }
     this.writing = false;

@@ -14,12 +14,19 @@ import type { EventResult, ResultSink, ScoringEvent } from './pipeline.js';
 
 const { from: copyFrom } = copyStreams;
 
-/** COPY text format: backslash, tab, newline and carriage return escaped; \N for NULL. */
-function field(v: string | number | boolean | undefined | null): string {
-  if (v === undefined || v === null) return '\\N';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '\\N';
-  if (typeof v === 'boolean') return v ? 't' : 'f';
-  return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+// COPY text format: backslash, tab, newline and carriage return escaped; \N for NULL. Most values need no
+// escaping, and this runs for every event: test first, replace only when needed.
+const SPECIAL = /[\\\t\n\r]/;
+const SPECIALS = /[\\\t\n\r]/g;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+function text(v: string | undefined): string {
+  if (v === undefined) return '\\N';
+  return SPECIAL.test(v) ? v.replace(SPECIALS, (c) => ESCAPES[c]!) : v;
+}
+
+function num(v: number | undefined): string {
+  return v !== undefined && Number.isFinite(v) ? String(v) : '\\N';
 }
 
 const STAGE = `CREATE TEMP TABLE IF NOT EXISTS score_in (
@@ -48,22 +55,20 @@ export class ScoreWriter implements ResultSink {
 
   async write(results: readonly EventResult[]): Promise<void> {
     if (results.length === 0) return;
-    const lines: string[] = [];
+    let data = '';
     for (const r of results) {
-      lines.push(
-        [
-          field(r.sourceId), field(r.seq), field(r.tradeKey), field(r.status), field(r.versionId), field(r.score), field(r.flagged),
-          field(r.perModel?.[0]), field(r.perModel?.[1]), field(r.perModel?.[2]), field(r.top ? JSON.stringify(r.top) : undefined),
-          field(r.reason), field(r.attempts),
-        ].join('\t'),
-      );
+      const m = r.perModel;
+      data +=
+        `${text(r.sourceId)}\t${r.seq}\t${text(r.tradeKey)}\t${r.status}\t${text(r.versionId)}\t${num(r.score)}\t` +
+        `${r.flagged === undefined ? '\\N' : r.flagged ? 't' : 'f'}\t${num(m?.[0])}\t${num(m?.[1])}\t${num(m?.[2])}\t` +
+        `${r.top ? text(JSON.stringify(r.top)) : '\\N'}\t${text(r.reason)}\t${r.attempts}\n`;
     }
     const client = await this.db.connect();
     try {
       await client.query('BEGIN');
       try {
         await client.query(STAGE);
-        await pipeline(Readable.from([lines.join('\n') + '\n']), client.query(copyFrom('COPY score_in FROM STDIN')));
+        await pipeline(Readable.from([data]), client.query(copyFrom('COPY score_in FROM STDIN')));
         await client.query(UPSERT_SCORES);
         await client.query(INSERT_REVIEWS);
         await client.query('COMMIT');
@@ -90,6 +95,17 @@ function toEvent(r: EventRow): ScoringEvent {
   return { sourceId: r.source_id, seq: Number(r.seq), report: new Uint8Array(r.report), receivedAtMs: r.received_at.getTime(), tradeKey: r.trade_key ?? undefined, version: r.version ?? undefined };
 }
 
+/** The last `limit` stored events (not rejected), oldest first: the service warms its feature state on them. */
+export async function recentEvents(db: pg.Pool, limit: number): Promise<ScoringEvent[]> {
+  const r = await db.query<EventRow>(
+    `SELECT * FROM (SELECT source_id, seq, received_at, trade_key, version, report FROM event_log
+                     WHERE status <> 'rejected' ORDER BY received_at DESC, seq DESC LIMIT $1) e
+      ORDER BY received_at, seq`,
+    [limit],
+  );
+  return r.rows.map(toEvent);
+}
+
 /** Events recorded as not scored, oldest first. */
 export async function notScoredEvents(db: pg.Pool, limit: number): Promise<ScoringEvent[]> {
   const r = await db.query<EventRow>(
@@ -103,14 +119,16 @@ export async function notScoredEvents(db: pg.Pool, limit: number): Promise<Scori
 }
 
 /**
- * Events of the last `sinceMs` with no score row at all (their scores were lost with a crash before the
- * write): the catch-up a service runs when it starts.
+ * Accepted events of the last `sinceMs` with no score row at all (their scores were lost with a crash before
+ * the write): the catch-up a service runs when it starts. Rejected events are not scored (the engine submits
+ * only accepted ones).
  */
 export async function unscoredEvents(db: pg.Pool, sinceMs: number, limit: number): Promise<ScoringEvent[]> {
   const r = await db.query<EventRow>(
     `SELECT e.source_id, e.seq, e.received_at, e.trade_key, e.version, e.report
        FROM event_log e
       WHERE e.received_at >= now() - make_interval(secs => $1::double precision / 1000)
+        AND e.status <> 'rejected'
         AND NOT EXISTS (SELECT 1 FROM event_score s WHERE s.source_id = e.source_id AND s.seq = e.seq)
       ORDER BY e.received_at LIMIT $2`,
     [sinceMs, limit],

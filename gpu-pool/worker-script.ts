@@ -3,10 +3,12 @@
  * from TypeScript sources (vitest, which transforms imports in the main thread only), a worker thread could
  * not load worker.ts, so its import closure is transpiled once with the TypeScript compiler (a dev
  * dependency, present wherever sources are run) into node_modules/.cache/swaprep-workers/<hash>/, keyed by
- * the sources' content so an edit is picked up at the next start.
+ * the sources' content so an edit is picked up at the next start. The files are written as .mjs (with their
+ * relative imports renamed to match): inside node_modules a .js file would be CommonJS, and a package.json
+ * there would make the modules that look for the project's package.json (projectRoot) stop at it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { projectRoot } from '../engine/project-root.js';
@@ -24,8 +26,10 @@ function relativeImports(source: string): string[] {
 /** URL of the worker entry module `name` (e.g. 'worker') of gpu-pool. */
 export async function workerScriptUrl(name = 'worker'): Promise<URL> {
   if (here.endsWith('.js')) return new URL(`./${name}.js`, import.meta.url);
+  // From sources, or from a transpiled copy (.mjs, inside a worker started from sources): the entry's
+  // sources are in the project's gpu-pool/.
   const root = projectRoot();
-  const entry = join(dirname(here), `${name}.ts`);
+  const entry = join(root, 'gpu-pool', `${name}.ts`);
   // Collect the closure of relative imports (".js" specifiers name ".ts" sources).
   const files = new Map<string, string>();
   const pending = [entry];
@@ -36,10 +40,10 @@ export async function workerScriptUrl(name = 'worker'): Promise<URL> {
     files.set(file, source);
     for (const spec of relativeImports(source)) pending.push(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
   }
-  const hash = createHash('sha256');
+  const hash = createHash('sha256').update('mjs-1\0'); // the layout of the output; bump when it changes
   for (const [file, source] of [...files].sort(([a], [b]) => a.localeCompare(b))) hash.update(file).update('\0').update(source).update('\0');
   const outDir = join(root, 'node_modules', '.cache', 'swaprep-workers', hash.digest('hex').slice(0, 16));
-  const outEntry = join(outDir, relative(root, entry).replace(/\.ts$/, '.js'));
+  const outEntry = join(outDir, relative(root, entry).replace(/\.ts$/, '.mjs'));
   if (!existsSync(outEntry)) {
     const ts = (await import('typescript')).default;
     const staging = `${outDir}.tmp-${process.pid}-${Date.now()}`;
@@ -47,14 +51,13 @@ export async function workerScriptUrl(name = 'worker'): Promise<URL> {
       const js = ts.transpileModule(source, {
         fileName: file,
         compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, sourceMap: false, verbatimModuleSyntax: false },
-      }).outputText;
-      const target = join(staging, relative(root, file).replace(/\.ts$/, '.js'));
+      }).outputText.replace(/(['"])(\.{1,2}\/[^'"]+)\.js\1/g, '$1$2.mjs$1');
+      const target = join(staging, relative(root, file).replace(/\.ts$/, '.mjs'));
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, js);
     }
-    // Outside the project's package scope (node_modules), .js would be CommonJS without this.
-    writeFileSync(join(staging, 'package.json'), '{"type":"module"}\n');
     try {
+      if (existsSync(outDir) && !existsSync(outEntry)) rmSync(outDir, { recursive: true, force: true });
       renameSync(staging, outDir);
     } catch (err) {
       // Another process (a parallel test file) got there first with the same content.

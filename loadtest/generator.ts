@@ -247,29 +247,54 @@ export class FlowGenerator {
     const r = this.r;
     const trade = this.book[i]!;
     const t = trade.terms;
-    const rec = this.lifecycleRecord(t, step, step === 'TERM' ? 'ETRM' : undefined, trade);
-    if (step === 'VALU') {
-      const mtm = t.notional * r.normal() * 0.02;
-      Object.assign(rec, { valuationAmount: decimal(mtm, 2), valuationCurrency: t.currency, valuationMethod: 'MTMA', valuationTimestamp: timestamp(this.nowMs) });
-    } else if (step === 'MARU') {
-      const im = Math.abs(t.notional * 0.03 * (1 + r.normal() * 0.1));
-      const vm = Math.abs(t.notional * r.normal() * 0.01);
-      Object.assign(rec, {
-        collateralisationCategory: 'FLCL',
-        initialMarginCollateralPortfolioCode: `IM${t.counterparty1.slice(0, 8)}${t.counterparty2.slice(0, 8)}`,
-        initialMarginPostedPreHaircut: decimal(im, 2),
-        initialMarginPostedPostHaircut: decimal(im * 0.98, 2),
-        currencyOfInitialMarginPosted: 'USD',
-        variationMarginCollateralPortfolioCode: `VM${t.counterparty1.slice(0, 8)}${t.counterparty2.slice(0, 8)}`,
-        variationMarginPostedPreHaircut: decimal(vm, 2),
-        currencyOfVariationMarginPosted: 'USD',
-      });
-    } else if (step === 'TERM') {
-      rec.earlyTerminationDate = dateOnly(this.nowMs);
+    let rec: Json;
+    if (step === 'VALU' || step === 'MARU') {
+      // Valuation and collateral are messages of their own (Technical Specification): the parties, the
+      // trade's UTI and their data elements (DE 109-113, DE 114-128), not the creation data.
+      rec = this.messageRecord(t, step, trade);
+      if (step === 'VALU') {
+        const mtm = t.notional * r.normal() * 0.02;
+        Object.assign(rec, { valuationAmount: decimal(mtm, 2), valuationCurrency: t.currency, valuationMethod: r.chance(0.8) ? 'MTMA' : 'MTMO', valuationTimestamp: timestamp(this.nowMs - 3_600_000) });
+      } else {
+        const im = Math.abs(t.notional * 0.03 * (1 + r.normal() * 0.1));
+        const vm = Math.abs(t.notional * r.normal() * 0.01);
+        const pair = `${t.counterparty1.slice(0, 8)}${t.counterparty2.slice(0, 8)}`;
+        Object.assign(rec, {
+          affiliatedCounterpartyForMarginAndCapitalIndicator: false,
+          collateralisationCategory: 'FLCL',
+          initialMarginCollateralPortfolioCode: `IM${pair}`,
+          initialMarginPostedPreHaircut: decimal(im, 2),
+          initialMarginPostedPostHaircut: decimal(im * 0.98, 2),
+          currencyOfInitialMarginPosted: 'USD',
+          variationMarginCollateralPortfolioCode: `VM${pair}`,
+          variationMarginPostedPreHaircut: decimal(vm, 2),
+          currencyOfVariationMarginPosted: 'USD',
+        });
+      }
+    } else {
+      rec = this.lifecycleRecord(t, step, step === 'TERM' ? 'ETRM' : undefined, trade);
+      if (step === 'TERM') rec.earlyTerminationDate = dateOnly(this.nowMs);
     }
     const defect = invalid ? plantDefect(r, r.pick(this.config.defects), rec) : undefined;
     if (!defect && (step === 'TERM' || step === 'EROR')) this.removeTrade(i);
     return this.event(rec, t, defect, undefined);
+  }
+
+  /** A valuation or collateral message of a trade: parties, UTI, action and times; the caller adds the data. */
+  private messageRecord(t: TradeTerms, actionType: 'VALU' | 'MARU', trade: LiveTrade): Json {
+    const at = Math.max(this.nowMs, trade.lastEventMs + 1000);
+    trade.lastEventMs = at;
+    return {
+      actionType,
+      counterparty1: t.counterparty1,
+      counterparty2: t.counterparty2,
+      counterparty2IdentifierSource: 'LEID',
+      eventTimestamp: timestamp(at),
+      nonReportable: { counterparty1Format: 'Lei', counterparty2Format: 'Lei' },
+      reportSubmittingEntityID: t.counterparty1,
+      reportingTimestamp: timestamp(at + 1000),
+      uniqueTransactionIdentifier: t.uti,
+    };
   }
 
   /** Novation: counterparty 2 steps out (TERM/NOVA of the trade), a new party steps in (NEWT/NOVA, new UTI, priorUTI). */

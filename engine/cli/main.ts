@@ -11,9 +11,15 @@ interface Command {
 const commands: Record<string, Command> = {
   serve: { summary: 'run the engine (FEP over TCP and gRPC, HTTP /healthz and /metrics)', load: () => import('./serve.js') },
   source: { summary: 'manage FEP sources: `swaprep source add ID` prints a new token', load: () => import('./source.js') },
+  train: { summary: 'train, evaluate and record an anomaly-scoring model version (--from db|synthetic|FILE, --activate)', load: () => import('./train.js') },
+  score: { summary: 'score JSON/JSONL records offline with the active or a named model version, one JSON line each', load: () => import('./score.js') },
+  gpu: { summary: 'CUDA for the scoring pool: `swaprep gpu install-cuda` (provider for onnxruntime-node 1.29.0), `swaprep gpu status`', load: () => import('./gpu.js') },
   validate: { summary: 'validate JSON/JSONL records against the rulebook, without an engine or database', load: () => import('./validate.js') },
   replay: { summary: 'replay JSON/JSONL/CSV files through the engine (resumable, a rejects file per input; --watch DIR)', load: () => import('./replay.js') },
   loadtest: { summary: 'open-loop FEP load driver: --to tcp://|grpc://HOST:PORT --rate N --duration 30s, JSON summary', load: () => import('./loadtest.js') },
+  'sdr-sim': { summary: 'simulated swap data repository (HTTP API + SFTP, ACK/NACK, faults on command), for tests and load runs', load: () => import('./sdr-sim.js') },
+  report: { summary: 'make a report on demand: `swaprep report KIND --date D --out FILE` (daily-activity, open-trades, exceptions, ...)', load: () => import('./report.js') },
+  reconcile: { summary: 'check accepted events against ACKs/open exceptions and the repository state report', load: () => import('./reconcile.js') },
 };
 
 function usage(): string {
@@ -34,6 +40,12 @@ async function main(argv: string[]): Promise<number> {
   }
   return (await command.load()).run(rest);
 }
+
+// `swaprep validate ... | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

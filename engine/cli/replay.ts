@@ -1,6 +1,6 @@
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
 import type { FileSummary } from '../ingest/files/replay-file.js';
@@ -24,8 +24,11 @@ options:
   --source ID --token T with --to: the FEP source to send as (one file only). Without them each file is
                         its own source, created in the engine's database (--database-url / DATABASE_URL)
   --rate N              at most N records per second (default: as fast as the engine acknowledges)
-  --workers N           decode threads (default: CPUs - 1, at least 1; 0 decodes in the main thread)
+  --workers N           decode threads (default: the CPUs with --to, CPUs - 1 in-process; 0 decodes in
+                        the main thread)
   --max-unacked N       records sent and not yet acknowledged before waiting (default 20000)
+  --rejects-dir DIR     write the rejects files under DIR (mirroring the inputs' paths below the
+                        directories named) instead of beside the inputs (for read-only or shared inputs)
   --json                print each file's summary as one JSON line
   --quiet               no progress output (progress goes to stderr: a bar on a terminal, a line
                         every 10 s otherwise)
@@ -62,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
       watch: { type: 'string' },
       'stable-ms': { type: 'string' },
       'poll-ms': { type: 'string' },
+      'rejects-dir': { type: 'string' },
       'database-url': { type: 'string' },
       'data-dir': { type: 'string' },
       'embedded-pg-port': { type: 'string' },
@@ -88,7 +92,9 @@ export async function run(argv: string[]): Promise<number> {
   let rate: number | undefined, workers: number, maxUnacked: number | undefined, stableMs: number | undefined, pollMs: number | undefined;
   try {
     rate = num('rate', values.rate, 1);
-    workers = num('workers', values.workers, 0) ?? Math.max(1, availableParallelism() - 1);
+    // Decoding is the client's main cost: every CPU when the engine runs elsewhere, all but one when it
+    // runs in this process (its actors and store share the main thread).
+    workers = num('workers', values.workers, 0) ?? (values.to ? availableParallelism() : Math.max(1, availableParallelism() - 1));
     maxUnacked = num('max-unacked', values['max-unacked'], 1);
     stableMs = num('stable-ms', values['stable-ms'], 0);
     pollMs = num('poll-ms', values['poll-ms'], 10);
@@ -107,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
   const { FileFormatError } = await import('../ingest/files/types.js');
   const { newToken, upsertSource } = await import('../store/sources.js');
 
-  let files: string[] = [];
+  let files: { path: string; rel: string }[] = [];
   if (!values.watch) {
     try {
       files = expand(positionals, isRecordFile);
@@ -165,7 +171,14 @@ export async function run(argv: string[]): Promise<number> {
   };
 
   /** Replays one file; the outcome says whether the file was the problem. */
-  const replayOne = async (path: string): Promise<{ kind: 'done'; summary: FileSummary } | { kind: 'failed' | 'retry'; error: string; summary?: FileSummary }> => {
+  const rejectsDir = values['rejects-dir'] ? resolve(values['rejects-dir']) : undefined;
+  const rejectsPathFor = (path: string, rel: string): string | undefined => {
+    if (!rejectsDir) return undefined;
+    const target = join(rejectsDir, `${rel}.rejects.csv`);
+    mkdirSync(dirname(target), { recursive: true });
+    return target;
+  };
+  const replayOne = async (path: string, rel = basename(path)): Promise<{ kind: 'done'; summary: FileSummary } | { kind: 'failed' | 'retry'; error: string; summary?: FileSummary }> => {
     try {
       let sourceId = values.source;
       let token = values.token;
@@ -175,7 +188,7 @@ export async function run(argv: string[]): Promise<number> {
         await upsertSource(db!, sourceId, token);
       }
       const summary = await replayFile({
-        path, sourceId, token, pool, progress, rate, maxUnacked, signal: controller.signal,
+        path, sourceId, token, pool, progress, rate, maxUnacked, signal: controller.signal, rejectsPath: rejectsPathFor(path, rel),
         connect: (events) => connectFep(target, events),
       });
       return { kind: 'done', summary };
@@ -209,9 +222,9 @@ export async function run(argv: string[]): Promise<number> {
       });
       status = 0;
     } else {
-      for (const path of files) {
+      for (const { path, rel } of files) {
         if (controller.signal.aborted) break;
-        const r = await replayOne(path);
+        const r = await replayOne(path, rel);
         if (r.kind === 'done') out.summary(r.summary);
         else {
           if (r.summary) out.summary(r.summary);
@@ -231,16 +244,16 @@ export async function run(argv: string[]): Promise<number> {
   return status;
 }
 
-/** Files named, and the record files under directories named (sorted, recursively). */
-function expand(paths: string[], isRecordFile: (p: string) => boolean): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
+/** Files named, and the record files under directories named (sorted, recursively), with their paths below what was named. */
+function expand(paths: string[], isRecordFile: (p: string) => boolean): { path: string; rel: string }[] {
+  const out: { path: string; rel: string }[] = [];
+  const walk = (root: string, dir: string) => {
     for (const name of readdirSync(dir).sort()) {
       const p = join(dir, name);
       const st = statSync(p);
       if (st.isDirectory()) {
-        if (name !== 'done' && name !== 'failed' && !name.startsWith('.')) walk(p);
-      } else if (isRecordFile(p)) out.push(p);
+        if (name !== 'done' && name !== 'failed' && !name.startsWith('.')) walk(root, p);
+      } else if (isRecordFile(p)) out.push({ path: p, rel: relative(root, p) });
     }
   };
   for (const p of paths) {
@@ -250,8 +263,8 @@ function expand(paths: string[], isRecordFile: (p: string) => boolean): string[]
     } catch {
       throw new Error(`${p}: no such file or directory`);
     }
-    if (st.isDirectory()) walk(p);
-    else out.push(p);
+    if (st.isDirectory()) walk(p, p);
+    else out.push({ path: p, rel: basename(p) });
   }
   return out;
 }

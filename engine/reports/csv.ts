@@ -110,28 +110,32 @@ function pathGetter<C>(tablePath: string, override: ValueOverride<C> | undefined
   };
 }
 
-/** Compiles the row writer of a regime: record -> one CSV line (no line end). */
+/**
+ * Compiles the row writer of a regime: record -> one CSV line (no line end). Generated code, like the JSON
+ * writer (json-writer.ts explains why): plain property chains are read inline, one monomorphic site each;
+ * repeated groups and overridden paths go through their compiled getter.
+ */
 export function compileCsvWriter<C>(regime: ReportRegime, overrides: ReadonlyMap<string, ValueOverride<C>> = new Map()): (rec: Record<string, unknown>, ctx: C) => string {
-  const getters: Getter<C>[] = csvColumns(regime).map((c) => {
-    const gs = c.paths.map((p) => pathGetter<C>(p, overrides.get(propPath(p))));
-    if (gs.length === 1) return gs[0]!;
-    return (rec, ctx) => {
-      for (const g of gs) {
-        const v = g(rec, ctx);
-        if (v !== undefined) return v;
+  const helpers: Getter<C>[] = [];
+  const parts: string[] = [];
+  const columns = csvColumns(regime);
+  columns.forEach((c, i) => {
+    const exprs = c.paths.map((p) => {
+      const override = overrides.get(propPath(p));
+      if (p.includes('[]') || override) {
+        helpers.push(pathGetter<C>(p, override));
+        return `G[${helpers.length - 1}](m, ctx)`;
       }
-      return undefined;
-    };
+      // m?.["a"]?.["b"]: names come from the element table, written as JSON string literals.
+      const chain = p.split('.').map((seg) => `?.[${JSON.stringify(seg)}]`).join('');
+      return `T(m${chain})`;
+    });
+    const value = exprs.length === 1 ? exprs[0]! : exprs.reduce((acc, e) => `(${acc}) ?? (${e})`);
+    parts.push(`${i > 0 ? "s += ',';" : ''} v = ${value}; if (v !== undefined) s += F(v);`);
   });
-  return (rec, ctx) => {
-    let s = '';
-    for (let i = 0; i < getters.length; i++) {
-      const v = getters[i]!(rec, ctx);
-      if (i > 0) s += ',';
-      if (v !== undefined) s += csvField(v);
-    }
-    return s;
-  };
+  const source = `return function row(m, ctx) { let s = ''; let v; ${parts.join('\n')} return s; };`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the element table's paths (see above)
+  return new Function('G', 'T', 'F', source)(helpers, cellText, csvField) as (rec: Record<string, unknown>, ctx: C) => string;
 }
 
 /** Splits one CSV line into fields (RFC 4180, no embedded line ends: rows are written one per line). */

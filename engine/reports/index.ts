@@ -11,7 +11,7 @@ import { DEFAULT_REPORTS_CONFIG, type ReportsConfig } from './config.js';
 import { compileCsvWriter, csvHeader } from './csv.js';
 import { compileDeadlines, dueAt, part43DueAt, baseTimeOf, type CompiledDeadlines } from './deadlines.js';
 import { compileJsonWriter, type ValueOverride } from './json-writer.js';
-import { capFor, compilePart43, dealerIsParty, disseminationDelay, owesPart43, publicNotional, type CompiledPart43 } from './part43.js';
+import { capFor, compilePart43, type Cap, dealerIsParty, disseminationDelay, owesPart43, publicNotional, type CompiledPart43 } from './part43.js';
 import { keptPaths } from './profiles.js';
 import type { BuiltReport, ReportFormat, ReportRegime } from './types.js';
 
@@ -22,7 +22,7 @@ export { csvColumns, csvHeader, parseCsvLine, type CsvColumn } from './csv.js';
 
 /** Per-record context of the Part 43 writers: the cap that applies to this record and its currencies. */
 interface P43Ctx {
-  cap: bigint;
+  cap: Cap;
   rec: SwapReport;
 }
 

@@ -6,16 +6,34 @@ import type { SwapReport } from '../../proto/gen/swap_report.js';
 import type { CapRule, Part43Config } from './config.js';
 import { formatScaled, parseScaled, roundToUnit, scaledConst } from './decimal.js';
 
+/** Integer amount text that is exact as a double (15 digits), for the fast paths. */
+const SMALL_INTEGER = /^\d{1,15}$/;
+
 /** The Technical Specification's "unknown amount" value (footnotes 42/44): disseminated as is, never rounded. */
 export const UNKNOWN_AMOUNT = '99999999999999999999.99999';
+
+/** A cap: exact (BigInt at scale 10^5) and, when it is a whole amount below 2^53, as a number for the fast path. */
+export interface Cap {
+  readonly scaled: bigint;
+  readonly num: number | undefined;
+}
+
+export function capOf(text: string): Cap {
+  const scaled = scaledConst(text);
+  const whole = scaled % 100_000n === 0n && scaled / 100_000n < 2n ** 53n;
+  return { scaled, num: whole ? Number(scaled / 100_000n) : undefined };
+}
 
 /** Part43Config with its decimal thresholds parsed once (BigInt at scale 10^5). */
 export interface CompiledPart43 {
   readonly config: Part43Config;
   readonly steps: readonly { readonly below: bigint; readonly unit: bigint }[];
+  /** The same table in whole units as numbers, for the fast path (integer amounts below 2^53). */
+  readonly stepsNum: readonly { readonly below: number; readonly unit: number }[];
+  readonly aboveNum: number;
   readonly above: bigint;
-  readonly caps: readonly (CapRule & { readonly capScaled: bigint })[];
-  readonly defaultCap: bigint;
+  readonly caps: readonly (CapRule & { readonly capValue: Cap })[];
+  readonly defaultCap: Cap;
   readonly large: ReadonlyMap<string, bigint>;
 }
 
@@ -27,9 +45,11 @@ export function compilePart43(config: Part43Config): CompiledPart43 {
   return {
     config,
     steps,
+    stepsNum: config.rounding.map((r) => ({ below: Number(r.below), unit: Number(r.unit) })),
+    aboveNum: Number(config.roundingAbove),
     above: scaledConst(config.roundingAbove),
-    caps: config.caps.map((c) => ({ ...c, capScaled: scaledConst(c.cap) })),
-    defaultCap: scaledConst(config.defaultCap),
+    caps: config.caps.map((c) => ({ ...c, capValue: capOf(c.cap) })),
+    defaultCap: capOf(config.defaultCap),
     large: new Map(Object.entries(config.largeNotionalThresholds).map(([k, v]) => [k, scaledConst(v)])),
   };
 }
@@ -50,15 +70,15 @@ export function tenorYears(effectiveDate: string | undefined, expirationDate: st
   return (b - a) / (365.25 * 86_400_000);
 }
 
-/** The cap (scaled) for a record: the first rule matching its asset class and tenor, else the default. */
-export function capFor(p: CompiledPart43, report: SwapReport): bigint {
+/** The cap for a record: the first rule matching its asset class and tenor, else the default. */
+export function capFor(p: CompiledPart43, report: SwapReport): Cap {
   const assetClass = report.cftcGuidebook?.assetClass;
   const tenor = tenorYears(report.effectiveDate, report.expirationDate);
   for (const c of p.caps) {
     if (c.assetClass !== undefined && c.assetClass !== assetClass) continue;
     // A tenor-bounded rule needs a known tenor; an unknown tenor falls to the unbounded (smallest) cap.
     if (c.maxTenorYears !== undefined && (tenor === undefined || tenor > c.maxTenorYears)) continue;
-    return c.capScaled;
+    return c.capValue;
   }
   return p.defaultCap;
 }
@@ -77,11 +97,26 @@ function inUsd(p: CompiledPart43, scaled: bigint, currency: string | undefined):
  * The public notional text: the rounded amount, or `<cap>+` when the amount exceeds the cap. Text that is
  * not a number, and the "unknown" value, are passed through (the rulebook reports them, not dissemination).
  */
-export function publicNotional(p: CompiledPart43, text: string, capScaled: bigint, currency?: string): string {
+
+export function publicNotional(p: CompiledPart43, text: string, cap: Cap, currency?: string): string {
   if (text === UNKNOWN_AMOUNT) return text;
+  // Fast path, exact: integer amounts of up to 15 digits are exact doubles, and so is every step of rounding
+  // them to whole units (the BigInt path below costs ~10x more and is kept for decimals and huge amounts).
+  if (cap.num !== undefined && p.config.usdRates === undefined && SMALL_INTEGER.test(text)) {
+    const a = Number(text);
+    if (a > cap.num) return String(cap.num) + '+';
+    let unit = p.aboveNum;
+    for (const st of p.stepsNum) {
+      if (a < st.below) {
+        unit = st.unit;
+        break;
+      }
+    }
+    return String(Math.floor((a + unit / 2) / unit) * unit);
+  }
   const scaled = parseScaled(text);
   if (scaled === undefined) return text;
-  if (inUsd(p, scaled, currency) > capScaled) return formatScaled(capScaled) + '+';
+  if (inUsd(p, scaled, currency) > cap.scaled) return formatScaled(cap.scaled) + '+';
   return formatScaled(roundScaled(p, scaled));
 }
 
@@ -112,8 +147,14 @@ export function disseminationDelay(p: CompiledPart43, report: SwapReport, dealer
   if (!large) {
     const threshold = g?.assetClass !== undefined ? p.large.get(g.assetClass) : undefined;
     const text = report.leg1?.notionalAmount;
-    const scaled = text !== undefined && text !== UNKNOWN_AMOUNT ? parseScaled(text) : undefined;
-    large = threshold !== undefined && scaled !== undefined && inUsd(p, scaled, report.leg1?.notionalCurrency) >= threshold;
+    if (threshold !== undefined && text !== undefined && text !== UNKNOWN_AMOUNT) {
+      // Integer amounts compare as numbers (exact below 2^53); anything else exactly.
+      if (p.config.usdRates === undefined && SMALL_INTEGER.test(text) && threshold % 100_000n === 0n) large = Number(text) * 100_000 >= Number(threshold);
+      else {
+        const scaled = parseScaled(text);
+        large = scaled !== undefined && inUsd(p, scaled, report.leg1?.notionalCurrency) >= threshold;
+      }
+    }
   }
   if (!large) return { minutes: 0, reason: 'none' };
   const d = p.config.largeNotionalDelayMinutes;

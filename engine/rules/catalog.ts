@@ -47,6 +47,7 @@ const REQUIRED_RULES: readonly RuleInfo[] = [
   rule('REQ-P45', 'required', ['cftc-part45'], 'error', 'element mandatory (1..1) in the Part 45 report is missing'),
   rule('REQ-P43', 'required', ['cftc-part43'], 'error', 'element mandatory in the Part 43 report is missing'),
   rule('REQ-KTFC', 'required', ['ktfc'], 'error', 'element required by the KTFC profile is missing'),
+  rule('REQ-TR', 'required', CFTC, 'warning', 'trade-repository guidebook field (cftcGuidebook) required by the SDRs is missing'),
   rule('REQ-ITEM', 'required', ALL, 'error', 'field required in every entry of its repeating group is missing'),
   rule('REQ-VALU', 'required', ['cftc-part45', 'ktfc'], 'error', 'valuation message (VALU) without its valuation data (amount, currency, method, timestamp)'),
   rule('REQ-MARU', 'required', ['cftc-part45', 'ktfc'], 'error', 'collateral message (MARU) without its margin data (category, portfolio codes...)'),

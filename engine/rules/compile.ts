@@ -1,14 +1,14 @@
 /**
- * Compiles the tables (elements, conditions, regime profile) into one flat list of closures per rulebook.
- * Everything that depends on the regime or the options is decided here, once; `validate` then runs the
- * list over a record with no table lookups, string building or allocation except for findings.
+ * Compiles the tables (elements, conditions, regime profile) into one generated function per rulebook
+ * (gen.ts). Everything that depends on the regime or the options is decided here, once; `validate` then runs
+ * that code over a record with no table lookups, string building or allocation except for findings.
  */
 import { ELEMENTS, elementId, elementOfPath, type DataElement } from './elements.js';
 import { ACTIONS_WITHOUT_EVENT, actionEventPairs, CONDITIONS, EVENTS_P45, type ConditionRule } from './conditions.js';
 import { factsOf } from './facts.js';
 import * as fmt from './formats.js';
 import { toParts } from './decimal.js';
-import { access, Gen, splitPath } from './gen.js';
+import { access, Gen, splitPath, type RuleRef } from './gen.js';
 import { ISO4217 } from './codes/iso4217.js';
 import { ISO3166_ALPHA2 } from './codes/iso3166.js';
 import { KTFC_PROFILE, ktfcLateBy } from './regimes/ktfc.js';
@@ -33,31 +33,38 @@ const q = (s: string): string => JSON.stringify(s);
 
 /** Everything one rulebook needs while compiling: the code generator and where findings go. */
 class Builder {
-  readonly g = new Gen();
+  /** The array the findings of the record being validated go to (swapped per record). */
+  readonly sink: { out: Finding[] } = { out: [] };
+  readonly g: Gen;
   /** Generated statement blocks, in table order. */
   readonly blocks: string[] = [];
-  /** The array the findings of the record being validated go to (swapped per record). */
-  out: Finding[] = [];
-  private readonly emitters = new Map<string, Fail>();
+  private readonly refs = new Map<string, RuleRef>();
+  private readonly emitters = new Map<RuleRef, Fail>();
 
-  constructor(readonly options: RulebookOptions) {}
-
-  /** A `fail` bound to a rule, an element and a severity (shared between checks that agree on all three). */
-  emitter(rule: string, element: string, severity: Severity): Fail {
-    const key = `${rule}\u0000${element}\u0000${severity}`;
-    let e = this.emitters.get(key);
-    if (e === undefined) {
-      e = (path, message) => {
-        this.out.push({ rule, element, path, severity, message });
-      };
-      this.emitters.set(key, e);
-    }
-    return e;
+  constructor(readonly options: RulebookOptions) {
+    this.g = new Gen((ref) => this.emitter(ref), this.sink);
   }
 
-  /** The generated code's name for an emitter. */
-  failName(rule: string, element: string, severity: Severity): string {
-    return this.g.k(this.emitter(rule, element, severity));
+  /** The rule a finding belongs to (one object per rule, element and severity). */
+  ref(rule: string, element: string, severity: Severity): RuleRef {
+    const key = `${rule}\u0000${element}\u0000${severity}`;
+    let r = this.refs.get(key);
+    if (r === undefined) this.refs.set(key, (r = { rule, element, severity }));
+    return r;
+  }
+
+  /** A `fail(path, message)` for checks written as closures (identifiers, groups, tables). */
+  emitter(ref: RuleRef): Fail {
+    let e = this.emitters.get(ref);
+    if (e === undefined) {
+      const { rule, element, severity } = ref;
+      const sink = this.sink;
+      e = (path, message) => {
+        sink.out.push({ rule, element, path, severity, message });
+      };
+      this.emitters.set(ref, e);
+    }
+    return e;
   }
 
   emit(comment: string, code: string): void {
@@ -73,17 +80,17 @@ export function compileRulebook(options: RulebookOptions): Rulebook {
   if (options.regime === 'ktfc') compileKtfc(b);
   const run = b.g.compile(b.blocks);
   const none: Finding[] = [];
-  b.out = none;
+  b.sink.out = none;
   return {
     options: b.options,
     validate(report: SwapReport): Finding[] {
       const r = asRec(report);
       const out: Finding[] = [];
-      b.out = out;
+      b.sink.out = out;
       try {
         run(r, factsOf(r));
       } finally {
-        b.out = none;
+        b.sink.out = none;
       }
       return out;
     },
@@ -95,16 +102,17 @@ export function compileRulebook(options: RulebookOptions): Rulebook {
 /** A validator of one value at one concrete path; `r` is the whole record (for cross-field exemptions). */
 type ValueCheck = (v: unknown, at: string, r: Rec) => void;
 /**
- * Code for checking the value held in the JS variable `v` at the concrete path given by the JS expression
- * `at`. Simple checks (type, code list, reason function) are emitted inline so each element gets its own
- * call and property sites; identifier checks go through a closure per element.
+ * Code for checking the value held in the JS variable `v`; `at` is the JS expression of its concrete path
+ * inside a repeated group (undefined for a plain path). Simple checks (type, code list, reason function)
+ * are emitted inline so each element gets its own call and property sites; identifier checks go through a
+ * closure per element.
  */
-type ValueCode = (at: string) => string;
+type ValueCode = (at: string | undefined) => string;
 
 /** Statements that run the element's checks for every value present at `path`. */
 function forEachValue(path: string, code: ValueCode): string {
   const { head, tail } = splitPath(path);
-  if (tail === undefined) return `{ const v = ${access('r', head)}; if (v !== undefined && v !== null) {\n${code(q(path))}} }\n`;
+  if (tail === undefined) return `{ const v = ${access('r', head)}; if (v !== undefined && v !== null) {\n${code(undefined)}} }\n`;
   const i = path.indexOf('[]');
   const itemRead = tail.length === 0 ? 'l[i]' : `l[i]${tail.map((t) => `?.${t}`).join('')}`;
   return (
@@ -122,23 +130,26 @@ function compileElements(b: Builder): void {
       if (e.requiredInItem === true) b.emit(`REQ-ITEM ${path}`, requiredInItem(b, path, element));
     }
     if (regime !== 'ktfc' && (regime === 'cftc-part45' ? e.p45 : e.p43) === 'M') {
-      // The cardinalities are those of the transaction message (creation and continuation data).
+      // The cardinalities are those of the transaction message (creation and continuation data). The
+      // guidebook (TR) fields are the trade repositories' extensions, not CFTC data elements: a missing one
+      // is worth a warning (an SDR may NACK it), not a rejection under the CFTC rules.
+      const [rule, severity, whose] = e.de === 'TR' ? (['REQ-TR', 'warning', 'SDR guidebooks'] as const) : ([REQ_RULE[regime], 'error', REGIME_NAME[regime]] as const);
       for (const path of e.paths) {
-        b.emit(`${REQ_RULE[regime]} ${path}`, forMessages(['transaction'], required(b, REQ_RULE[regime], element, path, `${e.label}, mandatory for ${REGIME_NAME[regime]}`)));
+        b.emit(`${rule} ${path}`, forMessages(['transaction'], required(b, rule, element, path, `${e.label}, mandatory for ${whose}`, severity)));
       }
     }
     if (regime === 'cftc-part43' && e.p43 === 'no') {
       for (const path of e.paths) {
-        const fail = b.failName('NA-P43', element, 'warning');
-        const msg = `${path} (${e.label}) is not part of the Part 43 report and will not be disseminated; found `;
-        b.emit(`NA-P43 ${path}`, `if (${b.g.present(path)}) ${fail}(${q(path)}, ${q(msg)} + show(${b.g.read(path)}));\n`);
+        const ref = b.ref('NA-P43', element, 'warning');
+        const texts = [` (${e.label}) is not part of the Part 43 report and will not be disseminated; found `, ''];
+        b.emit(`NA-P43 ${path}`, `if (${b.g.present(path)}) ${b.g.fail(ref, path, texts, [b.g.read(path)])};\n`);
       }
     }
   }
 }
 
-function required(b: Builder, rule: string, element: string, path: string, why: string): string {
-  return `if (!${b.g.present(path)}) ${b.failName(rule, element, 'error')}(${q(path)}, ${q(`${path} (${why}) is not populated`)});\n`;
+function required(b: Builder, rule: string, element: string, path: string, why: string, severity: Severity = 'error'): string {
+  return `if (!${b.g.present(path)}) ${b.g.fail(b.ref(rule, element, severity), path, [` (${why}) is not populated`])};\n`;
 }
 
 /** `group[].field` must be populated in every item of the group (cardinality 1..1 inside the group). */
@@ -146,7 +157,7 @@ function requiredInItem(b: Builder, path: string, element: string): string {
   const split = path.indexOf('[]');
   const groupText = path.slice(0, split);
   const field = path.slice(split + 3);
-  const fail = b.emitter('REQ-ITEM', element, 'error');
+  const fail = b.emitter(b.ref('REQ-ITEM', element, 'error'));
   const check = (items: unknown): void => {
     if (!Array.isArray(items)) return;
     for (let i = 0; i < items.length; i++) {
@@ -173,24 +184,28 @@ function valueCode(b: Builder, e: DataElement, element: string, path: string): V
   const spec = e.format;
   const regime = b.options.regime;
   const g = b.g;
-  const typeFail = b.failName('FMT-TYPE', element, 'error');
+  const err = (rule: string): RuleRef => b.ref(rule, element, 'error');
+  /** `F(site, at, v)` for this element: message "<path> <texts[0]> v <texts[1]> w ..." */
+  const fail = (rule: string, at: string | undefined, texts: readonly string[], values: readonly string[], raw?: readonly boolean[]): string =>
+    g.fail(err(rule), path, texts, values, { ...(at !== undefined ? { at } : {}), ...(raw !== undefined ? { raw } : {}) });
   /** `if (<bad type>) fail(...) else { rest }` */
-  const typed = (test: string, expected: string, rest: (at: string) => string): ValueCode => (at) =>
-    `if (${test}) ${typeFail}(${at}, ${at} + ${q(` must be ${expected}, but holds `)} + show(v));\n` + `else {\n${rest(at)}}\n`;
-  const text = (rest: (at: string) => string): ValueCode => typed('typeof v !== "string"', 'text', rest);
+  const typed = (test: string, expected: string, rest: ValueCode): ValueCode => (at) =>
+    `if (${test}) ${fail('FMT-TYPE', at, [` must be ${expected}, but holds `, ''], ['v'])};\n` + `else {\n${rest(at)}}\n`;
+  const text = (rest: ValueCode): ValueCode => typed('typeof v !== "string"', 'text', rest);
   /** A set of allowed values, inline. */
   const inSet = (rule: string, set: ReadonlySet<string>, words: string): ValueCode => {
-    const fail = b.failName(rule, element, 'error');
-    return text((at) => `if (!${g.k(set)}.has(v)) ${fail}(${at}, ${at} + " " + show(v) + ${q(` ${words}`)});\n`);
+    // Short lists compare inline (no hashing of the record's string); longer ones look up a set.
+    const test = set.size <= 4 ? [...set].map((c) => `v !== ${q(c)}`).join(' && ') : `!${g.k(set)}.has(v)`;
+    return text((at) => `if (${test}) ${fail(rule, at, [' ', ` ${words}`], ['v'])};\n`);
   };
-  /** A formats.ts function returning null or a reason, inline; `special` values pass as they are. */
-  const reason = (rule: string, fn: (v: string) => string | null, special?: readonly string[]): ValueCode => {
-    const fail = b.failName(rule, element, 'error');
+  /** A function returning null or a reason, inline; `special` values pass as they are. */
+  const reasonCode = (rule: string, fn: (v: never) => string | null, special?: readonly string[]): ValueCode => {
     const skip = special !== undefined && special.length > 0 ? `!${g.k(new Set(special))}.has(v) && ` : '';
-    return text((at) => `{ const w = ${skip}${g.k(fn)}(v); if (w) ${fail}(${at}, ${at} + " " + show(v) + " " + w); }\n`);
+    return (at) => `{ const w = ${skip}${g.k(fn)}(v); if (w) ${fail(rule, at, [' ', ' ', ''], ['v', 'w'], [false, true])}; }\n`;
   };
+  const reason = (rule: string, fn: (v: string) => string | null, special?: readonly string[]): ValueCode => text(reasonCode(rule, fn, special));
   /** A closure per element for the identifier checks (they combine several rules). */
-  const closure = (check: ValueCheck): ValueCode => (at) => `${g.k(check)}(v, ${at}, r);\n`;
+  const closure = (check: ValueCheck): ValueCode => (at) => `${g.k(check)}(v, ${at ?? q(path)}, r);\n`;
 
   switch (spec.kind) {
     case 'code': {
@@ -227,24 +242,20 @@ function valueCode(b: Builder, e: DataElement, element: string, path: string): V
     case 'object':
       return typed('typeof v !== "object"', 'an object', () => '');
     case 'int': {
-      const fail = b.failName('FMT-INT', element, 'error');
       const digits = spec.digits;
-      const fn = (v: unknown): string | null => fmt.integer(v, digits);
-      return (at) => `{ const w = ${g.k(fn)}(v); if (w) ${fail}(${at}, ${at} + " " + show(v) + " " + w); }\n`;
+      return reasonCode('FMT-INT', (v: unknown): string | null => fmt.integer(v, digits));
     }
     case 'decimal': {
-      const fail = b.failName('FMT-DECIMAL', element, 'error');
-      const neg = b.failName('FMT-NONNEG', element, 'error');
       const { digits, fraction } = spec;
       const fn = (v: unknown): string | null => fmt.decimal(v, digits, fraction);
-      const nonNeg = spec.nonNegative === true
-        ? (at: string) => `else if (${g.k(fmt.nonNegative)}(v)) ${neg}(${at}, ${at} + " " + show(v) + " is negative; it must be zero or more");\n`
+      const nonNeg: ValueCode = spec.nonNegative === true
+        ? (at) => `else if (${g.k(fmt.nonNegative)}(v)) ${fail('FMT-NONNEG', at, [' ', ' is negative; it must be zero or more'], ['v'])};\n`
         : () => '';
       return typed('typeof v !== "string" && typeof v !== "number"', 'a decimal number', (at) =>
-        `{ const w = ${g.k(fn)}(v); if (w) ${fail}(${at}, ${at} + " " + show(v) + " " + w);\n${nonNeg(at)}}\n`);
+        `{ const w = ${g.k(fn)}(v); if (w) ${fail('FMT-DECIMAL', at, [' ', ' ', ''], ['v', 'w'], [false, true])};\n${nonNeg(at)}}\n`);
     }
     case 'price': {
-      const fail = b.emitter('FMT-DECIMAL', element, 'error');
+      const fail = b.emitter(err('FMT-DECIMAL'));
       return typed('typeof v !== "object" || Array.isArray(v)', 'a price object', closure((v, at) => {
         const o = v as Rec;
         for (const key in PRICE_KEY_FORMAT) {
@@ -264,11 +275,11 @@ function valueCode(b: Builder, e: DataElement, element: string, path: string): V
     }
     case 'party': {
       const lei = leiChecks(b, element);
-      const shape = b.emitter('FMT-PARTY-ID', element, 'error');
+      const shape = b.emitter(err('FMT-PARTY-ID'));
       return text(closure((value, at, r) => {
         const v = value as string;
-        // One scan decides the usual case: a 20-character LEI, valid (done) or with bad check digits.
-        const status = fmt.leiStatus(v, 0);
+        // One look-up decides the usual case: a 20-character LEI, valid (done) or with bad check digits.
+        const status = v.length === 20 ? leiStatusCached(v) : fmt.leiStatus(v, 0);
         if (status === 0 && v.length === 20) return;
         if (v.length !== 20 || status === 1) {
           const why = fmt.text(v, 20, 72, true);
@@ -285,13 +296,16 @@ function valueCode(b: Builder, e: DataElement, element: string, path: string): V
     case 'uti': {
       const lei = leiChecks(b, element);
       const special = new Set(spec.special ?? []);
-      const shape = b.emitter('FMT-UTI', element, 'error');
+      const shape = b.emitter(err('FMT-UTI'));
       return text(closure((value, at) => {
         const v = value as string;
         if (special.has(v)) return;
+        // One pass for the usual case; the reasons are worked out only for a broken UTI.
+        const status = fmt.utiStatus(v);
+        if (status === 0) return;
         const why = fmt.utiShape(v);
         if (why !== null) shape(at, `${at} ${show(v)} ${why}`);
-        else lei(v, at, 'starts with');
+        else lei(v, at, 'starts with', status);
       }));
     }
   }
@@ -303,16 +317,31 @@ function assertNever(x: never): never {
 }
 
 /**
+ * The same few thousand LEIs (a dealer's counterparties, CCPs, platforms) recur in event after event, so
+ * their check is remembered: a map look-up costs a fraction of the MOD 97-10 pass. Bounded: cleared when full.
+ */
+const leiCache = new Map<string, 0 | 1 | 2>();
+function leiStatusCached(v: string): 0 | 1 | 2 {
+  let s = leiCache.get(v);
+  if (s === undefined) {
+    s = fmt.leiStatus(v, 0);
+    if (leiCache.size >= 65_536) leiCache.clear();
+    leiCache.set(v, s);
+  }
+  return s;
+}
+
+/**
  * LEI shape (always an error) and check digits (severity per `leiCheck`). `prefix` names where the LEI
  * sits ("starts with") when it is the head of a longer identifier.
  */
 function leiChecks(b: Builder, element: string): (v: string, at: string, prefix?: 'starts with', known?: 0 | 1 | 2) => void {
-  const shape = b.emitter('FMT-LEI', element, 'error');
+  const shape = b.emitter(b.ref('FMT-LEI', element, 'error'));
   const mode = b.options.leiCheck;
-  const digits = mode === 'off' ? undefined : b.emitter('FMT-LEI-CHECKSUM', element, mode === 'warn' ? 'warning' : 'error');
+  const digits = mode === 'off' ? undefined : b.emitter(b.ref('FMT-LEI-CHECKSUM', element, mode === 'warn' ? 'warning' : 'error'));
   return (v, at, prefix, known) => {
     // The LEI is the whole value, or (with a prefix) its first 20 characters; one pass checks both shape and digits.
-    const status = known ?? (prefix === undefined && v.length !== 20 ? 1 : fmt.leiStatus(v, 0));
+    const status = known ?? (prefix === undefined ? (v.length !== 20 ? 1 : leiStatusCached(v)) : fmt.leiStatus(v, 0));
     if (status === 1) {
       shape(at, prefix === undefined ? `${at} ${show(v)} ${fmt.LEI_SHAPE_REASON}` : `${at} ${show(v)} does not start with an LEI (18 upper-case letters/digits + 2 check digits)`);
     } else if (status === 2 && digits !== undefined) {
@@ -341,7 +370,7 @@ function compileConditions(b: Builder): void {
 
 function addCondition(b: Builder, c: ConditionRule, id: string): void {
   const element = c.element ?? String(c.de[0]);
-  b.emit(`${id} ${c.name}`, forMessages(c.messages ?? ['transaction'], c.check(b.g, b.failName(id, element, c.severity))));
+  b.emit(`${id} ${c.name}`, forMessages(c.messages ?? ['transaction'], c.check(b.g, b.ref(id, element, c.severity))));
 }
 
 /** Wraps statements so they run only for the given message kinds (messages.ts). */
@@ -383,7 +412,7 @@ const PRICE_NOTATION_PAIRS: readonly (readonly [string, string, number])[] = [
  */
 function priceNotationCheck(b: Builder): string {
   return PRICE_NOTATION_PAIRS.map(([p, n, de]) => {
-    const fail = b.emitter('PRICE-NOTATION', String(de), 'error');
+    const fail = b.emitter(b.ref('PRICE-NOTATION', String(de), 'error'));
     const check = (v: unknown, notation: unknown): void => {
       if (v === null || typeof v !== 'object' || typeof notation !== 'string') return;
       const keys = NOTATION_KEYS[notation];
@@ -410,18 +439,18 @@ function compileKtfc(b: Builder): void {
     if (alternatives.length === 1) {
       b.emit(`REQ-KTFC ${first}`, forMessages(['transaction'], required(b, 'REQ-KTFC', element, first, `${elementOfPath(first)?.label ?? first}, mandatory for KTFC`)));
     } else {
-      const msg = `one of ${alternatives.join(', ')} is mandatory for KTFC, but none is populated`;
-      b.emit(`REQ-KTFC ${alternatives.join('|')}`, forMessages(['transaction'], `if (!(${alternatives.map((x) => g.present(x)).join(' || ')})) ${b.failName('REQ-KTFC', element, 'error')}(${q(first)}, ${q(msg)});\n`));
+      const report = g.fail(b.ref('REQ-KTFC', element, 'error'), first, [`one of ${alternatives.join(', ')} is mandatory for KTFC, but none is populated`], [], { pathFirst: false });
+      b.emit(`REQ-KTFC ${alternatives.join('|')}`, forMessages(['transaction'], `if (!(${alternatives.map((x) => g.present(x)).join(' || ')})) ${report};\n`));
     }
   }
   for (const w of p.requiredWith) {
-    const msg = `${w.path} is mandatory for KTFC when ${w.whenPresent} is populated, but is not populated`;
-    b.emit(`REQ-KTFC ${w.path}`, forMessages(['transaction'], `if (${g.present(w.whenPresent)} && !${g.present(w.path)}) ${b.failName('REQ-KTFC', String(w.de), 'error')}(${q(w.path)}, ${q(msg)});\n`));
+    const report = g.fail(b.ref('REQ-KTFC', String(w.de), 'error'), w.path, [` is mandatory for KTFC when ${w.whenPresent} is populated, but is not populated`]);
+    b.emit(`REQ-KTFC ${w.path}`, forMessages(['transaction'], `if (${g.present(w.whenPresent)} && !${g.present(w.path)}) ${report};\n`));
   }
   const events = actionEventPairs(EVENTS_P45, [...ACTIONS_WITHOUT_EVENT, ...p.actionsWithoutEvent], 'KTFC');
-  b.emit('KTFC-EVENT', events(g, b.failName('KTFC-EVENT', '27', 'error')));
+  b.emit('KTFC-EVENT', events(g, b.ref('KTFC-EVENT', '27', 'error')));
 
-  const late = b.emitter('KTFC-DEADLINE', '97', 'warning');
+  const late = b.emitter(b.ref('KTFC-DEADLINE', '97', 'warning'));
   const deadline = (cleared: unknown, ccp: unknown, cp1: unknown, exec: unknown, reported: unknown): void => {
     const ccpReport = cleared === 'Y' && isPresent(ccp) && ccp === cp1;
     const by = ktfcLateBy(exec, reported, ccpReport);

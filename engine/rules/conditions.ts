@@ -9,6 +9,10 @@
  *
  * Conventions, as in the specification: "C if X, else {blank}" = required when X holds, must be absent
  * otherwise (`requiredElseBlank`); a rule with no else imposes nothing when X is false.
+ *
+ * These are the specification's "Transaction" rules: they judge transaction messages, not valuation (VALU)
+ * or collateral (MARU) messages (messages.ts). The action/event pairs and the structural rules judge every
+ * message, and the UTI/USI rules transaction and valuation messages alike (`messages` on the row).
  */
 import {
   all,
@@ -46,6 +50,7 @@ import {
   type Leg,
 } from './dsl.js';
 import { compareDecimal } from './decimal.js';
+import { ASSET_BIT } from './facts.js';
 import type { MessageKind } from './messages.js';
 import { isPresent, show, type Fail, type Rec, type Regime, type Severity } from './types.js';
 
@@ -120,6 +125,9 @@ const noBuyerOrSeller = and(lacks('buyerIdentifier'), lacks('sellerIdentifier'))
 
 /** Lei = 20 characters, LeiAndPerson = 21..72; null when the identifier fits its format. */
 function formatMismatch(v: string, format: unknown, extra: readonly string[]): string | null {
+  // The helper is DRR's, "non-reportable, remove before submission": a record without it has nothing to
+  // contradict (DRR fails a missing helper; the Technical Specification knows no such field).
+  if (format === undefined || format === null) return null;
   if (format === 'Lei') return v.length === 20 ? null : `has ${v.length} characters, but its format is Lei (20)`;
   if (format === 'LeiAndPerson') return v.length >= 21 && v.length <= 72 ? null : `has ${v.length} characters, but its format is LeiAndPerson (21..72)`;
   if (typeof format === 'string' && extra.includes(format)) return null;
@@ -203,6 +211,10 @@ function fixedElseFloating(leg: Leg, target: (v: 'fixedRate' | 'floatingRate') =
 
 // ------------------------------------------------------------------------------------ Part 45
 
+const HELPER_NOTE =
+  'Checked only when the format helper is given: DRR also fails a missing helper, but the helper is non-reportable ' +
+  '(removed before submission), so a submitted record without it is not at fault.';
+
 const partyRows: readonly ConditionRule[] = [
   pf(1, 'Counterparty1', 13, 'counterparty1', 'nonReportable.counterparty1Format'),
   {
@@ -211,7 +223,7 @@ const partyRows: readonly ConditionRule[] = [
     note:
       'DRR accepts only Lei/LeiAndPerson. The Technical Specification lets counterparty 2 be a natural person ' +
       '(identifier source NPID) or carry a privacy-law identifier (PLID), so those sources also accept the ' +
-      'NaturalPerson / Other formats.',
+      `NaturalPerson / Other formats. ${HELPER_NOTE}`,
   },
   pf(3, 'BuyerIdentifier', 18, 'buyerIdentifier', 'nonReportable.buyerIdentifierFormat'),
   pf(4, 'SellerIdentifier', 19, 'sellerIdentifier', 'nonReportable.sellerIdentifierFormat'),
@@ -219,12 +231,12 @@ const partyRows: readonly ConditionRule[] = [
   pf(6, 'PayerIdentifierLeg2', 20, 'leg2.payerIdentifier', 'leg2.payerIdentifierFormat'),
   pf(7, 'ReceiverIdentifierLeg1', 21, 'leg1.receiverIdentifier', 'leg1.receiverIdentifierFormat'),
   pf(8, 'ReceiverIdentifierLeg2', 21, 'leg2.receiverIdentifier', 'leg2.receiverIdentifierFormat'),
-  p45(9, 'OtherPartyPaymentPayerIdentifierFormat', [61], 'DRR format check (no Technical Specification reference)', eachOtherPayment('payer')),
-  p45(10, 'OtherPartyPaymentReceiverIdentifierFormat', [62], 'DRR format check (no Technical Specification reference)', eachOtherPayment('receiver')),
+  p45(9, 'OtherPartyPaymentPayerIdentifierFormat', [61], 'DRR format check (no Technical Specification reference)', eachOtherPayment('payer'), HELPER_NOTE),
+  p45(10, 'OtherPartyPaymentReceiverIdentifierFormat', [62], 'DRR format check (no Technical Specification reference)', eachOtherPayment('receiver'), HELPER_NOTE),
 ];
 
 function pf(n: number, name: string, de: number, idPath: string, formatPath: string): ConditionRule {
-  return p45(n, name, [de], 'DRR format check (no Technical Specification reference): identifier length must fit its format helper', partyIdFormat(idPath, formatPath));
+  return p45(n, name, [de], 'DRR format check (no Technical Specification reference): identifier length must fit its format helper', partyIdFormat(idPath, formatPath), HELPER_NOTE);
 }
 
 function p45(n: number, name: string, de: ConditionRule['de'], spec: string, check: Check, note?: string): ConditionRule {
@@ -260,6 +272,13 @@ const instrumentSwap: Cond = { js: () => '(f.instrumentType === "Swap")', text: 
 const instrumentFwdOrOption: Cond = { js: () => '(f.instrumentType === "Forward" || f.option)', text: 'UPI instrument type is Forward or Option' };
 const notFixedFixed: Cond = { js: () => '(f.underlyingAssetType !== "Fixed_Fixed")', text: 'UPI underlier type is not Fixed_Fixed' };
 const creditIndexTranche = and(asset('Credit'), underlierIs('Index_Tranche'));
+const instrumentKnown: Cond = { js: () => 'f.instrumentKnown', text: 'the UPI instrument type is known' };
+const deliveryKnown: Cond = { js: () => 'f.deliveryKnown', text: 'the UPI delivery type is known' };
+/** The underlier matters only for credit: other asset classes must leave the CDS fields blank. */
+const underlierKnownOrNotCredit: Cond = { js: () => `(f.underlierKnown || (f.assets & ${ASSET_BIT.Credit}) === 0)`, text: 'the UPI underlier type is known' };
+const UNKNOWN_NOTE = (what: string) =>
+  `When the record does not give the UPI ${what} at all (UPI record, non-reportable helper or guidebook field), nothing is ` +
+  'required or forbidden: DRR then takes the else branch and forbids the field, blaming the record for data it was not asked for.';
 const priorEvents = and(eq('actionType', 'NEWT'), oneOf('eventType', ['NOVA', 'CLRG', 'EXER', 'ALOC', 'CLAL']));
 
 const p45Rows: readonly ConditionRule[] = [
@@ -364,17 +383,19 @@ const p45Rows: readonly ConditionRule[] = [
   p45(48, 'DayCountConventionCondition', [53, 63], 'Transaction-CR/IR/FX: O; Transaction-CO/EQ: C if [Payment frequency period] is populated, else {blank}',
     when(COorEQ, perLeg((leg) => fixedElseFloating(leg, (v) => `${v}DayCountConvention`, false)))),
   p45(49, 'FixingDateCondition', [54], 'Transaction - FX: C if (UPI.[Instrument type] = Forward or Option) and UPI.[Delivery type] = Cash, else {blank}',
-    when(FX, anyRequiredElseAllBlank(['leg1.fixingDate', 'leg2.fixingDate'], and(instrumentFwdOrOption, cashDelivery)))),
+    when(and(FX, instrumentKnown, deliveryKnown), anyRequiredElseAllBlank(['leg1.fixingDate', 'leg2.fixingDate'], and(instrumentFwdOrOption, cashDelivery))),
+    UNKNOWN_NOTE('instrument or delivery type')),
   p45(50, 'FloatingRateResetFrequencyPeriodCond', [55, 56],
     'Transaction - IR: C if UPI.[Instrument type] = Swap and UPI.[Underlier type] <> Fixed - Fixed, else {blank}. When populated with EXPI, [Floating rate reset frequency period multiplier] must be 1.',
     all(
-      when(asset('InterestRate'), anyRequiredElseAllBlank(
+      when(and(asset('InterestRate'), instrumentKnown), anyRequiredElseAllBlank(
         ['leg1.periodicPayment.floatingRateResetFrequencyPeriod', 'leg2.periodicPayment.floatingRateResetFrequencyPeriod'],
         and(instrumentSwap, notFixedFixed))),
       perLeg((leg) => mustEqualWhen(`${leg}.periodicPayment.floatingRateResetFrequencyMultiplier`, '1',
         eq(`${leg}.periodicPayment.floatingRateResetFrequencyPeriod`, 'EXPI'))),
     ),
-    'An unknown underlier type counts as not Fixed_Fixed (a swap with no UPI data is treated as having a floating leg).'),
+    'An unknown underlier type counts as not Fixed_Fixed (a swap with no UPI data is treated as having a floating leg). ' +
+      UNKNOWN_NOTE('instrument type')),
   p45(51, 'FloatingRateResetFrequencyPeriodMultiplierCondition', [56, 55], 'C if [Floating rate reset frequency period] <> ADHO, else {blank}',
     perLeg((leg) => {
       const period = `${leg}.periodicPayment.floatingRateResetFrequencyPeriod`;
@@ -432,34 +453,38 @@ const p45Rows: readonly ConditionRule[] = [
   p45(64, 'SpreadNotationCondition', [75, 73], 'Transaction - CR/IR/EQ/CO: C if [Spread] is populated, else {blank}',
     perLeg((leg) => requiredElseBlank(`${leg}.spreadNotation`, and(CRorIRorEQorCO, has(`${leg}.spread`))))),
   p45(65, 'StrikePriceCondition', [76, 68], 'C if [Post-priced swap indicator] = False and UPI.[Instrument type] = Option, else {blank}.',
-    requiredElseBlank('strikePrice', and(notPostPriced, option))),
+    when(instrumentKnown, requiredElseBlank('strikePrice', and(notPostPriced, option))), UNKNOWN_NOTE('instrument type')),
   p45(66, 'StrikePriceCurrencyCondition', [77, 78], 'C if [Strike price notation] = 1, else {blank}',
     requiredElseBlank('strikePriceCurrency', eq('strikePriceNotation', 'Monetary'))),
   p45(67, 'StrikePriceNotationCondition', [78, 76], 'C if [Strike price] is populated, else {blank}',
     requiredElseBlank('strikePriceNotation', has('strikePrice'))),
   p45(68, 'OptionPremiumAmountCondition', [79], 'C if UPI.[Instrument type] = Option, else {blank}.',
-    requiredElseBlank('optionPremiumAmount', option)),
+    when(instrumentKnown, requiredElseBlank('optionPremiumAmount', option)), UNKNOWN_NOTE('instrument type')),
   p45(69, 'OptionPremiumCurrencyCondition', [80, 79], 'C if [Option premium amount] > 0, else {blank}',
     requiredElseBlank('optionPremiumCurrency', greaterThan('optionPremiumAmount', '0'))),
   p45(70, 'OptionPremiumPaymentDateCondition', [81, 79], 'C if [Option premium amount] > 0, else {blank}',
     requiredElseBlank('optionPremiumPaymentDate', greaterThan('optionPremiumAmount', '0'))),
   p45(71, 'FirstExerciseDateCondition', [82], 'C if UPI.[Instrument type] = Option, else {blank}.',
-    requiredElseBlank('firstExerciseDate', option)),
+    when(instrumentKnown, requiredElseBlank('firstExerciseDate', option)), UNKNOWN_NOTE('instrument type')),
   p45(72, 'CDSIndexAttachmentPointCondition', [83, 84],
     'Transaction - CR: C if UPI.[Underlier type] = Index tranche, else {blank}; When populated, the value shall be less than the value in [CDS index detachment point]',
-    all(requiredElseBlank('cdSIndexAttachmentPoint', creditIndexTranche),
-      when(creditIndexTranche, compare('cdSIndexAttachmentPoint', '<', 'cdSIndexDetachmentPoint', 'decimal')))),
+    all(when(underlierKnownOrNotCredit, requiredElseBlank('cdSIndexAttachmentPoint', creditIndexTranche)),
+      when(creditIndexTranche, compare('cdSIndexAttachmentPoint', '<', 'cdSIndexDetachmentPoint', 'decimal'))),
+    UNKNOWN_NOTE('underlier type (credit)')),
   p45(73, 'CDSIndexDetachmentPointCondition', [84, 83],
     'Transaction - CR: C if UPI.[Underlier type] = Index tranche, else {blank}; When populated, the value shall be greater than the value in [CDS index attachment point]',
-    all(requiredElseBlank('cdSIndexDetachmentPoint', creditIndexTranche),
-      when(creditIndexTranche, compare('cdSIndexDetachmentPoint', '>', 'cdSIndexAttachmentPoint', 'decimal')))),
+    all(when(underlierKnownOrNotCredit, requiredElseBlank('cdSIndexDetachmentPoint', creditIndexTranche)),
+      when(creditIndexTranche, compare('cdSIndexDetachmentPoint', '>', 'cdSIndexAttachmentPoint', 'decimal'))),
+    UNKNOWN_NOTE('underlier type (credit)')),
   p45(74, 'IndexFactorCondition', [85], 'Transaction - CR: C if UPI.[Underlier type] = Index or Index tranche, else {blank}',
-    requiredElseBlank('indexFactor', and(asset('Credit'), underlierIs('Index', 'Index_Tranche')))),
+    when(underlierKnownOrNotCredit, requiredElseBlank('indexFactor', and(asset('Credit'), underlierIs('Index', 'Index_Tranche')))),
+    UNKNOWN_NOTE('underlier type (credit)')),
   p45(75, 'FinalContractualSettlementDateCondition', [88, 95], 'M, When populated, the value shall be equal to or later than the value in [Expiration date].',
     all(required('finalContractualSettlementDate'),
       compare('finalContractualSettlementDate', '>=', 'expirationDate', 'date'))),
   p45(76, 'SettlementCurrencyCondition', [89], 'C if UPI.[Delivery type] = Cash, else {blank}',
-    anyRequiredElseAllBlank(['leg1.settlementCurrency', 'leg2.settlementCurrency'], cashDelivery)),
+    when(deliveryKnown, anyRequiredElseAllBlank(['leg1.settlementCurrency', 'leg2.settlementCurrency'], cashDelivery)),
+    UNKNOWN_NOTE('delivery type')),
   p45(77, 'NonStandardizedTermIndicatorCondition', [92, 1], 'C if [Cleared] = N; NR if [Cleared] = Y or I',
     all(requiredWhen('nonStandardizedTermIndicator', clearedN), blankWhen('nonStandardizedTermIndicator', clearedYorI))),
   p45(78, 'ExpirationDateCondition', [95, 94], 'M, when populated, the value shall be equal to or later than the value in [Effective date]',
@@ -584,20 +609,25 @@ const p43Rows: readonly ConditionRule[] = [
 // ------------------------------------------------------------------------------------ guidebook (TR extension)
 
 const sefOrDcm = eq('cftcGuidebook.sefOrDcmIndicator', true);
+/**
+ * The guidebook rules are the trade repositories' (DTCC, CME, ICE), not the CFTC Technical Specification's:
+ * an SDR may NACK them, the CFTC rules do not, so they warn rather than reject.
+ */
+const GUIDEBOOK_NOTE = 'Warning, not error: an SDR guidebook rule (DTCC/CME/ICE), not a CFTC Technical Specification rule.';
 
 const guidebookRows: readonly ConditionRule[] = [
   {
-    id: 'GB-C141', n: 141, name: 'LargeNotionalOffFacilitySwapElectionIndicator', de: ['TR'], element: 'TR Large notional off-facility swap election indicator', regimes: CFTC, severity: 'error',
+    id: 'GB-C141', n: 141, name: 'LargeNotionalOffFacilitySwapElectionIndicator', de: ['TR'], element: 'TR Large notional off-facility swap election indicator', regimes: CFTC, severity: 'warning', note: GUIDEBOOK_NOTE,
     spec: 'Guidebook extension (DTCC/CME/ICE): C if [SEF or DCM indicator] = FALSE, else {blank}',
     check: blankWhen('cftcGuidebook.largeNotionalOffFacilitySwapElectionIndicator', sefOrDcm),
   },
   {
-    id: 'GB-C142', n: 142, name: 'SefOrDcmAnonymousIndicator', de: ['TR'], element: 'TR SEF or DCM Anonymous Execution Indicator', regimes: CFTC, severity: 'error',
+    id: 'GB-C142', n: 142, name: 'SefOrDcmAnonymousIndicator', de: ['TR'], element: 'TR SEF or DCM Anonymous Execution Indicator', regimes: CFTC, severity: 'warning', note: GUIDEBOOK_NOTE,
     spec: 'Guidebook extension (DTCC/CME/ICE): C if [SEF or DCM indicator] = TRUE',
     check: requiredWhen('cftcGuidebook.sefOrDcmAnonymousExecutionIndicator', sefOrDcm),
   },
   {
-    id: 'GB-C143', n: 143, name: 'PhysicalCommodityIndicator', de: ['TR'], element: 'TR Physical commodity contract indicator', regimes: CFTC, severity: 'error',
+    id: 'GB-C143', n: 143, name: 'PhysicalCommodityIndicator', de: ['TR'], element: 'TR Physical commodity contract indicator', regimes: CFTC, severity: 'warning', note: GUIDEBOOK_NOTE,
     spec: 'Guidebook extension (DTCC/CME/ICE): M for CO',
     check: requiredWhen('cftcGuidebook.physicalCommodityIndicator', eq('cftcGuidebook.assetClass', 'Commodity')),
   },

@@ -22,6 +22,8 @@ const DECIMAL_RE = /^(-|\+)?(\d+)(?:\.(\d+))?(?:[eE]([-+]?\d+))?$/;
  * Exponents are applied by moving the point, so `1.5E3` counts as the four digits of `1500`.
  */
 export function parseDecimal(text: string): DecimalParts | null {
+  const plain = parsePlain(text);
+  if (plain !== undefined) return plain;
   const m = DECIMAL_RE.exec(text);
   if (m === null) return null;
   let digits = (m[2] ?? '') + (m[3] ?? '');
@@ -41,6 +43,38 @@ export function parseDecimal(text: string): DecimalParts | null {
   const frac = digits.slice(point).replace(/0+$/, '');
   const neg = m[1] === '-' && (int !== '' || frac !== '');
   return { neg, int, frac };
+}
+
+/**
+ * The usual form (`-123.4500`, no exponent) in one scan without a regular expression; undefined when the
+ * text needs the general parser (exponent, sign '+', or not a number at all, which it then rejects).
+ */
+function parsePlain(text: string): DecimalParts | undefined {
+  const n = text.length;
+  let i = text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  const intStart = i;
+  while (i < n && isDigitCode(text.charCodeAt(i))) i++;
+  const intEnd = i;
+  if (intEnd === intStart) return undefined;
+  let fracEnd = i;
+  if (i < n) {
+    if (text.charCodeAt(i) !== 46 /* . */) return undefined;
+    i++;
+    while (i < n && isDigitCode(text.charCodeAt(i))) i++;
+    if (i !== n || i === intEnd + 1) return undefined;
+    fracEnd = n;
+  }
+  let a = intStart;
+  while (a < intEnd && text.charCodeAt(a) === 48) a++;
+  let z = fracEnd;
+  while (z > intEnd + 1 && text.charCodeAt(z - 1) === 48) z--;
+  const int = text.slice(a, intEnd);
+  const frac = fracEnd > intEnd ? text.slice(intEnd + 1, z) : '';
+  return { neg: intStart === 1 && (int !== '' || frac !== ''), int, frac };
+}
+
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 /** Whether a decimal fits `totalDigits` significant digits with at most `fractionDigits` after the point. */
@@ -78,6 +112,27 @@ export function compareDecimal(a: unknown, b: unknown): number {
   const pb = toParts(b);
   if (pb === null) return NaN;
   return compareParts(pa, pb);
+}
+
+/**
+ * `compareDecimal(a, b)` with `b` parsed once: for rules that compare a field with a constant
+ * (premium > 0, multiplier = 1) on every record.
+ */
+export function comparerTo(b: string): (a: unknown) => number {
+  const pb = parseDecimal(b);
+  if (pb === null) throw new Error(`not a decimal constant: ${b}`);
+  if (isZero(pb)) return signOf;
+  return (a) => {
+    const pa = toParts(a);
+    return pa === null ? NaN : compareParts(pa, pb);
+  };
+}
+
+/** -1, 0 or 1 for a decimal's sign (compared with zero), NaN when it is not a decimal. */
+export function signOf(a: unknown): number {
+  const pa = toParts(a);
+  if (pa === null) return NaN;
+  return isZero(pa) ? 0 : pa.neg ? -1 : 1;
 }
 
 export function toParts(v: unknown): DecimalParts | null {

@@ -1,25 +1,25 @@
 /**
  * The little language the conditions table is written in. Builders run once, when the tables load, and
- * describe code: a `Cond` renders a JS boolean expression, a `Check` renders JS statements that call
- * `fail(path, message)`. compile.ts joins them into one generated function per rulebook (see gen.ts),
+ * describe code: a `Cond` renders a JS boolean expression, a `Check` renders JS statements that report
+ * findings through the generator (`g.fail`). compile.ts joins them into one generated function per rulebook (see gen.ts),
  * so validating a record interprets nothing.
  *
  * Every `Cond` carries the words that explain it (`cleared = Y`), so each message can say why a field was
  * required or had to be blank, and names the field and the value it found.
  */
-import type { Gen } from './gen.js';
-import type { AssetClass, Facts } from './facts.js';
-import { compareDecimal } from './decimal.js';
+import type { Gen, RuleRef } from './gen.js';
+import { ASSET_BIT, type AssetClass, type Facts } from './facts.js';
+import { compareDecimal, comparerTo } from './decimal.js';
 import { compareDates, compareTimestamps } from './formats.js';
-import type { Fail, Rec } from './types.js';
+import type { Fail } from './types.js';
 
 export interface Cond {
   /** JS boolean expression over `r` (record) and `f` (facts). */
   readonly js: (g: Gen) => string;
   readonly text: string;
 }
-/** Renders statements; `fail` is the JS name of the rule's fail function. */
-export type Check = (g: Gen, fail: string) => string;
+/** Renders statements that report the rule's findings through `g.fail(ref, ...)`. */
+export type Check = (g: Gen, ref: RuleRef) => string;
 
 export type Leg = 'leg1' | 'leg2';
 export const LEGS: readonly Leg[] = ['leg1', 'leg2'];
@@ -35,18 +35,16 @@ export function fact(text: string, key: keyof Facts, negate = false): Cond {
   return { js: () => `${negate ? '!' : ''}f.${key}`, text };
 }
 
-/** Escape hatch: a predicate computed by a function of the record and facts. */
-export function cond(text: string, test: (r: Rec, f: Facts) => boolean): Cond {
-  return { js: (g) => `${g.k(test)}(r, f)`, text };
-}
-
 export function eq(path: string, value: string | boolean): Cond {
   return { js: (g) => `(${g.read(path)} === ${g.lit(value)})`, text: `${path} = ${String(value)}` };
 }
 
 export function oneOf(path: string, values: readonly string[]): Cond {
   const set = new Set(values);
-  return { js: (g) => `${g.k(set)}.has(${g.read(path)})`, text: `${path} is one of ${values.join(', ')}` };
+  const text = `${path} is one of ${values.join(', ')}`;
+  // A few codes: comparisons (no hashing of the record's string); more: a set.
+  if (values.length <= 3) return { js: (g) => `(${values.map((v) => `${g.read(path)} === ${q(v)}`).join(' || ')})`, text };
+  return { js: (g) => `${g.k(set)}.has(${g.read(path)})`, text };
 }
 
 export function has(path: string): Cond {
@@ -71,8 +69,9 @@ export function not(c: Cond): Cond {
 
 /** Asset class on the guidebook or the UPI record. */
 export function asset(...classes: AssetClass[]): Cond {
+  const mask = classes.reduce((m, a) => m | ASSET_BIT[a], 0);
   return {
-    js: () => `(${classes.map((a) => `f.guidebookAsset === ${q(a)} || f.upiAsset === ${q(a)}`).join(' || ')})`,
+    js: () => `((f.assets & ${mask}) !== 0)`,
     text: `asset class is ${classes.join(' or ')}`,
   };
 }
@@ -89,44 +88,44 @@ export function underlierIs(...types: string[]): Cond {
 
 /** Decimal field compared with a constant, exactly (no float). */
 export function greaterThan(path: string, value: string): Cond {
-  return { js: (g) => `(${g.present(path)} && ${g.k(compareDecimal)}(${g.read(path)}, ${q(value)}) > 0)`, text: `${path} > ${value}` };
+  const cmp = comparerTo(value);
+  return { js: (g) => `(${g.present(path)} && ${g.k(cmp)}(${g.read(path)}) > 0)`, text: `${path} > ${value}` };
 }
 
 // ---------------------------------------------------------------------------------------------- checks
 
 /** `path` is mandatory (the spec's M). */
 export function required(path: string): Check {
-  return (g, fail) => `if (!${g.present(path)}) ${fail}(${q(path)}, ${q(`${path} is mandatory, but is not populated`)});\n`;
+  return (g, ref) => `if (!${g.present(path)}) ${g.fail(ref, path, [' is mandatory, but is not populated'])};\n`;
 }
 
 /** `path` must be populated when `c` holds. */
 export function requiredWhen(path: string, c: Cond): Check {
-  return (g, fail) =>
-    `if (${c.js(g)} && !${g.present(path)}) ${fail}(${q(path)}, ${q(`${path} is required when ${c.text}, but is not populated`)});\n`;
+  return (g, ref) => `if (${c.js(g)} && !${g.present(path)}) ${g.fail(ref, path, [` is required when ${c.text}, but is not populated`])};\n`;
 }
 
 /** `path` must be blank when `c` holds. */
 export function blankWhen(path: string, c: Cond, reason = `when ${c.text}`): Check {
-  return (g, fail) =>
-    `if (${c.js(g)} && ${g.present(path)}) ${fail}(${q(path)}, ${q(`${path} must be blank ${reason}, but holds `)} + show(${g.read(path)}));\n`;
+  return (g, ref) =>
+    `if (${c.js(g)} && ${g.present(path)}) ${g.fail(ref, path, [` must be blank ${reason}, but holds `, ''], [g.read(path)])};\n`;
 }
 
 /** The spec's "C if X, else {blank}": required when `c` holds, blank otherwise. */
 export function requiredElseBlank(path: string, c: Cond): Check {
-  return (g, fail) => {
+  return (g, ref) => {
     const p = g.present(path);
     return (
-      `if (${c.js(g)}) { if (!${p}) ${fail}(${q(path)}, ${q(`${path} is required when ${c.text}, but is not populated`)}); }\n` +
-      `else if (${p}) ${fail}(${q(path)}, ${q(`${path} must be blank unless ${c.text}, but holds `)} + show(${g.read(path)}));\n`
+      `if (${c.js(g)}) { if (!${p}) ${g.fail(ref, path, [` is required when ${c.text}, but is not populated`])}; }\n` +
+      `else if (${p}) ${g.fail(ref, path, [` must be blank unless ${c.text}, but holds `, ''], [g.read(path)])};\n`
     );
   };
 }
 
 /** At least one of `paths` must be populated when `c` holds. */
 export function anyRequiredWhen(paths: readonly string[], c: Cond): Check {
-  return (g, fail) =>
+  return (g, ref) =>
     `if (${c.js(g)} && !(${paths.map((p) => g.present(p)).join(' || ')})) ` +
-    `${fail}(${q(paths[0]!)}, ${q(`one of ${paths.join(', ')} is required when ${c.text}, but none is populated`)});\n`;
+    `${g.fail(ref, paths[0]!, [`one of ${paths.join(', ')} is required when ${c.text}, but none is populated`], [], { pathFirst: false })};\n`;
 }
 
 /** Every one of `paths` must be blank when `c` holds (one finding per populated path). */
@@ -141,11 +140,11 @@ export function anyRequiredElseAllBlank(paths: readonly string[], c: Cond): Chec
 
 /** Runs `then` when `c` holds, `otherwise` (if given) when it does not. */
 export function when(c: Cond, then: Check, otherwise?: Check): Check {
-  return (g, fail) => `if (${c.js(g)}) {\n${then(g, fail)}}${otherwise !== undefined ? ` else {\n${otherwise(g, fail)}}` : ''}\n`;
+  return (g, ref) => `if (${c.js(g)}) {\n${then(g, ref)}}${otherwise !== undefined ? ` else {\n${otherwise(g, ref)}}` : ''}\n`;
 }
 
 export function all(...checks: Check[]): Check {
-  return (g, fail) => checks.map((k) => k(g, fail)).join('');
+  return (g, ref) => checks.map((k) => k(g, ref)).join('');
 }
 
 /** The same check on leg1 and leg2. */
@@ -155,9 +154,9 @@ export function perLeg(make: (leg: Leg) => Check): Check {
 
 /** When populated, `path` must equal one of the `others` (identifiers matching counterparties). */
 export function equalsOneOf(path: string, others: readonly string[]): Check {
-  return (g, fail) =>
+  return (g, ref) =>
     `{ const v = ${g.read(path)}; if (present(v) && ${others.map((o) => `v !== ${g.read(o)}`).join(' && ')}) ` +
-    `${fail}(${q(path)}, ${q(`${path} `)} + show(v) + ${q(` must match ${others.join(' or ')}`)}); }\n`;
+    `${g.fail(ref, path, [' ', ` must match ${others.join(' or ')}`], ['v'])}; }\n`;
 }
 
 type Order = 'timestamp' | 'date' | 'decimal';
@@ -175,16 +174,17 @@ const OP_WORDS = { '>=': 'equal to or later than', '>': 'greater than', '<': 'le
  */
 export function compare(path: string, op: keyof typeof OPS, other: string, kind: Order): Check {
   const words = kind === 'decimal' && op === '>=' ? 'at least' : OP_WORDS[op];
-  return (g, fail) =>
+  return (g, ref) =>
     `{ const a = ${g.read(path)}, b = ${g.read(other)}; if (present(a) && present(b)) { const c = ${g.k(COMPARE[kind])}(a, b); ` +
-    `if (c === c && !(${OPS[op]})) ${fail}(${q(path)}, ${q(`${path} `)} + show(a) + ${q(` must be ${words} ${other} `)} + show(b)); } }\n`;
+    `if (c === c && !(${OPS[op]})) ${g.fail(ref, path, [' ', ` must be ${words} ${other} `, ''], ['a', 'b'])}; } }\n`;
 }
 
 /** `path` must hold `value` when `c` holds (e.g. EXPI multipliers must be 1). */
 export function mustEqualWhen(path: string, value: string, c: Cond): Check {
-  return (g, fail) =>
-    `if (${c.js(g)} && ${g.k(compareDecimal)}(${g.read(path)}, ${q(value)}) !== 0) ` +
-    `${fail}(${q(path)}, ${q(`${path} must be ${value} when ${c.text}, but holds `)} + show(${g.read(path)}));\n`;
+  const cmp = comparerTo(value);
+  return (g, ref) =>
+    `if (${c.js(g)} && ${g.k(cmp)}(${g.read(path)}) !== 0) ` +
+    `${g.fail(ref, path, [` must be ${value} when ${c.text}, but holds `, ''], [g.read(path)])};\n`;
 }
 
 /**
@@ -197,8 +197,8 @@ export function use(
   fn: (fail: Fail, a: unknown, b: unknown, c: unknown, d: unknown) => void,
 ): Check {
   if (paths.length > 4) throw new Error('use() reads at most four paths');
-  return (g, fail) => {
+  return (g, ref) => {
     const args = [0, 1, 2, 3].map((i) => (paths[i] !== undefined ? g.read(paths[i]!) : 'undefined'));
-    return `${g.k(fn)}(${fail}, ${args.join(', ')});\n`;
+    return `${g.k(fn)}(${g.emitter(ref)}, ${args.join(', ')});\n`;
   };
 }

@@ -9,11 +9,19 @@ import { ISO3166_ALPHA2 } from './codes/iso3166.js';
 
 export type Reason = string | null;
 
-// Character tests by code point: these run on every identifier of every event, and a hand loop is several
-// times faster than a regular expression on short strings.
+// Character classes by code point, from a table: these tests run on every identifier of every event, and a
+// table load is several times faster than a regular expression (or a chain of comparisons) on short strings.
+const DIGIT = 1;
+const UPPER = 2;
+const LOWER = 4;
+const CLASS = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
+for (let c = 65; c <= 90; c++) CLASS[c] = UPPER;
+for (let c = 97; c <= 122; c++) CLASS[c] = LOWER;
+const cls = (c: number): number => (c < 128 ? CLASS[c]! : 0);
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isUpperAlnum = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
-const isAlnum = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isUpperAlnum = (c: number): boolean => (cls(c) & (DIGIT | UPPER)) !== 0;
+const isAlnum = (c: number): boolean => cls(c) !== 0;
 
 function isLeiShaped(v: string, from: number): boolean {
   if (v.length < from + 20) return false;
@@ -23,19 +31,20 @@ function isLeiShaped(v: string, from: number): boolean {
 
 /**
  * Shape and check digits of the 20 characters at `from` in one pass: 0 = valid LEI, 1 = not LEI-shaped,
- * 2 = LEI-shaped but the ISO 7064 MOD 97-10 check fails.
+ * 2 = LEI-shaped but the ISO 7064 MOD 97-10 check fails. The remainder is kept below 97 at every step, so the
+ * arithmetic stays in small integers (a modulo by a constant the JIT turns into a multiplication).
  */
 export function leiStatus(v: string, from: number): 0 | 1 | 2 {
   if (v.length < from + 20) return 1;
   let rem = 0;
   for (let i = from; i < from + 20; i++) {
     const c = v.charCodeAt(i);
-    if (c >= 48 && c <= 57) rem = rem * 10 + (c - 48);
-    else if (c >= 65 && c <= 90 && i < from + 18) rem = rem * 100 + (c - 55);
+    const k = cls(c);
+    if (k === DIGIT) rem = (rem * 10 + (c - 48)) % 97;
+    else if (k === UPPER && i < from + 18) rem = (rem * 100 + (c - 55)) % 97;
     else return 1;
-    if (rem >= 1e12) rem %= 97;
   }
-  return rem % 97 === 1 ? 0 : 2;
+  return rem === 1 ? 0 : 2;
 }
 
 export const LEI_SHAPE_REASON = 'is not an LEI (18 upper-case letters/digits + 2 check digits)';
@@ -50,17 +59,7 @@ export function leiShape(v: string): Reason {
  * Computed digit by digit so no big integers are needed.
  */
 export function leiChecksumOk(v: string): boolean {
-  // Accumulate digits while the number stays below 2^53 (reduce once it passes 1e12), so only a few
-  // modulo operations run per identifier.
-  let rem = 0;
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c >= 48 && c <= 57) rem = rem * 10 + (c - 48);
-    else if (c >= 65 && c <= 90) rem = rem * 100 + (c - 55);
-    else return false;
-    if (rem >= 1e12) rem %= 97;
-  }
-  return rem % 97 === 1;
+  return v.length === 20 && leiStatus(v, 0) === 0;
 }
 
 function allAlnum(v: string): boolean {
@@ -88,6 +87,29 @@ export function utiShape(v: string): Reason {
   if (v.length < 21) return `has ${v.length} characters (the generating entity's 20-character LEI plus at least one)`;
   if (!isLeiShaped(v, 0)) return 'does not start with an LEI (18 letters/digits + 2 check digits)';
   return null;
+}
+
+/**
+ * The UTI check in one pass: 0 = well-formed UTI whose LEI prefix has valid check digits, 2 = well-formed
+ * but the prefix's check digits fail, 1 = not a well-formed UTI (utiShape says why).
+ */
+export function utiStatus(v: string): 0 | 1 | 2 {
+  const n = v.length;
+  if (n < 21 || n > 52) return 1;
+  let rem = 0;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    const k = cls(c);
+    if (i < 18) {
+      if (k === DIGIT) rem = (rem * 10 + (c - 48)) % 97;
+      else if (k === UPPER) rem = (rem * 100 + (c - 55)) % 97;
+      else return 1;
+    } else if (i < 20) {
+      if (k !== DIGIT) return 1;
+      rem = (rem * 10 + (c - 48)) % 97;
+    } else if ((k & (DIGIT | UPPER)) === 0) return 1;
+  }
+  return rem === 1 ? 0 : 2;
 }
 
 /** USI (CFTC USI Data Standard): 10-character namespace + transaction id, at most 42 alphanumerics. */
@@ -167,15 +189,11 @@ export function integer(v: unknown, digits: number): Reason {
   return null;
 }
 
-/** Value of the decimal digits v[from..to), or -1 when any is not a digit. */
-function num(v: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = v.charCodeAt(i);
-    if (!isDigit(c)) return -1;
-    n = n * 10 + (c - 48);
-  }
-  return n;
+/** Value of the two decimal digits at `i`, or -1. */
+function two(v: string, i: number): number {
+  const a = v.charCodeAt(i) - 48;
+  const b = v.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
 function daysInMonth(y: number, m: number): number {
@@ -186,28 +204,37 @@ function daysInMonth(y: number, m: number): number {
 /** `YYYY-MM-DD` at the start of v: 1 = real date, 0 = well-formed but not on the calendar, -1 = not a date. */
 function datePart(v: string): number {
   if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45) return -1;
-  const y = num(v, 0, 4);
-  const m = num(v, 5, 7);
-  const d = num(v, 8, 10);
-  if (y < 0 || m < 0 || d < 0) return -1;
-  return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m) ? 1 : 0;
+  const c = two(v, 0);
+  const yy = two(v, 2);
+  const m = two(v, 5);
+  const d = two(v, 8);
+  if (c < 0 || yy < 0 || m < 0 || d < 0) return -1;
+  if (m < 1 || m > 12 || d < 1) return 0;
+  if (d <= 28) return c + yy > 0 ? 1 : 0; // every month has 28 days; year 0000 does not exist
+  return d <= daysInMonth(c * 100 + yy, m) ? 1 : 0;
 }
 
 /** UTC timestamp `YYYY-MM-DDThh:mm:ssZ` with optional fractional seconds (1-9 digits), on a real calendar day. */
 export function timestamp(v: string): Reason {
   const n = v.length;
-  const shaped =
-    n >= 20 && v.charCodeAt(10) === 84 /* T */ && v.charCodeAt(13) === 58 && v.charCodeAt(16) === 58 && v.charCodeAt(n - 1) === 90 /* Z */ &&
-    (n === 20 || (v.charCodeAt(19) === 46 /* . */ && n >= 22 && n <= 30 && num(v, 20, n - 1) >= 0));
-  const hh = shaped ? num(v, 11, 13) : -1;
-  const mi = shaped ? num(v, 14, 16) : -1;
-  const ss = shaped ? num(v, 17, 19) : -1;
-  const day = shaped ? datePart(v) : -1;
-  if (day < 0 || hh < 0 || mi < 0 || ss < 0) return 'is not a UTC timestamp YYYY-MM-DDThh:mm:ss[.fff]Z';
+  // Fixed positions first (the usual whole-second form is 20 characters), then the digits by value.
+  let shaped = n >= 20 && v.charCodeAt(10) === 84 /* T */ && v.charCodeAt(13) === 58 && v.charCodeAt(16) === 58 && v.charCodeAt(n - 1) === 90 /* Z */;
+  if (shaped && n !== 20) {
+    shaped = v.charCodeAt(19) === 46 /* . */ && n >= 22 && n <= 30;
+    for (let i = 20; shaped && i < n - 1; i++) shaped = isDigit(v.charCodeAt(i));
+  }
+  if (!shaped) return TS_LAYOUT;
+  const hh = two(v, 11);
+  const mi = two(v, 14);
+  const ss = two(v, 17);
+  const day = datePart(v);
+  if (day < 0 || hh < 0 || mi < 0 || ss < 0) return TS_LAYOUT;
   if (day === 0) return 'is not a calendar date';
   if (hh > 23 || mi > 59 || ss > 59) return 'is not a time of day';
   return null;
 }
+
+const TS_LAYOUT = 'is not a UTC timestamp YYYY-MM-DDThh:mm:ss[.fff]Z';
 
 /** Date `YYYY-MM-DD` that exists on the calendar (no 30 February). */
 export function date(v: string): Reason {
@@ -249,39 +276,46 @@ export function codeList(v: string, codes: ReadonlySet<string>): Reason {
   return codes.has(v) ? null : 'is not an allowed code';
 }
 
-/** Digits and separators of `YYYY-MM-DDThh:mm:ss[.f+]Z` (no calendar check: ordering needs only the layout). */
+/**
+ * The separators of `YYYY-MM-DDThh:mm:ss[.f+]Z`: enough to order two timestamps by their text. Digits and
+ * calendar validity are the format rule's business (a value that fails them has its own finding).
+ */
 function timestampLayout(v: string): boolean {
   const n = v.length;
-  if (n < 20 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(n - 1) !== 90) return false;
-  for (let i = 0; i < 19; i++) if (i !== 4 && i !== 7 && i !== 10 && i !== 13 && i !== 16 && !isDigit(v.charCodeAt(i))) return false;
-  if (n === 20) return true;
-  if (v.charCodeAt(19) !== 46) return false;
-  for (let i = 20; i < n - 1; i++) if (!isDigit(v.charCodeAt(i))) return false;
-  return n > 21;
+  return (n === 20 || (n >= 22 && v.charCodeAt(19) === 46)) && v.charCodeAt(4) === 45 && v.charCodeAt(7) === 45 &&
+    v.charCodeAt(10) === 84 && v.charCodeAt(13) === 58 && v.charCodeAt(16) === 58 && v.charCodeAt(n - 1) === 90;
 }
 
 /**
  * Compares two UTC timestamps in the spec's format; NaN when either does not have its layout (calendar
- * validity is the format rule's business, and the layout alone fixes the order).
+ * validity is the format rule's business, and the layout alone fixes the order). Character by character:
+ * the fixed-width layout makes text order time order, and a missing fraction digit counts as 0.
  */
 export function compareTimestamps(a: unknown, b: unknown): number {
   if (typeof a !== 'string' || typeof b !== 'string' || !timestampLayout(a) || !timestampLayout(b)) return NaN;
-  // Same fixed-width layout up to the seconds, so text order is time order; then the fraction.
-  const ha = a.slice(0, 19);
-  const hb = b.slice(0, 19);
-  if (ha !== hb) return ha < hb ? -1 : 1;
-  if (a.length === 20 && b.length === 20) return 0;
-  const fa = a.slice(20, -1);
-  const fb = b.slice(20, -1);
-  const n = Math.max(fa.length, fb.length);
-  const pa = fa.padEnd(n, '0');
-  const pb = fb.padEnd(n, '0');
-  return pa === pb ? 0 : pa < pb ? -1 : 1;
+  if (a === b) return 0;
+  for (let i = 0; i < 19; i++) {
+    const d = a.charCodeAt(i) - b.charCodeAt(i);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  // Fractions: digits from index 20 up to the 'Z'.
+  const na = a.length - 21;
+  const nb = b.length - 21;
+  for (let i = 0; i < Math.max(na, nb); i++) {
+    const da = i < na ? a.charCodeAt(20 + i) : 48;
+    const db = i < nb ? b.charCodeAt(20 + i) : 48;
+    if (da !== db) return da < db ? -1 : 1;
+  }
+  return 0;
 }
 
-/** Compares two dates `YYYY-MM-DD`; NaN when either is malformed. */
+/** Compares two dates `YYYY-MM-DD`; NaN when either lacks the layout. */
 export function compareDates(a: unknown, b: unknown): number {
-  if (typeof a !== 'string' || typeof b !== 'string') return NaN;
-  if (date(a) !== null || date(b) !== null) return NaN;
+  if (typeof a !== 'string' || typeof b !== 'string' || !dateLayout(a) || !dateLayout(b)) return NaN;
   return a === b ? 0 : a < b ? -1 : 1;
+}
+
+/** `YYYY-MM-DD` separators (as for timestamps, the order needs only the layout). */
+function dateLayout(v: string): boolean {
+  return v.length === 10 && v.charCodeAt(4) === 45 && v.charCodeAt(7) === 45;
 }

@@ -41,16 +41,20 @@ export function isPresent(v: unknown): boolean {
   return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
 }
 
-function hasControl(v: string): boolean {
-  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) < 32) return true;
-  return false;
+/** No quote, backslash or control character: the text is its own JSON string body. */
+function isPlain(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 92) return false;
+  }
+  return true;
 }
 
 /** Short, quoted rendering of an offending value for messages. */
 export function show(v: unknown): string {
   let s: string;
   // Plain strings (the usual case) are quoted by hand: JSON.stringify costs more than the rest of a finding.
-  if (typeof v === 'string') s = v.length <= 80 && v.indexOf('"') < 0 && v.indexOf('\\') < 0 && !hasControl(v) ? '"' + v + '"' : JSON.stringify(v);
+  if (typeof v === 'string') s = v.length <= 80 && isPlain(v) ? '"' + v + '"' : JSON.stringify(v);
   else if (v === undefined) s = 'nothing';
   else {
     try {

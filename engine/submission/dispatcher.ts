@@ -74,11 +74,13 @@ export class SubmissionDispatcher {
     for (const wake of this.sleepers) wake();
   }
 
+  /** Stops the loops (a batch in flight finishes) and closes the channels, which the dispatcher owns. */
   async stop(): Promise<void> {
     this.running = false;
     this.nudge();
     await Promise.all(this.loops);
     this.loops.length = 0;
+    await Promise.all([...this.channels.values()].map((c) => c.close().catch(() => undefined)));
   }
 
   /** Sends at most one batch per regime of `repository` now; returns the records sent (tests drive this directly). */
@@ -142,15 +144,17 @@ export class SubmissionDispatcher {
         records: claimed.map((c) => ({ submissionId: c.id, regime, format: c.format, payload: c.payload })),
       });
       await recordAttempt(this.pool, batchId, repo.name, channel.kind, claimed.length, true, null, this.clock());
-      if (result.kind === 'outcomes') await this.apply(repo.name, result.outcomes, batchId);
-      else await markSent(this.pool, batchId, this.clock());
+      const ids = claimed.map((c) => c.id);
+      if (result.kind === 'outcomes') await this.apply(repo.name, result.outcomes, { batchId, ids });
+      else await markSent(this.pool, batchId, ids, this.clock());
     } catch (err) {
       const message = (err as Error).message;
       const now = this.clock();
       await recordAttempt(this.pool, batchId, repo.name, channel.kind, claimed.length, false, message, now);
+      const ids = claimed.map((c) => c.id);
       const failed = err instanceof PermanentError
-        ? await markFailed(this.pool, batchId, message, now)
-        : await markRetry(this.pool, batchId, message, now, backoffDelay(this.options.retry, attempts, this.hooks.random), this.options.retry.maxAttempts);
+        ? await markFailed(this.pool, batchId, ids, message, now)
+        : await markRetry(this.pool, batchId, ids, message, now, backoffDelay(this.options.retry, attempts, this.hooks.random), this.options.retry.maxAttempts);
       log('warn', `submission batch ${batchId} to ${repo.name} (${claimed.length} records, attempt ${attempts}): ${message}`);
       if (failed.length > 0) {
         await openUndeliverable(this.pool, failed, message, now);
@@ -161,12 +165,12 @@ export class SubmissionDispatcher {
   }
 
   /** Marks the batch sent (if given) and applies outcomes, exceptions included, in one transaction. */
-  private async apply(repository: string, outcomes: Outcome[], sentBatchId?: string): Promise<void> {
+  private async apply(repository: string, outcomes: Outcome[], sent?: { batchId: string; ids: string[] }): Promise<void> {
     const db = await this.pool.connect();
     try {
       await db.query('BEGIN');
       const now = this.clock();
-      if (sentBatchId !== undefined) await markSent(db, sentBatchId, now);
+      if (sent !== undefined) await markSent(db, sent.batchId, sent.ids, now);
       const { settled, duplicates } = await applyOutcomes(db, outcomes, now);
       await applySettled(db, settled, now);
       await db.query('COMMIT');

@@ -44,6 +44,8 @@ export class SubmissionIntake {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Told after a pass inserted submissions (the path wires it to the dispatcher's nudge). */
+  onInserted: ((count: number) => void) | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -154,13 +156,14 @@ export class SubmissionIntake {
       }
       const links = await linkCorrections(db, subs, now);
       for (const s of subs) s.correctionId = links.get(s.id) ?? null;
-      await insertSubmissions(db, subs, now);
+      const inserted = await insertSubmissions(db, subs, now);
       await db.query(
         `INSERT INTO submission_cursor (source_id, seq) VALUES ($1, $2)
          ON CONFLICT (source_id) DO UPDATE SET seq = GREATEST(submission_cursor.seq, EXCLUDED.seq)`,
         [sourceId, last],
       );
       await db.query('COMMIT');
+      if (inserted > 0) this.onInserted?.(inserted);
     } catch (err) {
       await db.query('ROLLBACK').catch(() => undefined);
       throw err;

@@ -72,33 +72,36 @@ export async function claimPending(db: Db, repository: string, regime: ReportReg
   return rows;
 }
 
-/** After a successful upload/request: the batch's still-pending submissions are now sent. */
-export async function markSent(db: Db, batchId: string, nowMs: number): Promise<void> {
-  await db.query(`UPDATE submission SET status = 'sent', sent_at = $2::timestamptz, last_error = NULL WHERE batch_id = $1 AND status = 'pending'`, [batchId, ts(nowMs)]);
+/**
+ * After a successful upload/request: the batch's still-pending submissions are now sent. By primary key (the
+ * ids the sender claimed), with batch_id as the guard against a claim that lapsed and was taken by another loop.
+ */
+export async function markSent(db: Db, batchId: string, ids: readonly string[], nowMs: number): Promise<void> {
+  await db.query(`UPDATE submission SET status = 'sent', sent_at = $3::timestamptz, last_error = NULL WHERE id = ANY($1::text[]) AND batch_id = $2 AND status = 'pending'`, [ids, batchId, ts(nowMs)]);
 }
 
 /**
  * After a transport failure: each submission of the batch waits `delayMs` before its next attempt, or is failed
  * once it has had `maxAttempts`. Returns the ids that failed for good.
  */
-export async function markRetry(db: Db, batchId: string, error: string, nowMs: number, delayMs: number, maxAttempts: number): Promise<string[]> {
+export async function markRetry(db: Db, batchId: string, ids: readonly string[], error: string, nowMs: number, delayMs: number, maxAttempts: number): Promise<string[]> {
   const { rows } = await db.query<{ id: string; status: SubmissionStatus }>(
     `UPDATE submission SET last_error = $2,
             status = CASE WHEN attempts >= $5 THEN 'failed' ELSE 'pending' END,
             settled_at = CASE WHEN attempts >= $5 THEN $3::timestamptz ELSE settled_at END,
             next_attempt_at = $4::timestamptz
-      WHERE batch_id = $1 AND status = 'pending'
+      WHERE id = ANY($6::text[]) AND batch_id = $1 AND status = 'pending'
       RETURNING id, status`,
-    [batchId, error, ts(nowMs), ts(nowMs + delayMs), maxAttempts],
+    [batchId, error, ts(nowMs), ts(nowMs + delayMs), maxAttempts, ids],
   );
   return rows.filter((r) => r.status === 'failed').map((r) => r.id);
 }
 
 /** A refusal a resend would repeat (e.g. HTTP 400): the batch's submissions fail at once. */
-export async function markFailed(db: Db, batchId: string, error: string, nowMs: number): Promise<string[]> {
+export async function markFailed(db: Db, batchId: string, ids: readonly string[], error: string, nowMs: number): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
-    `UPDATE submission SET status = 'failed', last_error = $2, settled_at = $3::timestamptz WHERE batch_id = $1 AND status = 'pending' RETURNING id`,
-    [batchId, error, ts(nowMs)],
+    `UPDATE submission SET status = 'failed', last_error = $2, settled_at = $3::timestamptz WHERE id = ANY($4::text[]) AND batch_id = $1 AND status = 'pending' RETURNING id`,
+    [batchId, error, ts(nowMs), ids],
   );
   return rows.map((r) => r.id);
 }

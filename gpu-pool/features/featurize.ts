@@ -12,6 +12,8 @@ export interface EventContext {
   sourceId: string;
   receivedAtMs: number;
   tradeKey: string | undefined;
+  /** The trade version the event made, when known: an event never counts as its own previous version. */
+  version?: number | undefined;
 }
 
 /** A "vs product" deviation needs this many earlier values before it is trusted (else 0). */
@@ -19,6 +21,7 @@ const MIN_HISTORY = 8;
 const BP = 1e-4;
 const DAY_MS = 86_400_000;
 const Z_CLIP = 50;
+const FRESH_MS = 15 * 60_000;
 
 export const slog = (x: number): number => (x < 0 ? -Math.log10(1 - x) : Math.log10(1 + x));
 
@@ -141,13 +144,17 @@ export function featurize(state: FeatureState, x: FeatureInput, ctx: EventContex
   const product = state.product(key);
   const source = state.source(ctx.sourceId);
   const tradeKey = ctx.tradeKey ?? (x.uti === '' ? undefined : x.uti);
-  const prev = tradeKey === undefined ? undefined : state.trades.get(tradeKey);
+  let prev = tradeKey === undefined ? undefined : state.trades.get(tradeKey);
+  // The memory already holds this version or a later one (a resubmitted event, or the sweep rescoring an old
+  // one): what came before it is no longer known, and it must not look like a duplicate of itself.
+  if (prev && ctx.version !== undefined && prev.version >= ctx.version) prev = undefined;
   const v = primaryValues(x);
 
   const n1 = Number.isFinite(x.leg1.notional) ? Math.log10(1 + Math.abs(x.leg1.notional)) : NaN;
   const n2 = Number.isFinite(x.leg2.notional) ? Math.log10(1 + Math.abs(x.leg2.notional)) : NaN;
   const legRatio = n2 - n1;
-  const rateLog = Math.log10(Math.abs(v.rate) + BP);
+  // +10bp: rates near zero (EUR, JPY) would otherwise swing by decades on a few basis points.
+  const rateLog = Math.log10(Math.abs(v.rate) + 10 * BP);
   const spreadLog = Math.log10(Math.abs(v.spread) + BP);
   const priceLog = Math.log10(Math.abs(v.price) + 1e-9);
   // Lag from the later of execution and event: a lifecycle event is due when it happens, not when the trade was done.
@@ -175,14 +182,18 @@ export function featurize(state: FeatureState, x: FeatureInput, ctx: EventContex
   out[o + 2] = vsMedian(product, 'n1', n1);
   out[o + 3] = vsMedian(product, 'ratio', legRatio);
   out[o + 4] = vsMedian(product, 'rateLog', Number.isFinite(v.rate) ? rateLog : NaN);
-  out[o + 5] = robustZ(product, 'rate', v.rate, () => BP);
+  // Rates and prices are compared with the current market only when they were just set (execution within
+  // 15 minutes of the event): a modification of an older trade rightly carries the rate of its day.
+  const fresh = !(Math.abs((Number.isFinite(x.eventMs) ? x.eventMs : x.reportingMs) - x.executionMs) > FRESH_MS);
+  out[o + 5] = fresh ? robustZ(product, 'rate', v.rate, () => BP) : 0;
   out[o + 6] = vsMedian(product, 'spreadLog', Number.isFinite(v.spread) ? spreadLog : NaN);
   out[o + 7] = vsMedian(product, 'priceLog', Number.isFinite(v.price) ? priceLog : NaN);
-  out[o + 8] = robustZ(product, 'price', v.price, (m) => Math.max(1e-3 * Math.abs(m), 1e-9));
+  out[o + 8] = fresh ? robustZ(product, 'price', v.price, (m) => Math.max(1e-3 * Math.abs(m), 1e-9)) : 0;
   out[o + 9] = Number.isFinite(v.rate) ? 1 : 0;
   out[o + 10] = Number.isFinite(v.spread) ? 1 : 0;
   out[o + 11] = Number.isFinite(v.price) ? 1 : 0;
-  out[o + 12] = notationMismatches(x);
+  const notation = notationMismatches(x);
+  out[o + 12] = vsMedian(product, 'notation', notation);
   out[o + 13] = finiteOr0(lagLog);
   out[o + 14] = Number.isFinite(lagLog) && source.lag.size >= MIN_HISTORY ? lagLog - source.lag.median() : 0;
   out[o + 15] = finiteOr0(slog((x.eventMs - x.executionMs) / 1000));
@@ -196,39 +207,43 @@ export function featurize(state: FeatureState, x: FeatureInput, ctx: EventContex
   out[o + 23] = prev ? 1 : 0;
   out[o + 24] = prev && Number.isFinite(n1) && Number.isFinite(prev.notional1Log) ? n1 - prev.notional1Log : 0;
   out[o + 25] = prev && Number.isFinite(v.rate) && Number.isFinite(prev.rate) ? slog((v.rate - prev.rate) / BP) : 0;
-  out[o + 26] = prev && prev.counterparty2 !== '' && x.counterparty2 !== '' && prev.counterparty2 !== x.counterparty2 ? 1 : 0;
-  out[o + 27] = termsChanged;
-  out[o + 28] = prev && action === 'NEWT' ? 1 : 0;
-  out[o + 29] = pairMismatches(x);
-  out[o + 30] = Math.log10(1 + fast);
-  out[o + 31] = Math.log10((1 + fast) / (1 + slow));
-  out[o + 32] = Math.log10(1 + product.count);
-  out[o + 33] = x.assetClass === 'InterestRate' ? 1 : 0;
-  out[o + 34] = x.assetClass === 'Credit' ? 1 : 0;
-  out[o + 35] = x.assetClass === 'ForeignExchange' ? 1 : 0;
-  out[o + 36] = x.assetClass === 'Equity' ? 1 : 0;
-  out[o + 37] = x.assetClass === 'Commodity' ? 1 : 0;
-  out[o + 38] = x.cleared === 'Y' ? 1 : 0;
+  out[o + 26] = prev && Number.isFinite(v.price) && Number.isFinite(prev.price) && prev.price !== 0 ? slog((100 * (v.price - prev.price)) / Math.abs(prev.price)) : 0;
+  out[o + 27] = prev && prev.counterparty2 !== '' && x.counterparty2 !== '' && prev.counterparty2 !== x.counterparty2 ? 1 : 0;
+  out[o + 28] = termsChanged;
+  out[o + 29] = prev && action === 'NEWT' ? 1 : 0;
+  out[o + 30] = pairMismatches(x);
+  out[o + 31] = Math.log10(1 + fast);
+  out[o + 32] = Math.log10((1 + fast) / (1 + slow));
+  out[o + 33] = Math.log10(1 + product.count);
+  out[o + 34] = x.assetClass === 'InterestRate' ? 1 : 0;
+  out[o + 35] = x.assetClass === 'Credit' ? 1 : 0;
+  out[o + 36] = x.assetClass === 'ForeignExchange' ? 1 : 0;
+  out[o + 37] = x.assetClass === 'Equity' ? 1 : 0;
+  out[o + 38] = x.assetClass === 'Commodity' ? 1 : 0;
+  out[o + 39] = x.cleared === 'Y' ? 1 : 0;
 
   // Fold the event into the state only now: it is compared with what came before it, never with itself.
   if (!commit) return;
   product.count++;
   push(product, 'n1', n1);
   push(product, 'ratio', legRatio);
+  push(product, 'notation', notation);
   if (Number.isFinite(v.rate)) {
     push(product, 'rateLog', rateLog);
-    push(product, 'rate', v.rate);
+    if (fresh) push(product, 'rate', v.rate);
   }
   if (Number.isFinite(v.spread)) push(product, 'spreadLog', spreadLog);
   if (Number.isFinite(v.price)) {
     push(product, 'priceLog', priceLog);
-    push(product, 'price', v.price);
+    if (fresh) push(product, 'price', v.price);
   }
   if (Number.isFinite(lagLog)) source.lag.push(lagLog);
   if (tradeKey !== undefined) {
     const memo: TradeMemo = {
+      version: ctx.version ?? NaN,
       notional1Log: n1,
       rate: v.rate,
+      price: v.price,
       counterparty2: x.counterparty2,
       currency: x.leg1.currency,
       productKey: key,

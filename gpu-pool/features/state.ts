@@ -122,8 +122,11 @@ export class SourceStats {
 
 /** What the features remember of a trade's latest version. */
 export interface TradeMemo {
+  /** The version this memo describes (NaN when the event carried none). */
+  version: number;
   notional1Log: number;
   rate: number;
+  price: number;
   counterparty2: string;
   currency: string;
   productKey: string;
@@ -132,27 +135,42 @@ export interface TradeMemo {
 }
 
 /**
- * Previous versions of trades, least recently used evicted first (a Map iterates in insertion order, and a
- * touched entry is re-inserted). Bounded so that memory follows activity rather than history, like the
+ * Previous versions of trades, bounded so that memory follows activity rather than history, like the
  * engine's passivated actors; an evicted trade's next event is scored as "previous version unknown".
+ * Eviction is least recently used, approximately: a Map iterates in insertion order, and a written memo is
+ * updated in place and moved to the end only when it has drifted into the older half (a delete and a set per
+ * event would double the map work on the hot path for no practical difference).
  */
 export class TradeMemory {
-  private readonly map = new Map<string, TradeMemo>();
+  private readonly map = new Map<string, TradeMemo & { touched: number }>();
+  private clock = 0;
 
   constructor(private readonly maxTrades = 1_000_000) {}
 
   get(key: string): TradeMemo | undefined {
-    const m = this.map.get(key);
-    if (m) {
-      this.map.delete(key);
-      this.map.set(key, m);
-    }
-    return m;
+    return this.map.get(key);
   }
 
   set(key: string, memo: TradeMemo): void {
-    this.map.delete(key);
-    this.map.set(key, memo);
+    const now = ++this.clock;
+    const existing = this.map.get(key);
+    if (existing) {
+      existing.version = memo.version;
+      existing.notional1Log = memo.notional1Log;
+      existing.rate = memo.rate;
+      existing.price = memo.price;
+      existing.counterparty2 = memo.counterparty2;
+      existing.currency = memo.currency;
+      existing.productKey = memo.productKey;
+      existing.effectiveMs = memo.effectiveMs;
+      existing.expirationMs = memo.expirationMs;
+      if (now - existing.touched <= this.maxTrades / 2) return;
+      existing.touched = now;
+      this.map.delete(key);
+      this.map.set(key, existing);
+      return;
+    }
+    this.map.set(key, { ...memo, touched: now });
     if (this.map.size > this.maxTrades) {
       const oldest = this.map.keys().next().value as string;
       this.map.delete(oldest);

@@ -21,12 +21,20 @@ const PRICE_KEYS: readonly PriceKey[] = ['', 'monetary', 'percentage', 'decimal'
 // CftcGuidebook / NonReportable
 const ASSET_CLASS = 202, INSTRUMENT_TYPE = 240, UNDERLYING_ASSET_TYPE = 241;
 
-const utf8 = new TextDecoder();
+
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+}
 
 /** A cursor over one message's bytes [pos, end). */
 class Reader {
   constructor(
     readonly buf: Uint8Array,
+    /** A Buffer view of the same bytes (no copy): its toString decodes short ASCII runs fastest. */
+    readonly latin: Buffer,
     public pos: number,
     readonly end: number,
   ) {}
@@ -46,24 +54,94 @@ class Reader {
     }
   }
 
-  /** The bounds of a length-delimited value; moves past it. */
-  span(): [number, number] {
+  /** Start and end of the last span() (fields, not a returned pair: no allocation per field). */
+  s = 0;
+  e = 0;
+
+  /** Reads the bounds of a length-delimited value into s and e, and moves past it. */
+  span(): void {
     const len = this.varint();
-    const start = this.pos;
+    this.s = this.pos;
     this.pos += len;
+    this.e = this.pos;
     if (this.pos > this.end) throw new Error('truncated field');
-    return [start, this.pos];
   }
 
   text(): string {
-    const [s, e] = this.span();
-    // Codes, identifiers, dates and decimals are ASCII: build them without the TextDecoder call overhead.
-    if (e - s <= 48) {
-      let ascii = true;
-      for (let i = s; i < e; i++) if (this.buf[i]! >= 0x80) { ascii = false; break; }
-      if (ascii) return String.fromCharCode.apply(null, this.buf.subarray(s, e) as unknown as number[]);
+    this.span();
+    return this.latin.toString('utf8', this.s, this.e);
+  }
+
+  /**
+   * A decimal text as a double, read from the bytes without making a string first. Fast path: at most 15
+   * significant digits and no exponent, so the digits are an exact integer m < 2^53 and the value is
+   * m / 10^k with k <= 22, both exact: one correctly rounded division, the same double Number(text) gives.
+   * Anything else goes through Number(text).
+   */
+  decimal(): number {
+    this.span();
+    const { s, e } = this;
+    const b = this.buf;
+    if (s === e) return NaN;
+    let i = s;
+    let negative = false;
+    if (b[i] === 0x2d || b[i] === 0x2b) negative = b[i++] === 0x2d;
+    let m = 0;
+    let all = 0; // digits, leading zeros included
+    let significant = 0;
+    let frac = -1;
+    for (; i < e; i++) {
+      const c = b[i]!;
+      if (c >= 0x30 && c <= 0x39) {
+        all++;
+        if (m !== 0 || c !== 0x30) significant++;
+        m = m * 10 + (c - 0x30);
+        if (frac >= 0) frac++;
+      } else if (c === 0x2e && frac < 0) frac = 0;
+      else break;
     }
-    return utf8.decode(this.buf.subarray(s, e));
+    if (i !== e || all === 0 || significant > 15 || frac > 22) return Number(this.textOf(s, e));
+    const v = frac > 0 ? m / POW10[frac]! : m;
+    return negative ? -v : v;
+  }
+
+  /**
+   * An ISO 8601 date (YYYY-MM-DD, midnight UTC) or UTC timestamp (YYYY-MM-DDTHH:MM:SS[.fff]Z) as epoch ms,
+   * read from the bytes; other forms (offsets, other precisions, local times) go through Date.parse, so
+   * the result is always what Date.parse(text) gives.
+   */
+  instant(): number {
+    this.span();
+    const { s, e } = this;
+    const b = this.buf;
+    const n = e - s;
+    const d = (k: number) => b[s + k]! - 0x30;
+    const digitsOk = (from: number, to: number) => {
+      for (let k = from; k < to; k++) if (b[s + k]! < 0x30 || b[s + k]! > 0x39) return false;
+      return true;
+    };
+    if ((n === 10 || n === 20 || n === 24) && b[s + 4] === 0x2d && b[s + 7] === 0x2d && digitsOk(0, 4) && digitsOk(5, 7) && digitsOk(8, 10)) {
+      const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+      const month = d(5) * 10 + d(6);
+      const day = d(8) * 10 + d(9);
+      // Date.UTC maps years 0-99 to 1900-1999: leave those (and impossible dates) to Date.parse.
+      if (year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)) {
+        if (n === 10) return Date.UTC(year, month - 1, day);
+        if (b[s + 10] === 0x54 && b[s + 13] === 0x3a && b[s + 16] === 0x3a && b[s + n - 1] === 0x5a && digitsOk(11, 13) && digitsOk(14, 16) && digitsOk(17, 19)) {
+          const hour = d(11) * 10 + d(12);
+          const minute = d(14) * 10 + d(15);
+          const second = d(17) * 10 + d(18);
+          const fractionOk = n === 20 || (b[s + 19] === 0x2e && digitsOk(20, 23));
+          const ms = n === 24 ? d(20) * 100 + d(21) * 10 + d(22) : 0;
+          if (fractionOk && hour <= 23 && minute <= 59 && second <= 59) return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+        }
+      }
+    }
+    return Date.parse(this.textOf(s, e));
+  }
+
+  private textOf(s: number, e: number): string {
+    return this.latin.toString('utf8', s, e);
   }
 
   skip(wireType: number): void {
@@ -79,8 +157,8 @@ class Reader {
 }
 
 /** Visits each field of the message in [start, end); `visit` returns false when it did not consume the value. */
-function fields(buf: Uint8Array, start: number, end: number, visit: (r: Reader, field: number, wireType: number) => boolean): void {
-  const r = new Reader(buf, start, end);
+function fields(buf: Uint8Array, latin: Buffer, start: number, end: number, visit: (r: Reader, field: number, wireType: number) => boolean): void {
+  const r = new Reader(buf, latin, start, end);
   while (r.pos < end) {
     const tag = r.varint();
     const field = tag >>> 3;
@@ -91,33 +169,35 @@ function fields(buf: Uint8Array, start: number, end: number, visit: (r: Reader, 
 
 /** A PriceFormat: the value under the first key in notation order, like `priceOf` in input.ts. */
 function price(r: Reader): { value: number; key: PriceKey } {
-  const [s, e] = r.span();
-  const byKey: (string | undefined)[] = [];
-  fields(r.buf, s, e, (pr, field, wt) => {
+  r.span();
+  const { s, e } = r;
+  const byKey: (number | undefined)[] = [];
+  fields(r.buf, r.latin, s, e, (pr, field, wt) => {
     if (wt === 2 && field >= 1 && field <= 4) {
-      byKey[field] = pr.text();
+      byKey[field] = pr.decimal();
       return true;
     }
     return false;
   });
   for (let k = 1; k <= 4; k++) {
-    const t = byKey[k];
-    if (t !== undefined) return { value: t === '' ? NaN : Number(t), key: PRICE_KEYS[k]! };
+    const v = byKey[k];
+    if (v !== undefined) return { value: v, key: PRICE_KEYS[k]! };
   }
   return { value: NaN, key: '' };
 }
 
 function leg(r: Reader): LegInput {
   const out = emptyLeg();
-  const [s, e] = r.span();
-  fields(r.buf, s, e, (lr, field, wt) => {
+  r.span();
+  const { s, e } = r;
+  fields(r.buf, r.latin, s, e, (lr, field, wt) => {
     if (wt !== 2) return false;
     switch (field) {
       case PAYER: out.payer = lr.text(); return true;
       case RECEIVER: out.receiver = lr.text(); return true;
-      case NOTIONAL_AMOUNT: out.notional = num(lr.text()); return true;
+      case NOTIONAL_AMOUNT: out.notional = lr.decimal(); return true;
       case NOTIONAL_CURRENCY: out.currency = lr.text(); return true;
-      case FIXED_RATE: out.fixedRate = num(lr.text()); return true;
+      case FIXED_RATE: out.fixedRate = lr.decimal(); return true;
       case SPREAD: {
         const p = price(lr);
         out.spread = spreadUnits(p.value, p.key);
@@ -131,20 +211,14 @@ function leg(r: Reader): LegInput {
   return out;
 }
 
-function num(t: string): number {
-  return t === '' ? NaN : Number(t);
-}
-
-function time(t: string): number {
-  return t === '' ? NaN : Date.parse(t);
-}
 
 /** The feature input of one SwapReport in protobuf encoding. Throws on malformed bytes. */
 export function inputFromBytes(buf: Uint8Array): FeatureInput {
   const out = emptyInput();
   let uti: string | undefined;
   let usi: string | undefined;
-  fields(buf, 0, buf.length, (r, field, wt) => {
+  const latin = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  fields(buf, latin, 0, buf.length, (r, field, wt) => {
     if (wt !== 2) return false;
     switch (field) {
       case CLEARED: out.cleared = r.text(); return true;
@@ -152,28 +226,30 @@ export function inputFromBytes(buf: Uint8Array): FeatureInput {
       case COUNTERPARTY2: out.counterparty2 = r.text(); return true;
       case ACTION_TYPE: out.actionType = r.text(); return true;
       case EVENT_TYPE: out.eventType = r.text(); return true;
-      case EVENT_TIMESTAMP: out.eventMs = time(r.text()); return true;
-      case EXCHANGE_RATE: out.exchangeRate = num(r.text()); return true;
+      case EVENT_TIMESTAMP: out.eventMs = r.instant(); return true;
+      case EXCHANGE_RATE: out.exchangeRate = r.decimal(); return true;
       case PRICE: { const p = price(r); out.price = p.value; out.priceKey = p.key; return true; }
       case PRICE_NOTATION: out.priceNotation = r.text(); return true;
       case STRIKE_PRICE: { const p = price(r); out.strike = p.value; out.strikeKey = p.key; return true; }
       case STRIKE_PRICE_NOTATION: out.strikeNotation = r.text(); return true;
-      case EFFECTIVE_DATE: out.effectiveMs = time(r.text()); return true;
-      case EXPIRATION_DATE: out.expirationMs = time(r.text()); return true;
-      case EXECUTION_TIMESTAMP: out.executionMs = time(r.text()); return true;
-      case REPORTING_TIMESTAMP: out.reportingMs = time(r.text()); return true;
+      case EFFECTIVE_DATE: out.effectiveMs = r.instant(); return true;
+      case EXPIRATION_DATE: out.expirationMs = r.instant(); return true;
+      case EXECUTION_TIMESTAMP: out.executionMs = r.instant(); return true;
+      case REPORTING_TIMESTAMP: out.reportingMs = r.instant(); return true;
       case USI: usi = r.text(); return true;
       case UTI: uti = r.text(); return true;
       case LEG1: out.leg1 = leg(r); return true;
       case LEG2: out.leg2 = leg(r); return true;
       case CFTC_GUIDEBOOK: {
-        const [s, e] = r.span();
-        fields(buf, s, e, (gr, f, w) => (f === ASSET_CLASS && w === 2 ? ((out.assetClass = gr.text()), true) : false));
+        r.span();
+        const { s, e } = r;
+        fields(buf, latin, s, e, (gr, f, w) => (f === ASSET_CLASS && w === 2 ? ((out.assetClass = gr.text()), true) : false));
         return true;
       }
       case NON_REPORTABLE: {
-        const [s, e] = r.span();
-        fields(buf, s, e, (nr, f, w) => {
+        r.span();
+        const { s, e } = r;
+        fields(buf, latin, s, e, (nr, f, w) => {
           if (w !== 2) return false;
           if (f === INSTRUMENT_TYPE) out.instrumentType = nr.text();
           else if (f === UNDERLYING_ASSET_TYPE) out.underlyingAssetType = nr.text();

@@ -2,11 +2,14 @@
  * Robust per-feature standardisation shared by the z-score model and the autoencoder's input:
  * z = clip((x - center) / scale, -clip, clip), center = median, scale = IQR/1.349 (a normal's σ).
  *
- * Many features are 0 for most events (indicators, and "vs product" features of records without a rate or
- * price), so their IQR is 0 or tiny; the scale is therefore the larger of IQR/1.349 and the standard
- * deviation of the values between the 0.5% and 99.5% quantiles (trimmed, so that anomalies in the training
- * data do not widen it). A flag that is common (a TERM event) then moves z by a few units while a flag never
- * seen in training (a changed counterparty) stands out. A floor keeps a constant feature from dividing by 0.
+ * Many features are 0 for most events (indicators, changes versus the previous version, and "vs product"
+ * features of records without a rate or price), so their IQR is 0 or tiny; the scale is therefore the
+ * largest of IQR/1.349, the standard deviation of the values between the 0.5% and 99.5% quantiles (trimmed,
+ * so that anomalies in the training data do not widen it) and, when at least 1% of the values differ from
+ * the median, 1.4826 x the median distance of those values from it (the typical size of a deviation when
+ * there is one: a partial termination's notional change is then ordinary, a notional x1000 is not). A flag
+ * never set in training (a changed counterparty) keeps the floor, so it stands out; the floor also keeps a
+ * constant feature from dividing by 0.
  * Parameters are rounded to float32 because the ONNX graphs hold them as float32.
  */
 export interface Scaler {
@@ -23,6 +26,7 @@ export function fitScaler(rows: Float32Array, n: number, f: number, clip = DEFAU
   const center = new Float32Array(f);
   const scale = new Float32Array(f);
   const column = new Float64Array(n);
+  const deviations = new Float64Array(n);
   for (let j = 0; j < f; j++) {
     for (let i = 0; i < n; i++) column[i] = rows[i * f + j]!;
     column.sort();
@@ -40,8 +44,16 @@ export function fitScaler(rows: Float32Array, n: number, f: number, clip = DEFAU
     let ss = 0;
     for (let i = from; i < to; i++) ss += (column[i]! - tmean) ** 2;
     const trimmedStd = Math.sqrt(ss / Math.max(1, to - from - 1));
-    center[j] = q(0.5);
-    scale[j] = Math.max((q(0.75) - q(0.25)) / 1.349, trimmedStd, SCALE_FLOOR);
+    const c = q(0.5);
+    let off = 0;
+    for (let i = 0; i < n; i++) if (Math.abs(column[i]! - c) > 1e-9) deviations[off++] = Math.abs(column[i]! - c);
+    let typical = 0;
+    if (off >= Math.max(20, n * 0.01)) {
+      const d = deviations.subarray(0, off).sort();
+      typical = 1.4826 * d[Math.floor(off / 2)]!;
+    }
+    center[j] = c;
+    scale[j] = Math.max((q(0.75) - q(0.25)) / 1.349, trimmedStd, typical, SCALE_FLOOR);
   }
   return { center, scale, clip };
 }

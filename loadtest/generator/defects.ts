@@ -10,8 +10,60 @@ type Json = Record<string, unknown>;
 
 const REQUIRED = ['counterparty2', 'executionTimestamp', 'effectiveDate', 'cleared', 'jurisdiction', 'uniqueTransactionIdentifier'] as const;
 
-/** Applies `kind` to the record in place (it may be any action) and says which field is at fault. */
+/** Required fields of the valuation and collateral messages (engine/rules/messages.ts). */
+const MESSAGE_REQUIRED: Readonly<Record<string, readonly string[]>> = {
+  VALU: ['valuationAmount', 'valuationCurrency', 'valuationMethod', 'valuationTimestamp'],
+  MARU: ['affiliatedCounterpartyForMarginAndCapitalIndicator', 'collateralisationCategory', 'initialMarginCollateralPortfolioCode', 'variationMarginCollateralPortfolioCode'],
+};
+
+/**
+ * Applies `kind` to the record in place and says which field is at fault. Valuation (VALU) and collateral
+ * (MARU) messages carry other fields than a transaction, so a defect that has no field to break there
+ * becomes one that does (the label names what was actually planted).
+ */
 export function plantDefect(r: Random, kind: DefectKind, rec: Json): DefectLabel {
+  const message = MESSAGE_REQUIRED[String(rec.actionType)];
+  if (message) return plantMessageDefect(r, kind, rec, message);
+  return plantTransactionDefect(r, kind, rec);
+}
+
+function plantMessageDefect(r: Random, kind: DefectKind, rec: Json, required: readonly string[]): DefectLabel {
+  const valuation = rec.actionType === 'VALU';
+  switch (kind) {
+    case 'missing-required': {
+      const path = r.pick(required);
+      delete rec[path];
+      return { kind, path };
+    }
+    case 'bad-lei-check':
+      rec.counterparty2 = corruptLeiCheck(String(rec.counterparty2));
+      return { kind, path: 'counterparty2' };
+    case 'uti-too-long':
+      rec.uniqueTransactionIdentifier = String(rec.uniqueTransactionIdentifier) + 'X'.repeat(40);
+      return { kind, path: 'uniqueTransactionIdentifier' };
+    case 'negative-notional':
+      if (!valuation) {
+        rec.initialMarginPostedPreHaircut = '-' + String(rec.initialMarginPostedPreHaircut);
+        return { kind, path: 'initialMarginPostedPreHaircut' };
+      }
+      return plantMessageDefect(r, 'bad-currency', rec, required);
+    case 'bad-date':
+      if (valuation) {
+        rec.valuationTimestamp = r.pick(['2024-13-01T00:00:00Z', '2024-04-01 10:00:00', '20240401T100000Z']);
+        return { kind, path: 'valuationTimestamp' };
+      }
+      return plantMessageDefect(r, 'bad-currency', rec, required);
+    case 'bad-currency':
+    case 'bad-action-event':
+    case 'event-before-execution': {
+      const path = valuation ? 'valuationCurrency' : 'currencyOfInitialMarginPosted';
+      rec[path] = r.pick(['XYZ', 'US', 'usd', 'EURO']);
+      return { kind: 'bad-currency', path };
+    }
+  }
+}
+
+function plantTransactionDefect(r: Random, kind: DefectKind, rec: Json): DefectLabel {
   const leg1 = rec.leg1 as Json | undefined;
   switch (kind) {
     case 'missing-required': {

@@ -22,10 +22,17 @@ function columnNames(regime: ReportRegime): string[] {
   return n;
 }
 
-/** Flattens a parsed JSON record (any value) for a regime. */
+/** Flattens a JSON record (text, or a value from parseJsonLossless: decimals kept exact) for a regime. */
 export function flattenJson(regime: ReportRegime, value: unknown): Parsed {
-  // Re-read through lossless parsing: JSON.parse would have turned 25-digit decimals into doubles.
-  const decoded = reportFromJson(typeof value === 'string' ? parseJsonLossless(value) : value);
+  let v = value;
+  if (typeof value === 'string') {
+    try {
+      v = parseJsonLossless(value);
+    } catch (err) {
+      return { ok: false, errors: [{ code: 'SCH-002', message: `not JSON: ${(err as Error).message}` }] };
+    }
+  }
+  const decoded = reportFromJson(v);
   if (!decoded.ok) return { ok: false, errors: decoded.issues.slice(0, 20).map((i) => ({ code: 'SCH-002', message: `${i.path}: ${i.message}` })) };
   let w = writers.get(regime);
   if (!w) writers.set(regime, (w = compileCsvWriter<null>(regime)));

@@ -37,5 +37,5 @@ describe('the acceptance stream', () => {
     const { rows } = await t.db.query<{ report: Buffer; trade_key: string }>("SELECT report, trade_key FROM event_log WHERE source_id = 'fep1' AND seq = 4242");
     expect(Buffer.compare(rows[0]!.report, Buffer.from(event(4241)))).toBe(0);
     expect(SwapReport.decode(rows[0]!.report).uniqueTransactionIdentifier).toBe(rows[0]!.trade_key);
-  });
+  }, 240_000);
 });

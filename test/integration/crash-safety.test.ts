@@ -59,8 +59,11 @@ describe('crash safety', () => {
     const { rows } = await db.query<{ n: string; distinct_seq: string; min: string; max: string }>(
       'SELECT count(*) AS n, count(DISTINCT seq) AS distinct_seq, min(seq) AS min, max(seq) AS max FROM event_log WHERE source_id = $1', ['crashfep']);
     expect(rows[0]).toEqual({ n: String(TOTAL), distinct_seq: String(TOTAL), min: '1', max: String(TOTAL) });
-    // Every stored event made exactly one trade version.
-    const versions = await db.query<{ n: string }>("SELECT count(*) AS n FROM event_log WHERE source_id = 'crashfep' AND version = 1");
-    expect(Number(versions.rows[0]!.n)).toBe(TOTAL);
+    // Every stored event was judged exactly once (these bare reports fail the rulebook: one REQ-P45 set each).
+    const judged = await db.query<{ n: string; with_findings: string }>(
+      "SELECT count(*) FILTER (WHERE status = 'rejected') AS n, (SELECT count(DISTINCT seq) FROM finding WHERE source_id = 'crashfep') AS with_findings FROM event_log WHERE source_id = 'crashfep'");
+    expect(judged.rows[0]).toEqual({ n: String(TOTAL), with_findings: String(TOTAL) });
+    const cleared = await db.query<{ n: string }>("SELECT count(*) AS n FROM finding WHERE source_id = 'crashfep' AND rule = 'REQ-P45' AND path = 'cleared'");
+    expect(Number(cleared.rows[0]!.n)).toBe(TOTAL);
   });
 });

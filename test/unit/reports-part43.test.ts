@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { SwapReport } from '../../proto/gen/swap_report.js';
 import { DEFAULT_PART43 } from '../../engine/reports/config.js';
 import { formatScaled, parseScaled } from '../../engine/reports/decimal.js';
-import { capFor, compilePart43, disseminationDelay, owesPart43, publicNotional, UNKNOWN_AMOUNT } from '../../engine/reports/part43.js';
+import { capFor, capOf, compilePart43, disseminationDelay, owesPart43, publicNotional, UNKNOWN_AMOUNT } from '../../engine/reports/part43.js';
 import { createReportBuilder, DEFAULT_REPORTS_CONFIG } from '../../engine/reports/index.js';
 
 const p = compilePart43(DEFAULT_PART43);
-const NO_CAP = parseScaled('1000000000000000000000')!;
+const NO_CAP = capOf('1000000000000000000000');
 
 describe('exact decimals', () => {
   it.each([
@@ -55,6 +55,13 @@ describe('Part 43 rounding (DOMAIN.md table)', () => {
     expect(publicNotional(p, amount, NO_CAP)).toBe(expected);
   });
 
+  it('gives the same result on the integer fast path and the exact decimal path', () => {
+    for (let i = 0; i < 2000; i++) {
+      const a = String(Math.floor(Math.random() * 10 ** (1 + (i % 15))));
+      expect(publicNotional(p, a, NO_CAP), a).toBe(publicNotional(p, a + '.0', NO_CAP));
+    }
+  });
+
   it('passes the "unknown" all-9s value and non-numbers through', () => {
     expect(publicNotional(p, UNKNOWN_AMOUNT, NO_CAP)).toBe(UNKNOWN_AMOUNT);
     expect(publicNotional(p, 'n/a', NO_CAP)).toBe('n/a');
@@ -75,7 +82,7 @@ describe('Part 43 caps', () => {
     ['Commodity', '2024-01-10', '2025-01-10', '100000000'],
     ['Unknown', '2024-01-10', '2025-01-10', '250000000'],
   ])('%s %s..%s is capped at %s', (assetClass, eff, exp, cap) => {
-    expect(formatScaled(capFor(p, rec(assetClass, eff, exp)))).toBe(cap);
+    expect(formatScaled(capFor(p, rec(assetClass, eff, exp)).scaled)).toBe(cap);
   });
 
   it.each([
@@ -84,14 +91,14 @@ describe('Part 43 caps', () => {
     ['1000000000', '250000000+'],
     ['249999999', '250000000'], // rounds up to the cap without exceeding it: no "+"
   ])('against a 250 million cap, %s is shown as %s', (amount, shown) => {
-    expect(publicNotional(p, amount, parseScaled('250000000')!)).toBe(shown);
+    expect(publicNotional(p, amount, capOf('250000000'))).toBe(shown);
   });
 
   it('compares in USD when rates are configured', () => {
     const withRates = compilePart43({ ...DEFAULT_PART43, usdRates: { KRW: 0.00075 } });
     // 400 billion KRW = 300 million USD > 250 million USD cap
-    expect(publicNotional(withRates, '400000000000', parseScaled('250000000')!, 'KRW')).toBe('250000000+');
-    expect(publicNotional(withRates, '300000000000', parseScaled('250000000')!, 'KRW')).toBe('300000000000');
+    expect(publicNotional(withRates, '400000000000', capOf('250000000'), 'KRW')).toBe('250000000+');
+    expect(publicNotional(withRates, '300000000000', capOf('250000000'), 'KRW')).toBe('300000000000');
   });
 });
 

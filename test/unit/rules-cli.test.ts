@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runValidate } from '../support/validate-cli.js';
+import { runValidate } from '../fixtures/rules/validate-cli.js';
 import { irSwap45, LEI, mutate, type Json } from '../fixtures/rules/records.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swaprep-validate-test-'));

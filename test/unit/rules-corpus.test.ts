@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { corpusFiles } from '../support/corpus.js';
-import { runValidate } from '../support/validate-cli.js';
+import { runValidate } from '../fixtures/rules/validate-cli.js';
 
 const SNAPSHOT = fileURLToPath(new URL('../fixtures/rules/corpus-rule-counts.json', import.meta.url));
 

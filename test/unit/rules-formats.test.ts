@@ -46,6 +46,14 @@ describe('UTI and USI', () => {
     expect(fmt.utiShape('EXAMPLESUBMISSIONX01X')).toBeNull(); // LEI-shaped prefix; check digits are checked apart
     expect(fmt.utiShape('LEI3RPT0003CCCXXXXXXXXX')).toMatch(/does not start with an LEI/);
   });
+  it('UTI one-pass status agrees with the shape and the prefix check digits', () => {
+    expect(fmt.utiStatus('5493001RKR55V4X61F71TRADE1')).toBe(0);
+    expect(fmt.utiStatus('5493001RKR55V4X61F72TRADE1')).toBe(2);
+    for (const bad of ['5493001RKR55V4X61F71', '5493001RKR55V4X61F71trade', 'LEI3RPT0003CCCXXXXXXXXX', `5493001RKR55V4X61F71${'A'.repeat(33)}`]) {
+      expect(fmt.utiStatus(bad), bad).toBe(1);
+      expect(fmt.utiShape(bad), bad).not.toBeNull();
+    }
+  });
   it('USI: 11..42 alphanumerics', () => {
     expect(fmt.usiShape('1030000001SWAP0000000001')).toBeNull();
     expect(fmt.usiShape('DTD1370814201')).toBeNull();

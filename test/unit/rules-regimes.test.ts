@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { compileRulebook, statusOf, type Finding } from '../../engine/rules/index.js';
 import { defaultKoreanHolidays, koreanDeadline, kstDay } from '../../engine/rules/regimes/kst-calendar.js';
 import { KTFC_PROFILE, ktfcLateBy } from '../../engine/rules/regimes/ktfc.js';
-import { collateral45, decode, irSwap43, irSwap45, mutate, valuation45 } from '../fixtures/rules/records.js';
+import { cdsIndex45, collateral45, decode, irSwap43, irSwap45, mutate, valuation45 } from '../fixtures/rules/records.js';
 
 const ktfc = compileRulebook({ regime: 'ktfc', leiCheck: 'error' });
 const rules = (fs: readonly Finding[]) => fs.map((f) => f.rule);
@@ -94,6 +94,22 @@ describe('message kinds', () => {
   });
   it('still checks the format of every field it carries', () => {
     expect(rules(p45.validate(decode(mutate(valuation45(), { valuationCurrency: 'usd', initialMarginPostedPreHaircut: '-1' }))))).toEqual(['FMT-CURRENCY', 'FMT-NONNEG']);
+  });
+});
+
+describe('UPI data the record does not give', () => {
+  const p45 = compileRulebook({ regime: 'cftc-part45', leiCheck: 'error' });
+  const found = (json: Parameters<typeof decode>[0]) => rules(p45.validate(decode(json)));
+  it('forbids nothing on the strength of an unknown delivery, instrument or underlier type', () => {
+    // Settlement currency without any delivery type: not forbidden (known PHYS would forbid it).
+    expect(found(mutate(irSwap45(), { 'leg1.settlementCurrency': 'USD' }))).toEqual([]);
+    expect(found(mutate(irSwap45(), { 'leg1.settlementCurrency': 'USD', 'cftcGuidebook.settlementType': 'PHYS' }))).toEqual(['P45-C76']);
+    expect(found(mutate(irSwap45(), { 'leg1.settlementCurrency': 'USD', 'cftcGuidebook.settlementType': 'CASH' }))).toEqual([]);
+    // An interest rate swap whose instrument type is not given: its reset frequency is not forbidden.
+    expect(found(mutate(irSwap45(), { 'nonReportable.instrumentType': undefined }))).toEqual([]);
+    // Credit without an underlier type: an index factor is not forbidden; for a known single name it is.
+    expect(found(mutate(cdsIndex45(), { 'nonReportable.underlyingAssetType': undefined }))).toEqual([]);
+    expect(found(mutate(cdsIndex45(), { 'nonReportable.underlyingAssetType': 'Single_Name' }))).toEqual(['P45-C74']);
   });
 });
 

@@ -8,6 +8,7 @@ import { parseJsonLossless, reportFromJson } from '../../record/json.js';
 import { compileCsvHeader, type CsvHeader } from './csv-columns.js';
 import type { CsvItem } from './csv-parser.js';
 import type { JsonItem } from './json-splitter.js';
+import { ByteSink, Transcoder } from './transcode.js';
 import { FILE_RULES, type FileIssue } from './types.js';
 
 /** A slice of a file, in file order. */
@@ -112,29 +113,70 @@ export interface EncodedChunk {
   rejects: { line: number; issues: FileIssue[] }[];
 }
 
+let transcoder: Transcoder | undefined;
+
+/**
+ * Decodes a task into encoded records: JSON records through the transcoder (transcode.ts) when they are
+ * the plain case, everything else (and CSV) through the strict path, which yields the same bytes' meaning.
+ */
 export function encodeTask(task: DecodeTask): EncodedChunk {
+  transcoder ??= new Transcoder();
+  const t = transcoder;
+  const sink = new ByteSink(task.kind === 'jsonl' ? Math.max(1024, task.bytes.length >> 1) : 64 * 1024);
   const lines: number[] = [];
-  const parts: Uint8Array[] = [];
+  const ends: number[] = [];
   const rejects: EncodedChunk['rejects'] = [];
-  let total = 0;
-  decodeTask(task, {
+  const strict: RecordSink = {
     record(line, report) {
-      const b = SwapReport.encode(report).finish();
+      sink.append(SwapReport.encode(report).finish());
       lines.push(line);
-      parts.push(b);
-      total += b.length;
+      ends.push(sink.pos);
     },
     reject(line, issues) {
       rejects.push({ line, issues });
     },
-  });
-  const bytes = new Uint8Array(total);
-  const ends = new Uint32Array(parts.length);
-  let at = 0;
-  for (let i = 0; i < parts.length; i++) {
-    bytes.set(parts[i]!, at);
-    at += parts[i]!.length;
-    ends[i] = at;
+  };
+  const fast = (bytes: Uint8Array, from: number, to: number, line: number): boolean => {
+    if (!t.record(bytes, from, to, sink)) return false;
+    lines.push(line);
+    ends.push(sink.pos);
+    return true;
+  };
+  switch (task.kind) {
+    case 'jsonl': {
+      const bytes = task.bytes;
+      let line = task.firstLine;
+      let from = 0;
+      while (from < bytes.length) {
+        let to = bytes.indexOf(10, from);
+        if (to === -1) to = bytes.length;
+        const end = to > from && bytes[to - 1] === 13 ? to - 1 : to;
+        if (!isBlankBytes(bytes, from, end) && !fast(bytes, from, end, line)) decodeJsonText(decoder.decode(bytes.subarray(from, end)), line, strict);
+        line++;
+        from = to + 1;
+      }
+      break;
+    }
+    case 'json':
+      for (const item of task.items) {
+        if (!('text' in item)) decodeTask({ kind: 'json', items: [item] }, strict);
+        else {
+          const bytes = Buffer.from(item.text, 'utf8');
+          if (!fast(bytes, 0, bytes.length, item.line)) decodeJsonText(item.text, item.line, strict);
+        }
+      }
+      break;
+    case 'csv':
+      decodeTask(task, strict);
+      break;
   }
-  return { lines: Float64Array.from(lines), ends, bytes, rejects };
+  return { lines: Float64Array.from(lines), ends: Uint32Array.from(ends), bytes: sink.take(), rejects };
+}
+
+function isBlankBytes(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
 }

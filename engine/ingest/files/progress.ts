@@ -28,7 +28,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, opti
       const now = Date.now();
       if (now - last < interval) return;
       last = now;
-      const line = describe(s, now);
+      const line = progressLine(s, now);
       if (tty) {
         const width = Math.max(20, (stream.columns ?? 100) - 1);
         stream.write(`\r${line.slice(0, width).padEnd(width)}`);
@@ -45,7 +45,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, opti
   };
 }
 
-export function describe(s: ProgressState, nowMs = Date.now()): string {
+export function progressLine(s: ProgressState, nowMs = Date.now()): string {
   const elapsed = Math.max(0.001, (nowMs - s.startedAtMs) / 1000);
   const rate = s.records / elapsed;
   const fraction = s.totalBytes > 0 ? Math.min(1, s.bytesRead / s.totalBytes) : 1;

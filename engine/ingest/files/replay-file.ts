@@ -47,6 +47,10 @@ export interface ReplayFileOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * What happened to a file's records. When the replay completes:
+ * records = accepted + rejected + duplicates (+ unconfirmed, non-zero only if interrupted).
+ */
 export interface FileSummary {
   file: string;
   sourceId: string;
@@ -98,7 +102,9 @@ export async function replayFile(o: ReplayFileOptions): Promise<FileSummary> {
   const lineOfSeq = new Map<number, number>();
   let rejects: RejectsFile | undefined;
   let allConfirmed: (() => void) | undefined;
+  let finished = false;
   const onResult = (r: Result) => {
+    if (finished) return; // a late result after an interrupted replay gave up waiting
     const line = lineOfSeq.get(r.seq);
     if (line === undefined) return;
     lineOfSeq.delete(r.seq);
@@ -117,6 +123,8 @@ export async function replayFile(o: ReplayFileOptions): Promise<FileSummary> {
 
   const link = await o.connect({ onResult });
   const finish = async (): Promise<FileSummary> => {
+    if (!finished) s.rejected += s.rejectedByReader;
+    finished = true;
     await rejects?.close();
     s.unconfirmed = lineOfSeq.size;
     s.seconds = (Date.now() - startedAtMs) / 1000;
@@ -206,7 +214,6 @@ export async function replayFile(o: ReplayFileOptions): Promise<FileSummary> {
       }
     }
     if (!s.interrupted) await flush();
-    s.rejected += s.rejectedByReader;
     if (welcome > seq) s.warnings.push(`the engine had acknowledged ${welcome} records of source ${o.sourceId} but the file has ${seq}: is this the file that was replayed before?`);
 
     // Every sent event gets a Result after its Ack; the summary counts them all.

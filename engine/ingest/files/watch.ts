@@ -72,8 +72,13 @@ export async function watchDirectory(dir: string, o: WatchOptions): Promise<void
       }
       retryAfter.delete(path);
       seen.delete(path);
-      const target = moveWithOutputs(dir, path, outcome.kind, outcome.summary, outcome.rejectsFile ?? null);
-      o.log(`${basename(path)} -> ${outcome.kind}/${basename(target)}`);
+      try {
+        const target = moveWithOutputs(dir, path, outcome.kind, outcome.summary, outcome.rejectsFile ?? null);
+        o.log(`${basename(path)} -> ${outcome.kind}/${basename(target)}`);
+      } catch (err) {
+        // Removed or renamed by someone else meanwhile: nothing to move, keep watching.
+        o.log(`${basename(path)}: could not move it to ${outcome.kind}/: ${(err as Error).message}`);
+      }
     }
     await sleep(pollMs, o.signal);
   }

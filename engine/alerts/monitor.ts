@@ -1,0 +1,175 @@
+/**
+ * The alert rules, evaluated together every `intervalMs` (and on demand by runOnce):
+ *   deadline-missed   submissions still pending/sent after their due time (critical), per repository and regime
+ *   deadline-risk     submissions due within `deadlineWarnMs` and not yet acknowledged by the repository (warning)
+ *   nack-rate         NACKs / outcomes over `nackWindowMs` above `nackRateThreshold` (with at least `nackMinOutcomes`)
+ *   stalled-source    a source that sent within `stallLookbackMs` but nothing for `stallMs`
+ *   storage-lag       events durable for longer than `storageLagMs` but not yet turned into submissions, or a
+ *                     commit lag reported by the engine's probe above the same limit
+ * A rule's alerts resolve themselves when its condition clears. Times come from the injected clock.
+ */
+import type pg from 'pg';
+import { log } from '../log.js';
+import { ts } from '../submission/store.js';
+import type { AlertService } from './service.js';
+import type { AlertCandidate } from './types.js';
+
+export interface AlertRulesConfig {
+  intervalMs: number;
+  deadlineWarnMs: number;
+  nackWindowMs: number;
+  nackRateThreshold: number;
+  nackMinOutcomes: number;
+  stallMs: number;
+  stallLookbackMs: number;
+  storageLagMs: number;
+}
+
+export const DEFAULT_ALERT_RULES: AlertRulesConfig = {
+  intervalMs: 30_000,
+  deadlineWarnMs: 2 * 3_600_000,
+  nackWindowMs: 15 * 60_000,
+  nackRateThreshold: 0.05,
+  nackMinOutcomes: 20,
+  stallMs: 10 * 60_000,
+  stallLookbackMs: 24 * 3_600_000,
+  storageLagMs: 60_000,
+};
+
+export interface MonitorProbes {
+  /** The engine's current commit lag in ms (e.g. from group-commit metrics), if it has one. */
+  commitLagMs?: () => number | undefined;
+}
+
+export class AlertMonitor {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly alerts: AlertService,
+    private readonly clock: () => number = Date.now,
+    private readonly config: AlertRulesConfig = DEFAULT_ALERT_RULES,
+    private readonly probes: MonitorProbes = {},
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => {
+      this.running ??= this.runOnce().then(() => undefined, (err: unknown) => log('warn', `alert monitor: ${(err as Error).message}`)).finally(() => (this.running = undefined));
+    }, this.config.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** Evaluates every rule once; returns the candidates that fired. */
+  async runOnce(): Promise<AlertCandidate[]> {
+    const now = this.clock();
+    const fired: AlertCandidate[] = [];
+    const rules: [string, AlertCandidate[]][] = [
+      ...(await this.deadlines(now)),
+      ['nack-rate', await this.nackRate(now)],
+      ['stalled-source', await this.stalledSources(now)],
+      ['storage-lag', await this.storageLag(now)],
+    ];
+    for (const [rule, candidates] of rules) {
+      for (const c of candidates) await this.alerts.raise(c);
+      await this.alerts.resolveExcept(rule, new Set(candidates.map((c) => c.dedupKey)));
+      fired.push(...candidates);
+    }
+    return fired;
+  }
+
+  private async deadlines(now: number): Promise<[string, AlertCandidate[]][]> {
+    // Mark the submissions' deadline state (reports and the console show it), then alert per repository/regime.
+    // SKIP LOCKED: rows a sender holds are marked at the next run rather than waited for (or deadlocked on).
+    await this.pool.query(
+      `UPDATE submission SET deadline_state = 'missed' WHERE id IN (SELECT id FROM submission
+         WHERE status IN ('pending', 'sent') AND due_at <= $1::timestamptz AND deadline_state <> 'missed' FOR UPDATE SKIP LOCKED)`, [ts(now)]);
+    await this.pool.query(
+      `UPDATE submission SET deadline_state = 'warned' WHERE id IN (SELECT id FROM submission
+         WHERE status IN ('pending', 'sent') AND due_at > $1::timestamptz AND due_at <= $2::timestamptz AND deadline_state = 'open' FOR UPDATE SKIP LOCKED)`,
+      [ts(now), ts(now + this.config.deadlineWarnMs)],
+    );
+    const { rows } = await this.pool.query<{ repository: string; regime: string; missed: boolean; n: string; earliest: Date; ids: string[] }>(
+      `SELECT repository, regime, due_at <= $1::timestamptz AS missed, count(*) AS n, min(due_at) AS earliest, (array_agg(id ORDER BY due_at))[1:20] AS ids
+         FROM submission WHERE status IN ('pending', 'sent') AND due_at <= $2::timestamptz
+        GROUP BY repository, regime, due_at <= $1::timestamptz`,
+      [ts(now), ts(now + this.config.deadlineWarnMs)],
+    );
+    const missed: AlertCandidate[] = [];
+    const risk: AlertCandidate[] = [];
+    for (const r of rows) {
+      const detail = { repository: r.repository, regime: r.regime, submissions: Number(r.n), earliestDue: r.earliest.toISOString(), sample: r.ids };
+      if (r.missed) {
+        missed.push({ rule: 'deadline-missed', dedupKey: `deadline-missed:${r.repository}:${r.regime}`, severity: 'critical',
+          title: `${r.n} ${r.regime} submission(s) to ${r.repository} missed their deadline`, detail });
+      } else {
+        risk.push({ rule: 'deadline-risk', dedupKey: `deadline-risk:${r.repository}:${r.regime}`, severity: 'warning',
+          title: `${r.n} ${r.regime} submission(s) to ${r.repository} due by ${new Date(now + this.config.deadlineWarnMs).toISOString()} not yet acknowledged`, detail });
+      }
+    }
+    return [['deadline-missed', missed], ['deadline-risk', risk]];
+  }
+
+  private async nackRate(now: number): Promise<AlertCandidate[]> {
+    const { rows } = await this.pool.query<{ repository: string; nacks: string; total: string }>(
+      `SELECT s.repository, count(*) FILTER (WHERE r.outcome = 'NACK') AS nacks, count(*) AS total
+         FROM submission_response r JOIN submission s ON s.id = r.submission_id
+        WHERE NOT r.duplicate AND r.received_at > $1::timestamptz GROUP BY s.repository`,
+      [ts(now - this.config.nackWindowMs)],
+    );
+    const out: AlertCandidate[] = [];
+    for (const r of rows) {
+      const total = Number(r.total);
+      const rate = Number(r.nacks) / total;
+      if (total >= this.config.nackMinOutcomes && rate > this.config.nackRateThreshold) {
+        out.push({ rule: 'nack-rate', dedupKey: `nack-rate:${r.repository}`, severity: rate > 4 * this.config.nackRateThreshold ? 'critical' : 'warning',
+          title: `NACK rate ${(rate * 100).toFixed(1)}% at ${r.repository} over ${Math.round(this.config.nackWindowMs / 60_000)} min`,
+          detail: { repository: r.repository, nacks: Number(r.nacks), outcomes: total, rate } });
+      }
+    }
+    return out;
+  }
+
+  private async stalledSources(now: number): Promise<AlertCandidate[]> {
+    const { rows } = await this.pool.query<{ source_id: string; last: Date | null }>(
+      `SELECT f.source_id, (SELECT received_at FROM event_log e WHERE e.source_id = f.source_id ORDER BY seq DESC LIMIT 1) AS last FROM fep_source f`,
+    );
+    const out: AlertCandidate[] = [];
+    for (const r of rows) {
+      if (!r.last) continue;
+      const age = now - r.last.getTime();
+      if (age > this.config.stallMs && age <= this.config.stallLookbackMs) {
+        out.push({ rule: 'stalled-source', dedupKey: `stalled-source:${r.source_id}`, severity: 'warning',
+          title: `source ${r.source_id} has sent nothing for ${Math.round(age / 60_000)} min`, detail: { sourceId: r.source_id, lastEventAt: r.last.toISOString() } });
+      }
+    }
+    return out;
+  }
+
+  private async storageLag(now: number): Promise<AlertCandidate[]> {
+    const out: AlertCandidate[] = [];
+    const { rows } = await this.pool.query<{ source_id: string; oldest: Date | null; backlog: string }>(
+      `SELECT f.source_id, f.durable_seq - COALESCE(c.seq, 0) AS backlog,
+              (SELECT received_at FROM event_log e WHERE e.source_id = f.source_id AND e.seq > COALESCE(c.seq, 0) ORDER BY seq LIMIT 1) AS oldest
+         FROM fep_source f LEFT JOIN submission_cursor c ON c.source_id = f.source_id`,
+    );
+    for (const r of rows) {
+      if (!r.oldest) continue;
+      const age = now - r.oldest.getTime();
+      if (age > this.config.storageLagMs) {
+        out.push({ rule: 'storage-lag', dedupKey: `storage-lag:intake:${r.source_id}`, severity: 'warning',
+          title: `events of ${r.source_id} durable for ${Math.round(age / 1000)} s but not yet submitted`, detail: { sourceId: r.source_id, ageMs: age, backlog: Number(r.backlog) } });
+      }
+    }
+    const commit = this.probes.commitLagMs?.();
+    if (commit !== undefined && commit > this.config.storageLagMs) {
+      out.push({ rule: 'storage-lag', dedupKey: 'storage-lag:commit', severity: 'critical', title: `store commit lag ${Math.round(commit)} ms`, detail: { commitLagMs: commit } });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The report kinds (what a repository's end-of-day reports cover, DOMAIN.md): each is a query over the store
+ * for one UTC day D, producing a header and rows for a CSV file.
+ *   daily-activity     events received on D by action and status; submissions made on D by regime and status;
+ *                      responses received on D by repository and outcome; exceptions opened and closed on D
+ *   open-trades        every live trade's latest state at the end of D
+ *   exceptions         exceptions opened on D or still active at the end of D
+ *   stale-valuations   live trades whose valuation (VALU) or margin (MARU) is missing or older than 14 days at the end of D
+ *   abnormal-notionals events accepted on D whose leg 1 notional is abnormal for its asset class and currency
+ *                      (robust z-score of log10 notional > 3.5 against all live trades of the group), zero or over 10^11
+ */
+import type pg from 'pg';
+import { SwapReport } from '../../proto/gen/swap_report.js';
+
+export type ReportKind = 'daily-activity' | 'open-trades' | 'exceptions' | 'stale-valuations' | 'abnormal-notionals';
+export const REPORT_KINDS: readonly ReportKind[] = ['daily-activity', 'open-trades', 'exceptions', 'stale-valuations', 'abnormal-notionals'];
+
+export interface ReportTable {
+  header: string[];
+  rows: (string | number | null)[][];
+}
+
+export const STALE_AFTER_DAYS = 14;
+const ABNORMAL_Z = 3.5;
+const ABSURD_NOTIONAL = 1e11;
+
+/** [start, end) of UTC day D. */
+export function dayBounds(date: string): [string, string] {
+  const start = Date.parse(`${date}T00:00:00Z`);
+  if (Number.isNaN(start) || !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`not a date: ${date} (YYYY-MM-DD)`);
+  return [new Date(start).toISOString(), new Date(start + 86_400_000).toISOString()];
+}
+
+export async function buildReport(db: pg.Pool | pg.ClientBase, kind: ReportKind, date: string): Promise<ReportTable> {
+  const [start, end] = dayBounds(date);
+  switch (kind) {
+    case 'daily-activity': {
+      const q = async (sql: string) => (await db.query<{ a: string; b: string; c: string; n: string }>(sql, [start, end])).rows;
+      const rows: ReportTable['rows'] = [];
+      for (const r of await q(`SELECT 'events' AS a, COALESCE(action_type, '') AS b, status AS c, count(*) AS n FROM event_log
+                                WHERE received_at >= $1::timestamptz AND received_at < $2::timestamptz GROUP BY 2, 3 ORDER BY 2, 3`)) rows.push([r.a, r.b, r.c, Number(r.n)]);
+      for (const r of await q(`SELECT 'submissions' AS a, regime AS b, status AS c, count(*) AS n FROM submission
+                                WHERE created_at >= $1 AND created_at < $2 GROUP BY 2, 3 ORDER BY 2, 3`)) rows.push([r.a, r.b, r.c, Number(r.n)]);
+      for (const r of await q(`SELECT 'responses' AS a, s.repository AS b, r.outcome AS c, count(*) AS n FROM submission_response r JOIN submission s ON s.id = r.submission_id
+                                WHERE NOT r.duplicate AND r.received_at >= $1 AND r.received_at < $2 GROUP BY 2, 3 ORDER BY 2, 3`)) rows.push([r.a, r.b, r.c, Number(r.n)]);
+      for (const r of await q(`SELECT 'exceptions' AS a, kind AS b, 'opened' AS c, count(*) AS n FROM exception
+                                WHERE opened_at >= $1 AND opened_at < $2 GROUP BY 2 ORDER BY 2`)) rows.push([r.a, r.b, r.c, Number(r.n)]);
+      for (const r of await q(`SELECT 'exceptions' AS a, kind AS b, 'closed' AS c, count(*) AS n FROM exception
+                                WHERE closed_at >= $1 AND closed_at < $2 GROUP BY 2 ORDER BY 2`)) rows.push([r.a, r.b, r.c, Number(r.n)]);
+      return { header: ['category', 'name', 'status', 'count'], rows };
+    }
+    case 'open-trades': {
+      const { rows } = await db.query<{ counterparty1: string; trade_key: string; version: number; action_type: string | null; event_timestamp: string | null; source_id: string; seq: string; report: Buffer }>(
+        `SELECT DISTINCT ON (counterparty1, trade_key) counterparty1, trade_key, version, lifecycle, action_type, event_timestamp, source_id, seq, report
+           FROM event_log WHERE version IS NOT NULL AND received_at < $1::timestamptz
+          ORDER BY counterparty1, trade_key, version DESC`, [end]);
+      const out: ReportTable['rows'] = [];
+      for (const r of rows as (typeof rows[number] & { lifecycle: string })[]) {
+        if (r.lifecycle !== 'live') continue;
+        const rep = SwapReport.decode(r.report);
+        out.push([r.trade_key, r.counterparty1, r.version, r.action_type, r.event_timestamp, rep.cftcGuidebook?.assetClass ?? null,
+          rep.leg1?.notionalAmount ?? null, rep.leg1?.notionalCurrency ?? null, rep.expirationDate ?? null, r.source_id, Number(r.seq)]);
+      }
+      return { header: ['trade_key', 'counterparty1', 'version', 'last_action', 'last_event_timestamp', 'asset_class', 'notional_leg1', 'currency_leg1', 'expiration_date', 'source_id', 'seq'], rows: out };
+    }
+    case 'exceptions': {
+      const { rows } = await db.query<{ id: string; kind: string; status: string; regime: string | null; trade_key: string | null; counterparty1: string | null; codes: { code?: string; rule?: string }[]; opened_at: Date; closed_at: Date | null }>(
+        `SELECT id, kind, status, regime, trade_key, counterparty1, codes, opened_at, closed_at FROM exception
+          WHERE opened_at < $2 AND (opened_at >= $1 OR closed_at IS NULL OR closed_at >= $2) ORDER BY id`, [start, end]);
+      return {
+        header: ['id', 'kind', 'status_end_of_day', 'regime', 'trade_key', 'counterparty1', 'codes', 'opened_at', 'closed_at'],
+        rows: rows.map((r) => [Number(r.id), r.kind, r.closed_at && r.closed_at.toISOString() < end ? 'closed' : r.closed_at ? 'open' : r.status, r.regime, r.trade_key, r.counterparty1,
+          r.codes.map((c) => c.code ?? c.rule ?? '?').join(';'), r.opened_at.toISOString(), r.closed_at ? r.closed_at.toISOString() : null]),
+      };
+    }
+    case 'stale-valuations': {
+      const { rows } = await db.query<{ trade_key: string; counterparty1: string; last_valu: string | null; last_maru: string | null }>(
+        `WITH live AS (
+           SELECT DISTINCT ON (counterparty1, trade_key) counterparty1, trade_key, lifecycle FROM event_log
+            WHERE version IS NOT NULL AND received_at < $1::timestamptz ORDER BY counterparty1, trade_key, version DESC)
+         SELECT l.trade_key, l.counterparty1,
+                (SELECT max(event_timestamp) FROM event_log e WHERE e.counterparty1 = l.counterparty1 AND e.trade_key = l.trade_key AND e.action_type = 'VALU' AND e.status <> 'rejected' AND e.received_at < $1::timestamptz) AS last_valu,
+                (SELECT max(event_timestamp) FROM event_log e WHERE e.counterparty1 = l.counterparty1 AND e.trade_key = l.trade_key AND e.action_type = 'MARU' AND e.status <> 'rejected' AND e.received_at < $1::timestamptz) AS last_maru
+           FROM live l WHERE l.lifecycle = 'live' ORDER BY l.trade_key`, [end]);
+      const endMs = Date.parse(end);
+      const out: ReportTable['rows'] = [];
+      for (const r of rows) {
+        for (const [what, last] of [['valuation', r.last_valu], ['margin', r.last_maru]] as const) {
+          const age = last ? (endMs - Date.parse(last)) / 86_400_000 : undefined;
+          if (age === undefined || Number.isNaN(age)) out.push([r.trade_key, r.counterparty1, what, null, 'missing']);
+          else if (age > STALE_AFTER_DAYS) out.push([r.trade_key, r.counterparty1, what, last, Math.floor(age)]);
+        }
+      }
+      return { header: ['trade_key', 'counterparty1', 'kind', 'last_at', 'age_days'], rows: out };
+    }
+    case 'abnormal-notionals': {
+      // Reference distribution: the latest version of every live trade; candidates: events accepted on D.
+      const { rows: all } = await db.query<{ report: Buffer; lifecycle: string }>(
+        `SELECT DISTINCT ON (counterparty1, trade_key) report, lifecycle FROM event_log WHERE version IS NOT NULL AND received_at < $1::timestamptz
+          ORDER BY counterparty1, trade_key, version DESC`, [end]);
+      const groups = new Map<string, number[]>();
+      const groupOf = (r: SwapReport) => `${r.cftcGuidebook?.assetClass ?? '?'}|${r.leg1?.notionalCurrency ?? '?'}`;
+      for (const x of all) {
+        if (x.lifecycle !== 'live') continue;
+        const r = SwapReport.decode(x.report);
+        const n = Number(r.leg1?.notionalAmount);
+        if (n > 0 && Number.isFinite(n)) (groups.get(groupOf(r)) ?? groups.set(groupOf(r), []).get(groupOf(r))!).push(Math.log10(n));
+      }
+      const stats = new Map<string, { median: number; mad: number }>();
+      for (const [k, v] of groups) {
+        if (v.length < 5) continue;
+        const med = median(v);
+        stats.set(k, { median: med, mad: median(v.map((x) => Math.abs(x - med))) });
+      }
+      const { rows: today } = await db.query<{ source_id: string; seq: string; trade_key: string | null; report: Buffer }>(
+        `SELECT source_id, seq, trade_key, report FROM event_log WHERE received_at >= $1::timestamptz AND received_at < $2::timestamptz AND status <> 'rejected' ORDER BY received_at, source_id, seq`, [start, end]);
+      const out: ReportTable['rows'] = [];
+      for (const e of today) {
+        const r = SwapReport.decode(e.report);
+        const text = r.leg1?.notionalAmount;
+        if (text === undefined) continue;
+        const n = Number(text);
+        if (!Number.isFinite(n)) continue;
+        let reason: string | undefined;
+        let score: number | null = null;
+        if (n === 0) reason = 'zero notional';
+        else if (n > ABSURD_NOTIONAL) reason = 'notional over 10^11';
+        else {
+          const s = stats.get(groupOf(r));
+          if (s && s.mad > 0) {
+            score = Math.abs(Math.log10(n) - s.median) / (1.4826 * s.mad);
+            if (score > ABNORMAL_Z) reason = `robust z-score ${score.toFixed(1)} in ${groupOf(r)}`;
+          }
+        }
+        if (reason) out.push([e.source_id, Number(e.seq), e.trade_key, r.cftcGuidebook?.assetClass ?? null, r.leg1?.notionalCurrency ?? null, text, score === null ? null : Math.round(score * 10) / 10, reason]);
+      }
+      return { header: ['source_id', 'seq', 'trade_key', 'asset_class', 'currency', 'notional_leg1', 'score', 'reason'], rows: out };
+    }
+  }
+}
+
+function median(v: readonly number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

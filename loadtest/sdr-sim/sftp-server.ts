@@ -1,0 +1,230 @@
+/**
+ * The simulator's SFTP front end (npm ssh2): password login, an SFTP subsystem over a real directory with
+ * `inbox/` and `outbox/`, a host key generated at start. A batch file renamed into the inbox under its final
+ * name (engine/submission/wire.ts batchFileName) is processed and answered with `outbox/<batchId>.json`
+ * after the configured delay.
+ */
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync, writeSync, type Stats } from 'node:fs';
+import { join, posix } from 'node:path';
+import ssh2 from 'ssh2';
+import type { Attributes, Connection, FileEntry, SFTPWrapper } from 'ssh2';
+import { parseCsvLine } from '../../engine/reports/index.js';
+import { CSV_ID_COLUMN, parseBatchFileName, type BatchResponse } from '../../engine/submission/wire.js';
+import type { Faults } from './faults.js';
+import type { BatchProcessor, IncomingRecord } from './processor.js';
+import { flattenCsv, flattenJson } from './records.js';
+
+const { Server, utils } = ssh2;
+const { STATUS_CODE } = utils.sftp;
+
+export interface SftpSettings {
+  username: string;
+  password: string;
+  delayMs: number;
+}
+
+export interface SftpServerHandle {
+  port: number;
+  close(): Promise<void>;
+}
+
+type Handle = { kind: 'file'; fd: number } | { kind: 'dir'; path: string; done: boolean };
+
+function attrsOf(st: Stats): Attributes {
+  return { mode: st.mode, uid: st.uid, gid: st.gid, size: st.size, atime: Math.floor(st.atimeMs / 1000), mtime: Math.floor(st.mtimeMs / 1000) };
+}
+
+function longname(name: string, st: Stats): string {
+  return `${st.isDirectory() ? 'd' : '-'}rw-r--r-- 1 sim sim ${st.size} Jan 1 00:00 ${name}`;
+}
+
+export function startSftpServer(host: string, port: number, root: string, processor: BatchProcessor, faults: Faults, settings: SftpSettings): Promise<SftpServerHandle> {
+  mkdirSync(join(root, 'inbox'), { recursive: true });
+  mkdirSync(join(root, 'outbox'), { recursive: true });
+  const hostKey = utils.generateKeyPairSync('ed25519').private;
+  const connections = new Set<Connection>();
+  const timers = new Set<NodeJS.Timeout>();
+
+  /** Virtual absolute path -> real path under root (normalised: no way out of root). */
+  const real = (p: string): string => join(root, posix.normalize('/' + p));
+
+  const processBatchFile = (name: string, client: Connection): void => {
+    const meta = parseBatchFileName(name);
+    if (!meta) return;
+    const path = join(root, 'inbox', name);
+    const text = readFileSync(path, 'utf8');
+    unlinkSync(path);
+    const fault = faults.take('sftp');
+    const incoming: IncomingRecord[] = [];
+    const lines = text.split('\n').filter((l) => l.length > 0);
+    if (meta.format === 'csv') {
+      const header = parseCsvLine(lines[0] ?? '');
+      if (header[0] !== CSV_ID_COLUMN) return;
+      for (const line of lines.slice(1)) {
+        const cells = parseCsvLine(line);
+        incoming.push({ submissionId: cells[0] ?? '', parsed: flattenCsv(meta.regime, header.slice(1), cells.slice(1)) });
+      }
+    } else {
+      for (const line of lines) {
+        const { submissionId, record } = JSON.parse(line) as { submissionId: string; record: unknown };
+        // Re-serialised records lose nothing here: JSONL lines are re-read losslessly from their own text below.
+        incoming.push({ submissionId, parsed: flattenJson(meta.regime, extractRecord(line) ?? JSON.stringify(record)) });
+      }
+    }
+    const results = processor.process(meta.regime, undefined, incoming);
+    if (fault === 'drop') {
+      client.end();
+      return;
+    }
+    if (fault === 'timeout') return;
+    const answer: BatchResponse = { batchId: meta.batchId, status: 'complete', results };
+    const t = setTimeout(() => {
+      timers.delete(t);
+      writeFileSync(join(root, 'outbox', `${meta.batchId}.json`), JSON.stringify(answer));
+      if (fault === 'duplicate') writeFileSync(join(root, 'outbox', `${meta.batchId}.dup.json`), JSON.stringify(answer));
+    }, settings.delayMs);
+    timers.add(t);
+  };
+
+  const serveSftp = (sftp: SFTPWrapper, client: Connection): void => {
+    const handles = new Map<number, Handle>();
+    let next = 1;
+    const newHandle = (h: Handle): Buffer => {
+      const id = next++;
+      handles.set(id, h);
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(id);
+      return b;
+    };
+    const handleOf = (b: Buffer): [number, Handle | undefined] => {
+      const id = b.length === 4 ? b.readUInt32BE(0) : -1;
+      return [id, handles.get(id)];
+    };
+    const guard = (reqId: number, fn: () => void): void => {
+      try {
+        fn();
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        sftp.status(reqId, code === 'ENOENT' ? STATUS_CODE.NO_SUCH_FILE : STATUS_CODE.FAILURE, (err as Error).message);
+      }
+    };
+
+    sftp.on('OPEN', (reqId, filename, flags) => guard(reqId, () => {
+      const mode = utils.sftp.flagsToString(flags);
+      if (!mode) return void sftp.status(reqId, STATUS_CODE.OP_UNSUPPORTED);
+      // An injected 5xx refuses uploads, as an unavailable repository would.
+      if (mode !== 'r' && faults.take('sftp', '5xx') === '5xx') return void sftp.status(reqId, STATUS_CODE.FAILURE, 'injected fault: unavailable');
+      sftp.handle(reqId, newHandle({ kind: 'file', fd: openSync(real(filename), mode) }));
+    }));
+    sftp.on('WRITE', (reqId, handle, offset, data) => guard(reqId, () => {
+      const [, h] = handleOf(handle);
+      if (!h || h.kind !== 'file') return void sftp.status(reqId, STATUS_CODE.FAILURE);
+      writeSync(h.fd, data, 0, data.length, offset);
+      sftp.status(reqId, STATUS_CODE.OK);
+    }));
+    sftp.on('READ', (reqId, handle, offset, length) => guard(reqId, () => {
+      const [, h] = handleOf(handle);
+      if (!h || h.kind !== 'file') return void sftp.status(reqId, STATUS_CODE.FAILURE);
+      const buf = Buffer.alloc(length);
+      const n = readSync(h.fd, buf, 0, length, offset);
+      if (n === 0) sftp.status(reqId, STATUS_CODE.EOF);
+      else sftp.data(reqId, buf.subarray(0, n));
+    }));
+    sftp.on('FSTAT', (reqId, handle) => guard(reqId, () => {
+      const [, h] = handleOf(handle);
+      if (!h || h.kind !== 'file') return void sftp.status(reqId, STATUS_CODE.FAILURE);
+      sftp.attrs(reqId, attrsOf(fstatSync(h.fd)));
+    }));
+    sftp.on('CLOSE', (reqId, handle) => guard(reqId, () => {
+      const [id, h] = handleOf(handle);
+      if (!h) return void sftp.status(reqId, STATUS_CODE.FAILURE);
+      if (h.kind === 'file') closeSync(h.fd);
+      handles.delete(id);
+      sftp.status(reqId, STATUS_CODE.OK);
+    }));
+    sftp.on('OPENDIR', (reqId, path) => guard(reqId, () => {
+      if (!statSync(real(path)).isDirectory()) return void sftp.status(reqId, STATUS_CODE.FAILURE, 'not a directory');
+      sftp.handle(reqId, newHandle({ kind: 'dir', path: real(path), done: false }));
+    }));
+    sftp.on('READDIR', (reqId, handle) => guard(reqId, () => {
+      const [, h] = handleOf(handle);
+      if (!h || h.kind !== 'dir') return void sftp.status(reqId, STATUS_CODE.FAILURE);
+      if (h.done) return void sftp.status(reqId, STATUS_CODE.EOF);
+      h.done = true;
+      const names: FileEntry[] = readdirSync(h.path).map((name) => {
+        const st = statSync(join(h.path, name));
+        return { filename: name, longname: longname(name, st), attrs: attrsOf(st) };
+      });
+      if (names.length === 0) sftp.status(reqId, STATUS_CODE.EOF);
+      else sftp.name(reqId, names);
+    }));
+    const stat = (reqId: number, path: string) => guard(reqId, () => sftp.attrs(reqId, attrsOf(statSync(real(path)))));
+    sftp.on('STAT', stat);
+    sftp.on('LSTAT', stat);
+    sftp.on('REALPATH', (reqId, path) => guard(reqId, () => {
+      const p = posix.normalize('/' + path);
+      sftp.name(reqId, [{ filename: p, longname: p, attrs: attrsOf(statSync(real(p))) }]);
+    }));
+    sftp.on('REMOVE', (reqId, path) => guard(reqId, () => {
+      unlinkSync(real(path));
+      sftp.status(reqId, STATUS_CODE.OK);
+    }));
+    sftp.on('RMDIR', (reqId, path) => guard(reqId, () => {
+      rmdirSync(real(path));
+      sftp.status(reqId, STATUS_CODE.OK);
+    }));
+    sftp.on('MKDIR', (reqId, path) => guard(reqId, () => {
+      mkdirSync(real(path));
+      sftp.status(reqId, STATUS_CODE.OK);
+    }));
+    sftp.on('SETSTAT', (reqId) => sftp.status(reqId, STATUS_CODE.OK));
+    sftp.on('FSETSTAT', (reqId) => sftp.status(reqId, STATUS_CODE.OK));
+    sftp.on('RENAME', (reqId, from, to) => guard(reqId, () => {
+      renameSync(real(from), real(to));
+      sftp.status(reqId, STATUS_CODE.OK);
+      const target = posix.normalize('/' + to);
+      if (posix.dirname(target) === '/inbox') setImmediate(() => {
+        try {
+          processBatchFile(posix.basename(target), client);
+        } catch {
+          // A malformed file gets no answer, as a repository that cannot read it would give none.
+        }
+      });
+    }));
+  };
+
+  const server = new Server({ hostKeys: [hostKey] }, (client) => {
+    connections.add(client);
+    client.on('error', () => undefined);
+    client.on('close', () => connections.delete(client));
+    client.on('authentication', (ctx) => {
+      if (ctx.method === 'password' && ctx.username === settings.username && ctx.password === settings.password) ctx.accept();
+      else ctx.reject(['password']);
+    });
+    client.on('session', (accept) => {
+      const session = accept();
+      session.on('sftp', (acceptSftp) => serveSftp(acceptSftp(), client));
+    });
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      resolve({
+        port: server.address().port,
+        close: () => new Promise<void>((done) => {
+          for (const t of timers) clearTimeout(t);
+          for (const c of connections) c.end();
+          server.close(() => done());
+        }),
+      });
+    });
+  });
+}
+
+/** The text of a JSONL line's "record" member (the line is `{"submissionId":..,"record":{...}}` as we write it). */
+function extractRecord(line: string): string | undefined {
+  const i = line.indexOf('"record":');
+  if (i < 0 || !line.endsWith('}')) return undefined;
+  return line.slice(i + '"record":'.length, -1);
+}

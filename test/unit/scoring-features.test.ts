@@ -1,0 +1,174 @@
+// Features: the fast protobuf reader agrees with the full decoder on every corpus record, rows are
+// deterministic and finite, the documentation table matches the code, and the 100x rate error stands out.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { SwapReport } from '../../proto/gen/swap_report.js';
+import { inputFromBytes } from '../../gpu-pool/features/wire.js';
+import { inputFromReport, type FeatureInput } from '../../gpu-pool/features/input.js';
+import { featurize, FeatureState, productKey } from '../../gpu-pool/features/featurize.js';
+import { FEATURE_COUNT, FEATURES, featureIndex } from '../../gpu-pool/features/table.js';
+import { RollingWindow, TradeMemory } from '../../gpu-pool/features/state.js';
+import { loadRecords } from '../../gpu-pool/sample/templates.js';
+import { plantAnomaly } from '../../gpu-pool/sample/anomalies.js';
+import { Rng } from '../../gpu-pool/models/rng.js';
+import { syntheticEvents } from '../../gpu-pool/sources.js';
+import { topFeatures } from '../../gpu-pool/explain.js';
+import { referenceParams } from '../../gpu-pool/train.js';
+import { rowsOf, smallVersion } from './scoring-helpers.js';
+
+const fixtures = fileURLToPath(new URL('../fixtures/drr-6.10/', import.meta.url));
+const corpus = [...loadRecords(fixtures + 'cftc-part45'), ...loadRecords(fixtures + 'cftc-part43')];
+
+/** NaN-aware deep equality of two feature inputs. */
+function sameInput(a: FeatureInput, b: FeatureInput): boolean {
+  return JSON.stringify(a, (_k, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v)) === JSON.stringify(b, (_k, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v));
+}
+
+describe('feature input', () => {
+  it('reads the same values from protobuf bytes as from the decoded record, on all 418 corpus records', () => {
+    expect(corpus.length).toBe(418);
+    for (const r of corpus) {
+      const bytes = SwapReport.encode(r).finish();
+      expect(sameInput(inputFromBytes(bytes), inputFromReport(SwapReport.decode(bytes))), r.uniqueTransactionIdentifier).toBe(true);
+    }
+  });
+
+  it('rejects truncated bytes with an error instead of reading garbage', () => {
+    const bytes = SwapReport.encode(corpus[0]!).finish();
+    expect(() => inputFromBytes(bytes.subarray(0, bytes.length - 3))).toThrow(/truncated/);
+  });
+});
+
+describe('feature rows', () => {
+  it('are finite for every corpus record', () => {
+    const state = new FeatureState();
+    const row = new Float32Array(FEATURE_COUNT);
+    for (const r of corpus) {
+      featurize(state, inputFromReport(r), { sourceId: 's', receivedAtMs: 0, tradeKey: undefined }, row);
+      expect(row.every(Number.isFinite)).toBe(true);
+    }
+  });
+
+  it('are deterministic: the same flow gives the same rows, from records or from bytes', () => {
+    const events = syntheticEvents(1500, 21);
+    const a = rowsOf(events);
+    const b = rowsOf(syntheticEvents(1500, 21));
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+    const state = new FeatureState();
+    const c = new Float32Array(events.length * FEATURE_COUNT);
+    events.forEach((e, i) =>
+      featurize(state, inputFromBytes(SwapReport.encode(e.report).finish()), { sourceId: e.sourceId, receivedAtMs: e.receivedAtMs, tradeKey: e.tradeKey, version: e.version }, c, i * FEATURE_COUNT),
+    );
+    expect(Buffer.from(c.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+  });
+
+  it('make the 100x rate error stand out', () => {
+    const events = syntheticEvents(4000, 4);
+    const state = new FeatureState();
+    const row = new Float32Array(FEATURE_COUNT);
+    const rateLog = featureIndex('rate_log_vs_product');
+    let normalMax = 0;
+    let checked = 0;
+    const rng = new Rng(1);
+    const { version } = smallVersion();
+    for (const [i, e] of events.entries()) {
+      const ctx = { sourceId: e.sourceId, receivedAtMs: e.receivedAtMs, tradeKey: e.tradeKey };
+      if (i > 2000 && i % 50 === 0) {
+        const broken = plantAnomaly('rate_100x', e.report, rng, { hasPrevious: false, otherCounterparty: '' });
+        const history = state.products.get(productKey(inputFromReport(e.report)))?.windows.get('rateLog')?.size ?? 0;
+        // A product's first 8 events have no median to compare with yet.
+        if (broken && history >= 8) {
+          featurize(state, inputFromReport(broken), ctx, row, 0, false);
+          expect(row[rateLog]).toBeCloseTo(2, 0);
+          expect(row[rateLog]!).toBeGreaterThan(5 * normalMax);
+          // The explanation names a rate feature first.
+          const top = topFeatures(referenceParams(version.models), version.manifest.ensemble, row, 0, 3);
+          expect(top[0]!.feature).toMatch(/rate|notation/);
+          checked++;
+        }
+      }
+      featurize(state, inputFromReport(e.report), ctx, row);
+      if (i > 2000) normalMax = Math.max(normalMax, Math.abs(row[rateLog]!));
+    }
+    expect(checked).toBeGreaterThan(10);
+    expect(normalMax).toBeLessThan(0.3);
+  });
+});
+
+describe('documentation', () => {
+  it('gpu-pool/FEATURES.md lists every feature, in order, with its role and the description in the code', () => {
+    const md = readFileSync(fileURLToPath(new URL('../../gpu-pool/FEATURES.md', import.meta.url)), 'utf8');
+    const rows = md.split('\n').filter((l) => /^\| \d+ \|/.test(l));
+    expect(rows.length).toBe(FEATURES.length);
+    rows.forEach((line, i) => {
+      const cells = line.split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
+      expect(cells.slice(1, 5)).toEqual([String(i), '`' + FEATURES[i]!.name + '`', FEATURES[i]!.role, FEATURES[i]!.description]);
+    });
+  });
+});
+
+describe('rolling state', () => {
+  it('keeps the median and quartiles of the last N values', () => {
+    const w = new RollingWindow(16);
+    const rng = new Rng(3);
+    const all: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const x = Math.round(rng.normal() * 100);
+      w.push(x);
+      all.push(x);
+      const last = all.slice(-16).sort((a, b) => a - b);
+      const q = (p: number) => {
+        const pos = p * (last.length - 1);
+        const lo = Math.floor(pos);
+        return last[lo]! + (last[Math.min(lo + 1, last.length - 1)]! - last[lo]!) * (pos - lo);
+      };
+      expect(w.median()).toBeCloseTo(q(0.5), 9);
+      expect(w.quantile(0.25)).toBeCloseTo(q(0.25), 9);
+    }
+  });
+
+  it('keeps a bounded number of trades, forgetting those not written for longest first', () => {
+    const m = new TradeMemory(4);
+    const memo = (v: number) => ({ version: v, notional1Log: 1, rate: NaN, price: NaN, counterparty2: '', currency: '', productKey: '', effectiveMs: NaN, expirationMs: NaN });
+    for (const k of ['a', 'b', 'c', 'd']) m.set(k, memo(1));
+    m.set('d', memo(2)); // written recently: updated in place
+    m.set('a', memo(2)); // drifted into the older half: updated and moved to the end
+    m.set('e', memo(1)); // evicts the oldest entry, b
+    expect(['a', 'b', 'c', 'd', 'e'].map((k) => m.get(k)?.version)).toEqual([2, undefined, 1, 2, 1]);
+    expect(m.size).toBe(4);
+  });
+});
+
+describe('feature positions', () => {
+  it('write each value where the table names it', () => {
+    const base = loadRecords(fixtures + 'cftc-part45').find((r) => r.uniqueTransactionIdentifier === 'IRIRSFIXEDFLOATEXX01')!;
+    const state = new FeatureState();
+    const row = new Float32Array(FEATURE_COUNT);
+    const at = (name: string) => row[featureIndex(name)];
+    const first: SwapReport = { ...base, cleared: 'Y', executionTimestamp: '2026-03-07T12:00:00Z', eventTimestamp: '2026-03-07T12:00:00Z', reportingTimestamp: '2026-03-07T12:01:40Z' };
+    featurize(state, inputFromReport(first), { sourceId: 's', receivedAtMs: 0, tradeKey: 'T', version: 1 }, row);
+    expect([at('cleared'), at('asset_rates'), at('asset_fx'), at('action_new'), at('weekend'), at('has_rate'), at('has_price')]).toEqual([1, 1, 0, 1, 1, 1, 0]);
+    expect(at('report_lag_log')).toBeCloseTo(Math.log10(101), 5);
+    expect(at('time_of_day_cos')).toBeCloseTo(-1, 5);
+    expect(at('notional1_log')).toBeCloseTo(Math.log10(1 + 1e7), 5);
+    expect(at('previous_known')).toBe(0);
+    const second: SwapReport = {
+      ...first,
+      actionType: 'MODI',
+      counterparty2: 'OTHERCP0000000000000',
+      leg1: { ...first.leg1!, notionalAmount: '5000000', fixedRate: '0.0263' },
+      eventTimestamp: '2026-03-08T12:00:00Z',
+      reportingTimestamp: '2026-03-08T12:00:10Z',
+    };
+    featurize(state, inputFromReport(second), { sourceId: 's', receivedAtMs: 1000, tradeKey: 'T', version: 2 }, row);
+    expect([at('action_new'), at('action_modify'), at('previous_known'), at('counterparty2_changed'), at('duplicate_new')]).toEqual([0, 1, 1, 1, 0]);
+    expect(at('notional_change')).toBeCloseTo(Math.log10(1 + 5e6) - Math.log10(1 + 1e7), 5);
+    expect(at('rate_change')).toBeCloseTo(Math.log10(1 + 10), 4); // +10bp
+    expect(at('pair_mismatch')).toBe(2); // the legs still name the old counterparty 2
+    expect(at('event_age_log')).toBeCloseTo(Math.log10(1 + 86_400), 5);
+    // The same version again (a resubmission) is not its own previous version.
+    featurize(state, inputFromReport(second), { sourceId: 's', receivedAtMs: 2000, tradeKey: 'T', version: 2 }, row);
+    expect(at('previous_known')).toBe(0);
+  });
+});

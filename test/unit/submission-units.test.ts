@@ -1,0 +1,89 @@
+// Pure parts of the submission path: stable ids, backoff with jitter, the wire format, and the simulated
+// repository's checks (schema, permission, core rules, per-UTI sequence).
+import { describe, expect, it } from 'vitest';
+import { submissionId } from '../../engine/submission/ids.js';
+import { backoffDelay } from '../../engine/submission/retry.js';
+import { batchRequestJson, outcomesOf, parseBatchFileName, batchFileName } from '../../engine/submission/wire.js';
+import { createReportBuilder } from '../../engine/reports/index.js';
+import { BatchProcessor } from '../../loadtest/sdr-sim/processor.js';
+import { flattenJson } from '../../loadtest/sdr-sim/records.js';
+import { RepositoryState } from '../../loadtest/sdr-sim/state.js';
+import { CLIENT, DEALER, OTHER_SUBMITTER, tradeReport } from '../support/trades.js';
+
+describe('submission ids and retries', () => {
+  it('derive the same id for the same event and regime, another for another', () => {
+    expect(submissionId('cftc-part45', 'fep1', 7)).toBe(submissionId('cftc-part45', 'fep1', 7));
+    expect(submissionId('cftc-part45', 'fep1', 7)).not.toBe(submissionId('cftc-part43', 'fep1', 7));
+    expect(submissionId('cftc-part45', 'fep1', 7)).not.toBe(submissionId('cftc-part45', 'fep1', 8));
+    expect(submissionId('ktfc', 'a', 1)).toMatch(/^S[A-Za-z0-9_-]{26}$/);
+  });
+
+  it('back off exponentially up to the cap, with full jitter', () => {
+    const policy = { baseMs: 100, maxMs: 5_000, maxAttempts: 10 };
+    expect([1, 2, 3, 4, 7, 20].map((a) => backoffDelay(policy, a, () => 0.999999))).toEqual([99, 199, 399, 799, 4999, 4999]);
+    expect(backoffDelay(policy, 3, () => 0)).toBe(0);
+    const samples = Array.from({ length: 2000 }, () => backoffDelay(policy, 4));
+    expect(Math.min(...samples)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...samples)).toBeLessThan(800);
+    expect(new Set(samples).size).toBeGreaterThan(100); // spread, not synchronised
+  });
+});
+
+describe('wire format', () => {
+  it('splices JSON payloads into a batch body and reads results back', () => {
+    const body = batchRequestJson({ batchId: 'B1', repository: 'r', regime: 'cftc-part45', submitter: DEALER, records: [
+      { submissionId: 'S1', regime: 'cftc-part45', format: 'json', payload: '{"a":1.50}' },
+    ] });
+    expect(body).toBe(`{"batchId":"B1","regime":"cftc-part45","submitter":"${DEALER}","records":[{"submissionId":"S1","record":{"a":1.50}}]}`);
+    expect(outcomesOf({ batchId: 'B1', status: 'complete', results: [{ submissionId: 'S1', status: 'NACK', errors: [{ code: 'X', message: 'y' }] }] }))
+      .toEqual({ batchId: 'B1', complete: true, outcomes: [{ submissionId: 'S1', outcome: 'NACK', codes: [{ code: 'X', message: 'y' }], batchId: 'B1' }] });
+    expect(outcomesOf({ batchId: 'B1', status: 'processing' }).complete).toBe(false);
+    expect(() => outcomesOf({ batchId: 'B1', status: 'complete', results: [{ submissionId: 'S1', status: 'MAYBE' }] })).toThrow();
+    expect(parseBatchFileName(batchFileName('B-x-1', 'ktfc', 'csv'))).toEqual({ batchId: 'B-x-1', regime: 'ktfc', format: 'csv' });
+  });
+});
+
+describe('simulated repository checks', () => {
+  const builder = createReportBuilder();
+  const json = (r: ReturnType<typeof tradeReport>, regime: 'cftc-part45' | 'cftc-part43' = 'cftc-part45') => flattenJson(regime, builder.build(regime, r, 0, 'json').payload);
+  const uti = `${DEALER}UNIT1`;
+
+  it('acks a NEWT, answers a resend from memory, and checks the per-UTI sequence', () => {
+    const p = new BatchProcessor(new RepositoryState(), new Map());
+    expect(p.process('cftc-part45', undefined, [{ submissionId: 'a', parsed: json(tradeReport({ uti })) }])[0]!.status).toBe('ACK');
+    expect(p.process('cftc-part45', undefined, [{ submissionId: 'a', parsed: json(tradeReport({ uti })) }])[0]!.status).toBe('ACK');
+    expect(p.stats.resent).toBe(1);
+    const dup = p.process('cftc-part45', undefined, [{ submissionId: 'b', parsed: json(tradeReport({ uti })) }])[0]!;
+    expect(dup.errors.map((e) => e.code)).toEqual(['SEQ-002']);
+    const modiUnknown = p.process('cftc-part45', undefined, [{ submissionId: 'c', parsed: json(tradeReport({ uti: `${DEALER}UNIT2`, actionType: 'MODI' })) }])[0]!;
+    expect(modiUnknown.errors.map((e) => e.code)).toEqual(['SEQ-001']);
+    const term = p.process('cftc-part45', undefined, [{ submissionId: 'd', parsed: json(tradeReport({ uti, actionType: 'TERM' })) }])[0]!;
+    expect(term.status).toBe('ACK');
+    const modiTerminated = p.process('cftc-part45', undefined, [{ submissionId: 'e', parsed: json(tradeReport({ uti, actionType: 'MODI' })) }])[0]!;
+    expect(modiTerminated.errors.map((e) => e.code)).toEqual(['SEQ-003']);
+    expect(p.state.report().trades).toEqual([expect.objectContaining({ uti, lifecycle: 'terminated', version: 2, submissionIds: ['a', 'd'] })]);
+  });
+
+  it('refuses a submitter not permitted for counterparty 1, unless delegated; a CORR then repairs the rejected NEWT', () => {
+    const p = new BatchProcessor(new RepositoryState(), new Map());
+    const r = p.process('cftc-part45', undefined, [{ submissionId: 'x', parsed: json(tradeReport({ uti, submitter: OTHER_SUBMITTER })) }])[0]!;
+    expect(r.errors.map((e) => e.code)).toEqual(['PRM-001']);
+    const repaired = p.process('cftc-part45', undefined, [{ submissionId: 'y', parsed: json(tradeReport({ uti, actionType: 'CORR' })) }])[0]!;
+    expect(repaired.status).toBe('ACK');
+    const delegated = new BatchProcessor(new RepositoryState(), new Map([[OTHER_SUBMITTER, new Set([DEALER])]]));
+    expect(delegated.process('cftc-part45', undefined, [{ submissionId: 'z', parsed: json(tradeReport({ uti, submitter: OTHER_SUBMITTER })) }])[0]!.status).toBe('ACK');
+  });
+
+  it('reports schema and core-rule errors with codes', () => {
+    const p = new BatchProcessor(new RepositoryState(), new Map());
+    const noUti = tradeReport({ uti });
+    noUti.uniqueTransactionIdentifier = undefined;
+    expect(p.process('cftc-part45', undefined, [{ submissionId: 's1', parsed: json(noUti) }])[0]!.errors.map((e) => e.code)).toEqual(['SCH-001']);
+    const badLei = tradeReport({ uti, counterparty1: 'not-an-lei', submitter: 'not-an-lei' });
+    badLei.counterparty2 = CLIENT;
+    expect(p.process('cftc-part45', undefined, [{ submissionId: 's2', parsed: json(badLei) }])[0]!.errors.map((e) => e.code)).toEqual(['COR-004']);
+    expect(p.process('cftc-part45', undefined, [{ submissionId: 's3', parsed: flattenJson('cftc-part45', '{"bogus": 1}') }])[0]!.errors[0]!.code).toBe('SCH-002');
+    // The public record carries a capped notional "250000000+", valid under Part 43 only.
+    expect(p.process('cftc-part43', undefined, [{ submissionId: 's4', parsed: json(tradeReport({ uti, notional: '900000000' }), 'cftc-part43') }])[0]!.status).toBe('ACK');
+  });
+});
