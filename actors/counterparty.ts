@@ -1,7 +1,7 @@
 import nact from 'nact';
 import type pg from 'pg';
 import type { Judge, RoutedEvent } from './routed-event.js';
-import type { TradeState, TradeVersion, LifecycleStatus } from '../engine/rules/index.js';
+import type { TradeState, LifecycleStatus } from '../engine/rules/index.js';
 import { SwapReport } from '../proto/gen/swap_report.js';
 import { compareTimestamps } from '../engine/rules/formats.js';
 import type { StoredEvent } from '../engine/store/stored-event.js';
@@ -64,37 +64,35 @@ async function loadTradesWithRetry(db: pg.Pool, counterparty1: string): Promise<
 }
 
 /**
- * Rebuilds a counterparty's trades from the event log: every trade version with the event that made
- * it; the execution timestamp (which never changes) comes from the record of version 1.
+ * Rebuilds a counterparty's trades from the event log, as the judge keeps them: the latest version and
+ * what judging the next event needs (the history itself stays in the event log). The execution
+ * timestamp, which never changes, comes from the record of version 1.
  */
 async function loadTrades(db: pg.Pool, counterparty1: string): Promise<Map<string, TradeState>> {
   const { rows } = await db.query<{
     trade_key: string; version: number; lifecycle: LifecycleStatus; action_type: string | null;
-    event_timestamp: string | null; source_id: string; seq: string; first_report: Buffer | null;
+    event_timestamp: string | null; first_report: Buffer | null;
   }>(
-    `SELECT trade_key, version, lifecycle, action_type, event_timestamp, source_id, seq,
+    `SELECT trade_key, version, lifecycle, action_type, event_timestamp,
             CASE WHEN version = 1 THEN report END AS first_report
        FROM event_log WHERE counterparty1 = $1 AND version IS NOT NULL ORDER BY trade_key, version`,
     [counterparty1],
   );
   const trades = new Map<string, TradeState>();
-  let history: TradeVersion[] = [];
   let executionTimestamp: string | undefined;
   let lastEventTimestamp: string | undefined;
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     if (r.version === 1) {
-      history = [];
       executionTimestamp = r.first_report ? SwapReport.decode(r.first_report).executionTimestamp : undefined;
       lastEventTimestamp = undefined;
     }
     const eventTimestamp = r.event_timestamp ?? undefined;
-    history.push({ version: r.version, actionType: r.action_type ?? '', ...(eventTimestamp ? { eventTimestamp } : {}), ref: { sourceId: r.source_id, seq: Number(r.seq) } });
     if (eventTimestamp && (!lastEventTimestamp || compareTimestamps(eventTimestamp, lastEventTimestamp) > 0)) lastEventTimestamp = eventTimestamp;
     if (rows[i + 1]?.trade_key !== r.trade_key) {
       trades.set(r.trade_key, {
         tradeKey: r.trade_key, counterparty1, ...(executionTimestamp ? { executionTimestamp } : {}), status: r.lifecycle,
-        version: r.version, ...(lastEventTimestamp ? { lastEventTimestamp } : {}), lastActionType: r.action_type ?? '', history,
+        version: r.version, ...(lastEventTimestamp ? { lastEventTimestamp } : {}), lastActionType: r.action_type ?? '', history: [],
       });
     }
   }

@@ -25,6 +25,16 @@ export interface EngineConfig {
   regime: Regime;
   /** LEI check-digit strictness: `warn` suits test data with dummy LEIs. */
   leiCheck: 'error' | 'warn' | 'off';
+  /** Anomaly scoring of durable events (gpu-pool/): on by default. */
+  scoring: {
+    enabled: boolean;
+    workers: number;
+    providers: ('cuda' | 'cpu')[];
+    maxBatch: number;
+    maxWaitMs: number;
+    /** Retrain from the database when the newest model version is older than this (0 = never). */
+    retrainEveryMs: number;
+  };
 }
 
 const LEI_CHECKS = ['error', 'warn', 'off'] as const;
@@ -70,7 +80,21 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
     tls: certPath && keyPath ? { cert: readFileSync(certPath), key: readFileSync(keyPath) } : undefined,
     regime: oneOf(get('regime', 'SWAPREP_REGIME'), REGIMES, 'cftc-part45', 'SWAPREP_REGIME'),
     leiCheck: oneOf(get('lei-check', 'SWAPREP_LEI_CHECK'), LEI_CHECKS, 'error', 'SWAPREP_LEI_CHECK'),
+    scoring: {
+      enabled: oneOf(get('scoring', 'SWAPREP_SCORING'), ['on', 'off'] as const, 'on', 'SWAPREP_SCORING') === 'on',
+      workers: int(env.SWAPREP_SCORING_WORKERS, 2, 'SWAPREP_SCORING_WORKERS'),
+      providers: parseProviders(env.SWAPREP_SCORING_PROVIDERS ?? 'cuda,cpu'),
+      maxBatch: int(env.SWAPREP_SCORING_MAX_BATCH, 4096, 'SWAPREP_SCORING_MAX_BATCH'),
+      maxWaitMs: int(env.SWAPREP_SCORING_MAX_WAIT_MS, 2, 'SWAPREP_SCORING_MAX_WAIT_MS'),
+      retrainEveryMs: int(env.SWAPREP_RETRAIN_DAYS, 7, 'SWAPREP_RETRAIN_DAYS') * 86_400_000,
+    },
   };
+}
+
+function parseProviders(spec: string): ('cuda' | 'cpu')[] {
+  const list = spec.split(',').map((p) => p.trim()).filter(Boolean);
+  for (const p of list) if (p !== 'cuda' && p !== 'cpu') throw new Error(`SWAPREP_SCORING_PROVIDERS: "${p}" is not cuda or cpu`);
+  return list as ('cuda' | 'cpu')[];
 }
 
 /** The string-valued flags of a node:util parseArgs result, as `loadConfig` overrides. */

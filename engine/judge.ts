@@ -28,13 +28,17 @@ export function createJudge(options: RulebookOptions): Judge {
       reject(event, findings);
       return;
     }
-    trades.set(event.tradeKey, lifecycle.state);
+    // The trade's history lives in the event log (every version's row, with the event that made it); the
+    // actor keeps only what judging the next event needs, so a million live trades stay small for the GC.
+    trades.set(event.tradeKey, lifecycle.state.history.length === 0 ? lifecycle.state : { ...lifecycle.state, history: NO_HISTORY });
     event.status = status;
     event.findings = findings;
     event.version = lifecycle.state.version;
     event.lifecycle = lifecycle.state.status;
   };
 }
+
+const NO_HISTORY: TradeState['history'] = Object.freeze([]);
 
 function reject(event: RoutedEvent, findings: Finding[]): void {
   event.status = 'rejected';

@@ -13,6 +13,7 @@ import { createJudge } from './judge.js';
 import { projectRoot } from './project-root.js';
 import { startActorSystem, stopActorSystem } from '../actors/system.js';
 import { Router } from '../actors/router.js';
+import { ScoringService } from '../gpu-pool/scoring-service.js';
 import type { EngineConfig } from './config.js';
 import { log } from './log.js';
 
@@ -41,6 +42,19 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     client.release();
   }
 
+  // Scoring runs after durability on its own thread; an engine without it still ingests and acknowledges.
+  let scoring: ScoringService | undefined;
+  if (config.scoring.enabled) {
+    try {
+      scoring = await ScoringService.start({
+        databaseUrl: database.url, workers: config.scoring.workers, providers: config.scoring.providers,
+        maxBatch: config.scoring.maxBatch, maxWaitMs: config.scoring.maxWaitMs, retrainEveryMs: config.scoring.retrainEveryMs,
+      });
+    } catch (err) {
+      log('error', `anomaly scoring did not start, running without it: ${(err as Error).message}`);
+    }
+  }
+
   const metrics = createMetrics();
   const system = startActorSystem();
   // The hub and the writer refer to each other through these callbacks (durable → ack, route → actors).
@@ -48,12 +62,15 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   const writer = new GroupCommitWriter(pool, config.groupCommit, (group) => {
     for (const e of group) router.settled(e.counterparty1);
     hub!.durable(group);
+    // Rejected events are not scored: they never made a trade version.
+    if (scoring && !scoring.submit(group.filter((e) => e.status !== 'rejected'))) hub!.holdForDownstream(true);
   }, metrics, async (client) => {
     const w = hub!.takeWatermarks();
     await advanceDurableSeqs(client, w.sourceIds, w.seqs);
   });
   const router = new Router(system, { db: pool, judge: createJudge({ regime: config.regime, leiCheck: config.leiCheck }), emit: (events) => writer.write(events) }, metrics, config.passivateAfterMs);
   hub = new IngestHub(pool, (events) => router.route(events), { maxInflightEvents: config.maxInflightEvents }, metrics, engineVersion());
+  scoring?.onDrain(() => hub!.holdForDownstream(false));
 
   const tcp = await listenTcp(hub, { host: config.host, port: config.tcpPort, maxFrameBytes: config.maxFrameBytes, tls: config.tls });
   const grpc = await listenGrpc(hub, { host: config.host, port: config.grpcPort, maxFrameBytes: config.maxFrameBytes, tls: config.tls });
@@ -80,6 +97,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
         log('info', 'stopping: no new connections, flushing what was received');
         await hub!.quiesce();
         await writer.stop();
+        await scoring?.stop();
         hub!.closeAll();
         await Promise.all([tcp.close(), grpc.close()]);
         http.close();

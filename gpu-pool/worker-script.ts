@@ -61,6 +61,7 @@ export async function workerScriptUrl(name = 'worker'): Promise<URL> {
       renameSync(staging, outDir);
     } catch (err) {
       // Another process (a parallel test file) got there first with the same content.
+      rmSync(staging, { recursive: true, force: true });
       if (!existsSync(outEntry)) throw err;
     }
   }

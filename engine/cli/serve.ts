@@ -21,13 +21,15 @@ options (each also an environment variable):
   --sources id=tok,...   seed FEP sources at start (SWAPREP_SOURCES)
   --regime R             rulebook regime events are judged against: cftc-part45 (default), cftc-part43, ktfc (SWAPREP_REGIME)
   --lei-check L          LEI check digits: error (default), warn, off (SWAPREP_LEI_CHECK)
+  --scoring on|off       anomaly scoring of durable events (SWAPREP_SCORING, default on); SWAPREP_SCORING_WORKERS (2),
+                         SWAPREP_SCORING_PROVIDERS (cuda,cpu), SWAPREP_SCORING_MAX_BATCH (4096), SWAPREP_RETRAIN_DAYS (7)
   --tls-cert FILE --tls-key FILE   TLS for both FEP listeners (SWAPREP_TLS_CERT, SWAPREP_TLS_KEY)
 group commit tuning: SWAPREP_GROUP_COMMIT_ROWS (10000), SWAPREP_GROUP_COMMIT_MS (2), SWAPREP_GROUP_COMMIT_INFLIGHT (2);
 idle counterparty actors are passivated after SWAPREP_PASSIVATE_AFTER_MS (300000).
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const names = ['host', 'tcp-port', 'grpc-port', 'http-port', 'database-url', 'data-dir', 'embedded-pg-port', 'max-frame-bytes', 'max-inflight-events', 'sources', 'tls-cert', 'tls-key', 'regime', 'lei-check'];
+  const names = ['host', 'tcp-port', 'grpc-port', 'http-port', 'database-url', 'data-dir', 'embedded-pg-port', 'max-frame-bytes', 'max-inflight-events', 'sources', 'tls-cert', 'tls-key', 'regime', 'lei-check', 'scoring'];
   const { values } = parseArgs({
     args: argv,
     options: { help: { type: 'boolean', short: 'h' }, ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) },

@@ -26,6 +26,8 @@ export class IngestHub {
   private readonly sessions = new Set<FepSession>();
   private readonly paused = new Set<FepSession>();
   private inflight = 0;
+  /** A later stage (scoring) asked for a pause: nothing resumes until it releases it. */
+  private heldDownstream = false;
   private idleWaiters: (() => void)[] = [];
   private accepting = true;
 
@@ -97,7 +99,14 @@ export class IngestHub {
     // Stored before a crash, beyond a hole that this resend is filling: durable already, not stored twice.
     for (const e of alreadyStored) receipt.settle({ seq: e.seq, status: 'accepted', findings: [] });
     this.metrics.eventsDuplicate.inc(alreadyStored.length);
-    if (this.inflight >= this.limits.maxInflightEvents) this.pause(session);
+    if (this.inflight >= this.limits.maxInflightEvents || this.heldDownstream) this.pause(session);
+  }
+
+  /** A stage after the store (scoring) is full or has room again: every connection stops or resumes reading. */
+  holdForDownstream(held: boolean): void {
+    this.heldDownstream = held;
+    if (held) for (const s of this.sessions) this.pause(s);
+    else this.resumeIfRoom();
   }
 
   /** Sources whose durable watermark advanced since the last call, for the store to record. */
@@ -123,12 +132,7 @@ export class IngestHub {
     }
     this.inflight -= group.length;
     this.metrics.inflightEvents.set(this.inflight);
-    // Resume at half the limit, not just under it, so connections do not flap on every commit.
-    if (this.paused.size > 0 && this.inflight <= this.limits.maxInflightEvents / 2) {
-      for (const s of this.paused) s.setPipelinePaused(false);
-      this.paused.clear();
-      this.metrics.pausedConnections.set(0);
-    }
+    this.resumeIfRoom();
     if (this.inflight === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
@@ -159,6 +163,14 @@ export class IngestHub {
 
   closeAll(): void {
     for (const s of [...this.sessions]) s.terminate(ErrorCode.ERROR_CODE_SHUTTING_DOWN, 'the engine is stopping; everything acknowledged is durable, resend the rest after reconnecting');
+  }
+
+  private resumeIfRoom(): void {
+    // Resume at half the limit, not just under it, so connections do not flap on every commit.
+    if (this.paused.size === 0 || this.heldDownstream || this.inflight > this.limits.maxInflightEvents / 2) return;
+    for (const s of this.paused) s.setPipelinePaused(false);
+    this.paused.clear();
+    this.metrics.pausedConnections.set(0);
   }
 
   private pause(session: FepSession): void {

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { SwapReport } from '../../proto/gen/swap_report.js';
 import { createTestDatabase } from '../support/database.js';
 import { migrate } from '../../engine/store/migrate.js';
-import { ScoringService, type ScoringEvent } from '../../gpu-pool/scoring-service.js';
+import { ScoringService, type FlaggedEvent, type ScoringEvent } from '../../gpu-pool/scoring-service.js';
 import { DatabaseRegistry } from '../../gpu-pool/registry.js';
 import { recordVerdict } from '../../gpu-pool/store.js';
 import { plantAnomaly } from '../../gpu-pool/sample/anomalies.js';
@@ -79,6 +79,8 @@ afterAll(async () => {
 describe('scoring service', () => {
   it('stores events as not scored without a model, rescored them once a version is active, and fills the review queue', async () => {
     const service = await ScoringService.start({ databaseUrl, workers: 1, providers: ['cpu'], maxBatch: 256, bootstrap: 'off', alertRate: 0.02, sweepIntervalMs: 200 });
+    const heard: FlaggedEvent[] = [];
+    service.onFlagged((events) => heard.push(...events));
     try {
       const first = await storeEvents(db, 0, 400);
       service.submit(first.events);
@@ -93,9 +95,12 @@ describe('scoring service', () => {
       await waitFor('the sweep', async () => (await count(`SELECT count(*) AS n FROM event_score WHERE status = 'scored'`)) === 400);
       expect(await count(`SELECT count(*) AS n FROM event_score WHERE attempts = 2`)).toBe(400);
 
-      // Live events are scored directly.
+      // Live events are scored directly. 1,200 at once exceed the bound (maxBatch 256 x (2 in flight + 2)):
+      // submit() says so, keeps them all, and onDrain tells when there is room again.
       const second = await storeEvents(db, 400, 1200);
-      for (let i = 0; i < second.events.length; i += 100) service.submit(second.events.slice(i, i + 100));
+      const drained = new Promise<void>((resolve) => service.onDrain(resolve));
+      expect(service.submit(second.events)).toBe(false);
+      await drained;
       await service.flush();
       expect(await count(`SELECT count(*) AS n FROM event_score WHERE status = 'scored' AND version_id = $1`, [version.manifest.versionId])).toBe(1600);
       expect(service.stats()).toMatchObject({ notScored: 400, provider: { iforest: 'cpu', autoencoder: 'cpu', zscore: 'cpu' } });
@@ -110,6 +115,9 @@ describe('scoring service', () => {
       expect(flagged).toBeGreaterThan(0);
       expect(flagged).toBeLessThan(1600 * 0.1);
       for (const r of reviews.rows) expect(r.top_features.length).toBe(3);
+      // The engine heard of each flagged event, with its top features.
+      expect(heard.map((h) => h.seq).sort((a, b) => a - b)).toEqual(reviews.rows.map((r) => Number(r.seq)));
+      expect(heard[0]!.topFeatures.length).toBe(3);
       const planted = [...first.planted, ...second.planted];
       const caught = reviews.rows.filter((r) => planted.includes(Number(r.seq)));
       expect(caught.length).toBeGreaterThanOrEqual(Math.ceil(planted.length * 0.8));

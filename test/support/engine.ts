@@ -21,6 +21,8 @@ export async function startTestEngine(overrides: Partial<EngineConfig> = {}): Pr
     databaseUrl,
     dataDir: mkdtempSync(join(tmpdir(), 'swaprep-test-')),
     seedSources: Object.entries(TEST_SOURCES).map(([id, token]) => `${id}=${token}`).join(','),
+    // Protocol and store tests do not need the scoring thread (its own tests start it).
+    scoring: { ...loadConfig({}).scoring, enabled: false },
     ...overrides,
   };
   return startEngine(config);
