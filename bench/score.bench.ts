@@ -22,7 +22,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { SwapReport } from '../proto/gen/swap_report.js';
-import { projectRoot } from '../engine/project-root.js';
 import { migrate } from '../engine/store/migrate.js';
 import { syntheticEvents } from '../gpu-pool/sources.js';
 import { defaultTrainOptions, formatEvaluation, trainAndEvaluate } from '../gpu-pool/train.js';
@@ -35,8 +34,7 @@ import { inputFromBytes } from '../gpu-pool/features/wire.js';
 import { cudaProviderMissing } from '../gpu-pool/providers.js';
 
 import type { Evaluation } from '../gpu-pool/manifest.js';
-import { loadCorpus, identifierFreeBases, counterpartyIds } from '../loadtest/corpus-reports.js';
-import { BatchTemplate } from '../loadtest/batch-template.js';
+import { flowFrames } from '../loadtest/flow-frames.js';
 import { runOpenLoop } from '../loadtest/open-loop.js';
 import { startChildEngine } from '../loadtest/engine-process.js';
 import { benchPostgres, serverVersion } from './support/postgres.js';
@@ -217,9 +215,6 @@ async function main() {
  * does not wire the scoring service yet writes no event_score rows, and the comparison is then not recorded.
  */
 async function engineOnOff(pgServer: Awaited<ReturnType<typeof benchPostgres>>, versionId: string, files: Record<string, Uint8Array>, manifest: Parameters<DatabaseRegistry['save']>[0]['manifest']) {
-  const records = loadCorpus(join(projectRoot(), 'test', 'fixtures', 'drr-6.10', 'cftc-part45'));
-  const bases = identifierFreeBases(records);
-  const cps = counterpartyIds(200);
   const runs: Record<string, { achievedEventsPerSecond: number; acked: number; sent: number; engineCpuCores: number; scores: number }> = {};
   for (const scoring of ['off', 'on'] as const) {
     const url = await pgServer.freshDatabase();
@@ -231,11 +226,12 @@ async function engineOnOff(pgServer: Awaited<ReturnType<typeof benchPostgres>>, 
     await registry.save({ manifest, files });
     await registry.activate(versionId);
     const engine = await startChildEngine({ DATABASE_URL: url, SWAPREP_SOURCES: 'bench-0=bench-token,bench-1=bench-token', SWAPREP_SCORING: scoring });
-    const templates = [0, 1, 2, 3].map((k) => new BatchTemplate([...bases.slice(k * 53), ...bases.slice(0, k * 53)], 500, cps));
+    // Valid synthetic trades: accepted by the rulebook, so every event is one the scoring service sees.
+    const frames = flowFrames({ seed: 7, batch: 500, counterOffset: 1 });
     const cpu0 = processStats(engine.process.pid!).cpuSeconds;
     const r = await runOpenLoop({
       port: engine.tcpPort, sourceId: 'bench', token: 'bench-token', rate: E2E_RATE, durationMs: E2E_SECONDS * 1000, batch: 500, connections: 2, maxBacklog: 50_000, drainMs: 5_000,
-      frame: (firstSeq, firstEvent) => templates[(firstEvent / 500) % templates.length]!.stamp(firstSeq, firstEvent),
+      frame: frames.frame,
     });
     const cpu = processStats(engine.process.pid!).cpuSeconds - cpu0;
     engine.process.kill('SIGTERM');

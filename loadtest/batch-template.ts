@@ -8,7 +8,7 @@ import { REPORT_FIELD } from '../engine/ingest/frame-scan.js';
  *
  * Fixed positions need fixed widths: each seq is an 8-byte varint padded with continuation bytes
  * (protobuf decoders accept non-minimal varints) and each UTI is counterparty 1 (20 characters) plus
- * 12 hexadecimal digits of the event's number.
+ * 12 upper-case hexadecimal digits of the event's number (a UTI is upper-case alphanumeric).
  */
 const SEQ_WIDTH = 8;
 const UTI_COUNTER_WIDTH = 12;
@@ -59,7 +59,7 @@ export class BatchTemplate {
     const out = Buffer.from(this.template);
     for (let i = 0; i < this.size; i++) {
       writePaddedVarint(out, this.seqAt[i]!, firstSeq + i);
-      out.write((firstCounter + i).toString(16).padStart(UTI_COUNTER_WIDTH, '0'), this.counterAt[i]!, 'latin1');
+      out.write((firstCounter + i).toString(16).toUpperCase().padStart(UTI_COUNTER_WIDTH, '0'), this.counterAt[i]!, 'latin1');
     }
     return out;
   }

@@ -1,26 +1,11 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { SwapReport } from '../proto/gen/swap_report.js';
-import { parseJsonLossless, reportFromJson } from '../engine/record/json.js';
 import { REPORT_FIELD } from '../engine/ingest/frame-scan.js';
+import { loadJsonRecords } from '../engine/ingest/files/load-json-records.js';
 
 /** Every `*.json` record under `dir` (recursively), decoded into the canonical record. */
 export function loadCorpus(dir: string): SwapReport[] {
-  const out: SwapReport[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.json')) {
-        const decoded = reportFromJson(parseJsonLossless(readFileSync(p, 'utf8')));
-        if (!decoded.ok) throw new Error(`${p}: ${decoded.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
-        out.push(decoded.report);
-      }
-    }
-  };
-  walk(dir);
-  return out;
+  return loadJsonRecords(dir);
 }
 
 /** Corpus records encoded without their identifiers, as bases for generated events. */

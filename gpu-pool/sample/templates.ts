@@ -3,10 +3,9 @@
  * examples) whose identifiers, amounts, rates, prices and times the sampler replaces. The corpus ships in the
  * repository (test/fixtures/drr-6.10); ../shared/corpus holds the same files.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SwapReport } from '../../proto/gen/swap_report.js';
-import { parseJsonLossless, reportFromJson } from '../../engine/record/json.js';
+import { loadJsonRecords } from '../../engine/ingest/files/load-json-records.js';
 import { projectRoot } from '../../engine/project-root.js';
 import { decimal } from '../features/input.js';
 
@@ -16,20 +15,7 @@ export function defaultCorpusDir(): string {
 
 /** Every `*.json` record under `dir`, decoded (records that fail to decode are skipped). */
 export function loadRecords(dir: string): SwapReport[] {
-  if (!existsSync(dir)) throw new Error(`corpus directory ${dir} not found`);
-  const out: SwapReport[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.json')) {
-        const decoded = reportFromJson(parseJsonLossless(readFileSync(p, 'utf8')));
-        if (decoded.ok) out.push(decoded.report);
-      }
-    }
-  };
-  walk(dir);
-  return out;
+  return loadJsonRecords(dir, { skipInvalid: true });
 }
 
 /** Records usable as product templates: new trades with an asset class and a positive leg 1 notional. */

@@ -48,8 +48,8 @@ describe('scanClientFrame', () => {
     const scanned = scanClientFrame(framed.subarray(4));
     if (scanned.kind !== 'batch') throw new Error('expected a batch');
     expect(scanned.events.map((e) => e.seq)).toEqual([1_000_000, 1_000_001, 1_000_002]);
-    expect(scanned.events.map((e) => e.tradeKey)).toEqual(['5493001RKR55V4X61F71000000000abc', '5493001RKR55V4X61F71000000000abd', '5493001RKR55V4X61F71000000000abe']);
-    expect(SwapReport.decode(scanned.events[2]!.report).uniqueTransactionIdentifier).toBe('5493001RKR55V4X61F71000000000abe');
+    expect(scanned.events.map((e) => e.tradeKey)).toEqual(['5493001RKR55V4X61F71000000000ABC', '5493001RKR55V4X61F71000000000ABD', '5493001RKR55V4X61F71000000000ABE']);
+    expect(SwapReport.decode(scanned.events[2]!.report).uniqueTransactionIdentifier).toBe('5493001RKR55V4X61F71000000000ABE');
   });
 
   it('names what is wrong with a bad frame', () => {

@@ -1,7 +1,8 @@
 -- The engine spine: FEP sources, the append-only event log (which also carries trade versions), the
 -- current trade state as a view, and findings.
--- Key text columns use the "C" collation: byte-order comparisons, about 1.6x the COPY rate of the
--- default locale collation on these indexes (bench/results.json "storeStrategy").
+-- Key text columns use the "C" collation: identifiers compare byte by byte, the same on every server
+-- whatever its locale. (Its speed effect: 1.6x the COPY rate in an early two-table layout, within noise
+-- in this one; see bench/results.json "storeStrategy".)
 
 -- FEP sources allowed to connect. Tokens are random 32-byte secrets, stored as SHA-256 hashes.
 CREATE TABLE fep_source (
