@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, stringFlags } from '../config.js';
-import { openDatabase, createPool } from '../store/database.js';
-import { migrate } from '../store/migrate.js';
+import { withMigratedDatabase } from '../store/database.js';
 import { createReportBuilder, DEFAULT_REPORTS_CONFIG, REPORT_REGIMES, type ReportRegime } from '../reports/index.js';
 import { fetchRepositoryView, reconcile } from '../reconcile/reconcile.js';
 
@@ -28,23 +27,12 @@ export async function run(argv: string[]): Promise<number> {
   for (const r of regimes) if (!REPORT_REGIMES.includes(r)) throw new Error(`unknown regime ${r}`);
   if (values['state-url'] && !values.repository) throw new Error('--state-url needs --repository NAME (our name of that repository)');
   const config = loadConfig(process.env, stringFlags({ 'database-url': values['database-url'], 'data-dir': values['data-dir'] }));
-  const database = await openDatabase(config.databaseUrl, { dataDir: config.dataDir, port: config.embeddedPgPort });
-  const pool = createPool(database.url, 2);
-  try {
-    const client = await pool.connect();
-    try {
-      await migrate(client);
-    } finally {
-      client.release();
-    }
+  return withMigratedDatabase(config, async (pool) => {
     const view = values['state-url'] ? await fetchRepositoryView(values['state-url']) : undefined;
     const result = await reconcile(pool, createReportBuilder({ ...DEFAULT_REPORTS_CONFIG, regimes }), {
       regimes, ...(view && values.repository ? { repository: { name: values.repository, view } } : {}),
     });
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return result.ok ? 0 : 1;
-  } finally {
-    await pool.end();
-    await database.close();
-  }
+  });
 }

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, stringFlags } from '../config.js';
-import { openDatabase, createPool } from '../store/database.js';
-import { migrate } from '../store/migrate.js';
+import { withMigratedDatabase } from '../store/database.js';
 import { makeReportFile, listReportFiles } from '../scheduled/files.js';
 import { REPORT_KINDS, type ReportKind } from '../scheduled/kinds.js';
 
@@ -32,15 +31,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig(process.env, stringFlags({ 'database-url': values['database-url'], 'data-dir': values['data-dir'] }));
-  const database = await openDatabase(config.databaseUrl, { dataDir: config.dataDir, port: config.embeddedPgPort });
-  const pool = createPool(database.url, 2);
-  try {
-    const client = await pool.connect();
-    try {
-      await migrate(client);
-    } finally {
-      client.release();
-    }
+  return withMigratedDatabase(config, async (pool) => {
     if (kind === 'list') {
       process.stdout.write(JSON.stringify(await listReportFiles(pool, values.kind ? { kind: values.kind } : {}), null, 2) + '\n');
       return 0;
@@ -48,8 +39,5 @@ export async function run(argv: string[]): Promise<number> {
     const file = await makeReportFile(pool, kind as ReportKind, values.date!, { ...(values.out ? { out: values.out } : {}), createdBy: values.by ?? process.env.USER ?? 'cli' });
     process.stdout.write(JSON.stringify(file) + '\n');
     return 0;
-  } finally {
-    await pool.end();
-    await database.close();
-  }
+  });
 }

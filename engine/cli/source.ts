@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, stringFlags } from '../config.js';
-import { openDatabase, createPool } from '../store/database.js';
-import { migrate } from '../store/migrate.js';
+import { withMigratedDatabase } from '../store/database.js';
 import { newToken, upsertSource } from '../store/sources.js';
 
 const HELP = `usage: swaprep source add ID [--database-url URL] [--data-dir DIR]
@@ -26,22 +25,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   const flags = stringFlags(values);
   const config = loadConfig(process.env, flags);
-  const database = await openDatabase(config.databaseUrl, { dataDir: config.dataDir, port: config.embeddedPgPort });
-  const pool = createPool(database.url, 1);
-  try {
-    const client = await pool.connect();
-    try {
-      await migrate(client);
-      const token = newToken();
-      await upsertSource(client, sourceId, token);
-      process.stdout.write(`${token}\n`);
-      process.stderr.write(`source ${sourceId} ready; the token above is shown once (only its hash is stored)\n`);
-    } finally {
-      client.release();
-    }
-  } finally {
-    await pool.end();
-    await database.close();
-  }
+  await withMigratedDatabase(config, async (pool) => {
+    const token = newToken();
+    await upsertSource(pool, sourceId, token);
+    process.stdout.write(`${token}\n`);
+    process.stderr.write(`source ${sourceId} ready; the token above is shown once (only its hash is stored)\n`);
+  });
   return 0;
 }

@@ -2,6 +2,7 @@ import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { log } from '../log.js';
+import { migrate } from './migrate.js';
 
 export interface DatabaseHandle {
   /** Connection string of the database the engine uses. */
@@ -65,4 +66,28 @@ export async function importEmbeddedPostgres() {
     for (const l of process.listeners(e as 'exit')) if (!before.get(e)!.has(l)) process.removeListener(e, l);
   }
   return mod.default;
+}
+
+/**
+ * For one-shot commands (`source add`, `report`, `reconcile`, `train`): opens the configured database
+ * (or the embedded one), applies the migrations, runs `work` with a small pool, and closes everything.
+ */
+export async function withMigratedDatabase<T>(
+  config: { databaseUrl: string | undefined; dataDir: string; embeddedPgPort: number },
+  work: (pool: pg.Pool, url: string) => Promise<T>,
+): Promise<T> {
+  const database = await openDatabase(config.databaseUrl, { dataDir: config.dataDir, port: config.embeddedPgPort });
+  const pool = createPool(database.url, 2);
+  try {
+    const client = await pool.connect();
+    try {
+      await migrate(client);
+    } finally {
+      client.release();
+    }
+    return await work(pool, database.url);
+  } finally {
+    await pool.end();
+    await database.close();
+  }
 }
