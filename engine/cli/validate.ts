@@ -78,7 +78,7 @@ function parseOptions(argv: string[]): Options | 'help' | string {
 }
 
 /** One output line, with the keys in the documented order. */
-interface ResultLine {
+export interface ResultLine {
   file: string;
   index: number;
   uti: string | null;

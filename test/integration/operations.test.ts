@@ -9,7 +9,7 @@ import { FepFrame } from '../../proto/gen/fep.js';
 import { FepTcpClient, encodeHello } from '../../loadtest/fep-client.js';
 import { lengthPrefixed, LengthPrefixedReader } from '../../engine/ingest/length-prefixed.js';
 import type { RunningEngine } from '../../engine/main.js';
-import { startTestEngine, TEST_SOURCES } from '../support/engine.js';
+import { metricValue, startTestEngine, TEST_SOURCES } from '../support/engine.js';
 import { makeReports } from '../support/reports.js';
 
 describe('operations', () => {
@@ -21,11 +21,7 @@ describe('operations', () => {
     await engine?.stop();
   });
 
-  const metric = async (name: string) => {
-    const text = await (await fetch(`http://127.0.0.1:${engine.httpPort}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'));
-    return line ? Number(line.split(' ').pop()) : NaN;
-  };
+  const metric = (name: string) => metricValue(engine, name);
 
   it('serves /healthz and Prometheus /metrics counting received, stored and acknowledged events', async () => {
     const health = await fetch(`http://127.0.0.1:${engine.httpPort}/healthz`);

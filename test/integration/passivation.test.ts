@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { FepTcpClient } from '../../loadtest/fep-client.js';
-import { useTestEngine, TEST_SOURCES } from '../support/engine.js';
+import { metricValue, useTestEngine, TEST_SOURCES } from '../support/engine.js';
 import { DEALER_LEI, makeValidReport } from '../support/reports.js';
 
 const t = useTestEngine({ passivateAfterMs: 200 });
 
-const metric = async (name: string) => {
-  const text = await (await fetch(`http://127.0.0.1:${t.engine.httpPort}/metrics`)).text();
-  return Number(text.split('\n').find((l) => l.startsWith(name + ' '))?.split(' ').pop());
-};
+const metric = (name: string) => metricValue(t.engine, name);
 
 describe('counterparty actors', () => {
   it('are passivated when idle and reload their trades from PostgreSQL when they wake', async () => {

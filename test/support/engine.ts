@@ -55,3 +55,10 @@ export function useTestEngine(overrides: Partial<EngineConfig> = {}) {
     },
   };
 }
+
+/** The value of one Prometheus sample on the engine's /metrics (the first series of `name`), NaN when absent. */
+export async function metricValue(engine: RunningEngine, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${engine.httpPort}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'));
+  return line ? Number(line.split(' ').pop()) : NaN;
+}
