@@ -22,10 +22,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { SwapReport } from '../proto/gen/swap_report.js';
-import { migrate } from '../engine/store/migrate.js';
 import { syntheticEvents } from '../gpu-pool/sources.js';
 import { defaultTrainOptions, formatEvaluation, trainAndEvaluate } from '../gpu-pool/train.js';
-import { DatabaseRegistry, DirectoryRegistry } from '../gpu-pool/registry.js';
+import { DirectoryRegistry, type ModelVersion } from '../gpu-pool/registry.js';
 import { ScoringPool } from '../gpu-pool/pool.js';
 import { ScoringService, type ScoringEvent } from '../gpu-pool/scoring-service.js';
 import { FEATURE_COUNT } from '../gpu-pool/features/table.js';
@@ -39,6 +38,7 @@ import { runOpenLoop } from '../loadtest/open-loop.js';
 import { startChildEngine } from '../loadtest/engine-process.js';
 import { benchPostgres, serverVersion } from './support/postgres.js';
 import { processStats } from './support/process-stats.js';
+import { installModel } from './support/scoring-model.js';
 import { machine, writeResult } from './support/results.js';
 
 const EVENTS = Number(process.env.BENCH_SCORE_EVENTS ?? 100_000);
@@ -135,13 +135,7 @@ async function main() {
   // The service against PostgreSQL.
   const pgServer = await benchPostgres();
   const serviceUrl = await pgServer.freshDatabase();
-  const admin = new pg.Pool({ connectionString: serviceUrl, max: 2 });
-  const c = await admin.connect();
-  await migrate(c);
-  c.release();
-  const dbRegistry = new DatabaseRegistry(admin);
-  await dbRegistry.save({ manifest: m, files: version.files });
-  await dbRegistry.activate(m.versionId);
+  await installModel(serviceUrl, { manifest: m, files: version.files });
   const service = await ScoringService.start({ databaseUrl: serviceUrl, workers: WORKERS, providers: ['cpu'], bootstrap: 'off', warmupEvents: 0 });
   const scoringEvents: ScoringEvent[] = bytes.slice(0, SERVICE_EVENTS).map((b, i) => ({
     sourceId: events[i]!.sourceId, seq: i + 1, report: b, receivedAtMs: events[i]!.receivedAtMs, tradeKey: events[i]!.tradeKey, version: events[i]!.version,
@@ -172,12 +166,11 @@ async function main() {
     scored: stats.scored,
   };
   say(`service: ${serviceResult.eventsPerSecond} events/s end to end (features, pool, COPY); engine thread ${serviceResult.engineThreadCpuMsPer1000Events} ms CPU per 1,000 events`);
-  await admin.end();
 
   // The engine with scoring off and on (same run, same machine).
   const endToEnd =
     process.env.BENCH_SCORE_E2E === '1'
-      ? await engineOnOff(pgServer, m.versionId, version.files, m)
+      ? await engineOnOff(pgServer, { manifest: m, files: version.files })
       : { status: 'not run: set BENCH_SCORE_E2E=1 once the engine runs the scoring service (SWAPREP_SCORING=on|off); until then the engine-side cost is the "service.engineThread*" figures' };
   await pgServer.close();
 
@@ -214,17 +207,12 @@ async function main() {
  * databases that hold the same active model version. Scoring is switched with SWAPREP_SCORING; an engine that
  * does not wire the scoring service yet writes no event_score rows, and the comparison is then not recorded.
  */
-async function engineOnOff(pgServer: Awaited<ReturnType<typeof benchPostgres>>, versionId: string, files: Record<string, Uint8Array>, manifest: Parameters<DatabaseRegistry['save']>[0]['manifest']) {
+async function engineOnOff(pgServer: Awaited<ReturnType<typeof benchPostgres>>, model: ModelVersion) {
   const runs: Record<string, { achievedEventsPerSecond: number; acked: number; sent: number; engineCpuCores: number; scores: number }> = {};
   for (const scoring of ['off', 'on'] as const) {
     const url = await pgServer.freshDatabase();
+    await installModel(url, model);
     const db = new pg.Pool({ connectionString: url, max: 1 });
-    const client = await db.connect();
-    await migrate(client);
-    client.release();
-    const registry = new DatabaseRegistry(db);
-    await registry.save({ manifest, files });
-    await registry.activate(versionId);
     const engine = await startChildEngine({ DATABASE_URL: url, SWAPREP_SOURCES: 'bench-0=bench-token,bench-1=bench-token', SWAPREP_SCORING: scoring });
     // Valid synthetic trades: accepted by the rulebook, so every event is one the scoring service sees.
     const frames = flowFrames({ seed: 7, batch: 500, counterOffset: 1 });

@@ -10,11 +10,10 @@
  * Medians over BENCH_RUNS runs (default 3) of BENCH_SECONDS seconds (default 60) go to bench/results.json.
  */
 import { flowFrames } from '../loadtest/flow-frames.js';
-import { scanClientFrame } from '../engine/ingest/frame-scan.js';
 import { runOpenLoop, type OpenLoopResult } from '../loadtest/open-loop.js';
 import { startChildEngine } from '../loadtest/engine-process.js';
 import { benchPostgres, serverVersion } from './support/postgres.js';
-import { copyCeiling } from './support/copy-ceiling.js';
+import { ceilingRows, copyCeiling } from './support/copy-ceiling.js';
 import { processStats } from './support/process-stats.js';
 import { machine, median, writeResult } from './support/results.js';
 
@@ -53,18 +52,8 @@ async function main() {
 
     // The ceiling: the same records (the frames the driver sends, scanned), PostgreSQL's COPY alone.
     const n = Math.min(200_000, SUSTAINED_RATE * 4);
-    const ceilingFrames = flowFrames({ seed: 7, batch: 1000, counterOffset: offset });
-    const reports: Uint8Array[] = [];
-    const keys: { cp: string; uti: string }[] = [];
-    for (let i = 0; i < n; i += 1000) {
-      const scanned = scanClientFrame(ceilingFrames.frame(i + 1, i).subarray(4));
-      if (scanned.kind !== 'batch') throw new Error('expected a batch frame');
-      for (const e of scanned.events) {
-        reports.push(e.report);
-        keys.push({ cp: e.counterparty1 ?? '', uti: e.tradeKey ?? '' });
-      }
-    }
-    const ceiling = await copyCeiling(await pgServer.freshDatabase(), reports, keys);
+    const rows = ceilingRows(flowFrames({ seed: 7, batch: 1000, counterOffset: offset }).frame, 1000, n);
+    const ceiling = await copyCeiling(await pgServer.freshDatabase(), rows.reports, rows.keys);
     process.stderr.write(`run ${run} ceiling: ${Math.round(ceiling.eventsPerSecond)} events/s (COPY alone)\n`);
     runs.push({ latency, sustained, ceiling, engine: { ...stats, cpuPerSecond: (stats.cpuSeconds - cpu1) / sustained.durationS } });
     void cpu0;

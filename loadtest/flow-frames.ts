@@ -1,13 +1,14 @@
 /**
  * Pre-encoded Batch frames made from the synthetic flow, for open-loop drivers (swaprep loadtest, the
- * end-to-end benchmark): the generator's valid new trades are encoded once without their identifiers,
- * laid out in a few BatchTemplates (different mixes per frame), and each send only stamps seqs and UTI
+ * end-to-end benchmark): the generator's new trades are encoded once without their identifiers,
+ * laid out in BatchTemplates (different mixes per frame), and each send only stamps seqs and UTI
  * counters (see batch-template.ts). Every event is then a NEWT of a new UTI of one of the flow's
- * reporting counterparties (whose Zipf activity is kept: counterparties appear in the flow's proportions).
+ * reporting counterparties (whose Zipf activity is kept: counterparties appear in the flow's proportions),
+ * valid unless `invalidRate` asks for a share of the generator's invalid records (which the engine rejects).
  */
 import { SwapReport } from '../proto/gen/swap_report.js';
 import { BatchTemplate } from './batch-template.js';
-import { FlowGenerator, type FlowConfig } from './generator.js';
+import { FlowGenerator, type FlowConfig, type GeneratedEvent } from './generator.js';
 
 export interface FlowFramesOptions {
   seed: number;
@@ -15,27 +16,47 @@ export interface FlowFramesOptions {
   batch: number;
   /** Distinct records to draw the frames from (default 2,000). */
   records?: number;
-  /** Templates with different record orders (default 4). */
+  /** Templates with different record orders (default: enough for every record to be sent, at least 4). */
   templates?: number;
   /** Added to every UTI counter, so runs into the same database do not reuse UTIs (default: from the clock). */
   counterOffset?: number;
+  /** Share of the records made invalid by the generator's defects (0..1, default 0): the engine rejects them. */
+  invalidRate?: number;
   flow?: Partial<FlowConfig>;
 }
 
+export interface FlowFrames {
+  frame: (firstSeq: number, firstEvent: number) => Buffer;
+  records: number;
+  counterparties: number;
+  /** The records the frames are made from, as generated (their own UTIs; the frames stamp new ones). */
+  events: readonly GeneratedEvent[];
+  /** How many of them are invalid. */
+  invalid: number;
+}
+
+/** Fields the frames overwrite per send: a defect planted there would be stamped away. */
+const STAMPED = new Set(['counterparty1', 'uniqueTransactionIdentifier', 'uniqueSwapIdentifier']);
+
 /** A `frame(firstSeq, firstEvent)` function for runOpenLoop, and what it was made from. */
-export function flowFrames(o: FlowFramesOptions): { frame: (firstSeq: number, firstEvent: number) => Buffer; records: number; counterparties: number } {
-  const gen = new FlowGenerator({ ...o.flow, seed: o.seed, invalidRate: 0, anomalyRate: 0 });
+export function flowFrames(o: FlowFramesOptions): FlowFrames {
+  const gen = new FlowGenerator({ ...o.flow, seed: o.seed, invalidRate: o.invalidRate ?? 0, anomalyRate: 0 });
   const wanted = o.records ?? 2000;
   const bases: Uint8Array[] = [];
   const cps: string[] = [];
-  // Only valid NEWT records: the stamped UTIs are new trades, so lifecycle events would refer to unknown ones.
+  const events: GeneratedEvent[] = [];
+  // Only NEWT records: the stamped UTIs are new trades, so lifecycle events would refer to unknown ones.
+  // Invalid NEWTs stay (a bad event type included) unless their defect is in a stamped field.
   for (let guard = 0; bases.length < wanted && guard < wanted * 20; guard++) {
     const e = gen.next();
-    if (e.actionType !== 'NEWT' || e.eventType !== 'TRAD') continue;
+    if (e.actionType !== 'NEWT') continue;
+    if (e.invalid ? STAMPED.has(e.invalid.path) : e.eventType !== 'TRAD') continue;
+    events.push(e);
     cps.push(e.report.counterparty1!);
     bases.push(SwapReport.encode({ ...e.report, counterparty1: undefined, uniqueTransactionIdentifier: undefined, uniqueSwapIdentifier: undefined }).finish());
   }
-  const count = o.templates ?? 4;
+  // A template holds `batch` records: with fewer templates than records / batch, some records would never be sent.
+  const count = o.templates ?? Math.max(4, Math.ceil(bases.length / o.batch));
   // Each template pairs base i with counterparty i (the flow's own pairing), rotated per template.
   const templates = Array.from({ length: count }, (_, k) => {
     const shift = Math.floor((k * bases.length) / count);
@@ -46,6 +67,8 @@ export function flowFrames(o: FlowFramesOptions): { frame: (firstSeq: number, fi
     frame: (firstSeq, firstEvent) => templates[Math.floor(firstEvent / o.batch) % count]!.stamp(firstSeq, offset + firstEvent),
     records: bases.length,
     counterparties: new Set(cps).size,
+    events,
+    invalid: events.filter((e) => e.invalid).length,
   };
 }
 

@@ -4,6 +4,29 @@ import { Readable } from 'node:stream';
 import copyStreams from 'pg-copy-streams';
 import { BinaryCopyEncoder } from '../../engine/store/copy-binary.js';
 import { migrate } from '../../engine/store/migrate.js';
+import { scanClientFrame } from '../../engine/ingest/frame-scan.js';
+
+export interface CeilingRows {
+  reports: Uint8Array[];
+  keys: { cp: string; uti: string }[];
+}
+
+/**
+ * The rows for the ceiling from the very frames a driver sends (`frame` as for runOpenLoop, `batch` events
+ * each): the reports as the engine stores them, with their counterparty 1 and UTI.
+ */
+export function ceilingRows(frame: (firstSeq: number, firstEvent: number) => Buffer, batch: number, count: number): CeilingRows {
+  const rows: CeilingRows = { reports: [], keys: [] };
+  for (let i = 0; i < count; i += batch) {
+    const scanned = scanClientFrame(frame(i + 1, i).subarray(4));
+    if (scanned.kind !== 'batch') throw new Error('expected a batch frame');
+    for (const e of scanned.events) {
+      rows.reports.push(e.report);
+      rows.keys.push({ cp: e.counterparty1 ?? '', uti: e.tradeKey ?? '' });
+    }
+  }
+  return rows;
+}
 
 /**
  * PostgreSQL's own COPY rate for the rows the engine writes per event (one event_log row), serialized

@@ -2,12 +2,60 @@ import { readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
+export interface ProcessStats {
+  cpuSeconds: number;
+  peakRssMiB: number;
+  rssMiB: number;
+}
+
 /** CPU seconds used so far and peak resident memory of a process, from /proc (Linux). */
-export function processStats(pid: number): { cpuSeconds: number; peakRssMiB: number; rssMiB: number } {
+export function processStats(pid: number): ProcessStats {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return { cpuSeconds, peakRssMiB: Math.round(kib('VmHWM') / 1024), rssMiB: Math.round(kib('VmRSS') / 1024) };
+}
+
+/**
+ * Reads a process's stats every `intervalMs` until stop(), which returns the last reading: for a process
+ * that exits on its own (its /proc entry goes with it), the peak RSS and CPU time up to its last moments.
+ */
+export function sampleProcess(pid: number, intervalMs = 200): { stop(): ProcessStats | undefined } {
+  let last: ProcessStats | undefined;
+  const read = () => {
+    try {
+      last = processStats(pid);
+    } catch {
+      // Gone: keep the last reading.
+    }
+  };
+  read();
+  const timer = setInterval(read, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      read();
+      return last;
+    },
+  };
+}
+
+/**
+ * Waits until a process has used less than `maxCores` of CPU over `windowMs` (a load run's backlog and
+ * after-work, such as scoring, are done), or `timeoutMs` passed; resolves with the milliseconds waited.
+ */
+export async function waitForIdle(pid: number, o: { maxCores?: number; windowMs?: number; timeoutMs?: number } = {}): Promise<number> {
+  const maxCores = o.maxCores ?? 0.2;
+  const windowMs = o.windowMs ?? 500;
+  const started = performance.now();
+  let before = processStats(pid).cpuSeconds;
+  while (performance.now() - started < (o.timeoutMs ?? 30_000)) {
+    await new Promise((r) => setTimeout(r, windowMs));
+    const now = processStats(pid).cpuSeconds;
+    if ((now - before) / (windowMs / 1000) < maxCores) break;
+    before = now;
+  }
+  return Math.round(performance.now() - started);
 }
