@@ -17,6 +17,8 @@ import { ceilingRows, copyCeiling } from '../support/copy-ceiling.js';
 import { startHttpBaseline } from '../support/http-baseline.js';
 import { runHttpLoad, type HttpLoadResult } from '../support/http-load.js';
 import { processStats, waitForIdle } from '../support/process-stats.js';
+import type { BenchPostgres } from '../support/postgres.js';
+import { round } from '../support/results.js';
 import { installModel } from '../support/scoring-model.js';
 import { findSustainedRate, type Attempt } from '../support/step-search.js';
 import type { E2ESettings } from './settings.js';
@@ -48,7 +50,7 @@ export interface RunResult {
   ceiling: { events: number; seconds: number; eventsPerSecond: number };
 }
 
-export type Database = { freshDatabase(): Promise<string> };
+type Database = Pick<BenchPostgres, 'freshDatabase'>;
 
 /** Events per Batch frame: about 100 frames a second, within 10..500 events. */
 export function batchFor(rate: number): number {
@@ -161,8 +163,4 @@ async function baselineRun(s: E2ESettings, pgServer: Database, say: (m: string) 
   } finally {
     await server.stop();
   }
-}
-
-export function round(x: number, digits = 0): number {
-  return Math.round(x * 10 ** digits) / 10 ** digits;
 }

@@ -15,7 +15,8 @@ import { startChildEngine } from '../../loadtest/engine-process.js';
 import type { ModelVersion } from '../../gpu-pool/registry.js';
 import { processStats, waitForIdle } from '../support/process-stats.js';
 import { installModel } from '../support/scoring-model.js';
-import { round, type Database } from './engine-rate.js';
+import type { BenchPostgres } from '../support/postgres.js';
+import { round } from '../support/results.js';
 
 const BATCH = 500;
 const CONNECTIONS = 2;
@@ -35,7 +36,7 @@ export interface MemoryResult {
   goal: string;
 }
 
-export async function memoryRun(trades: number, pgServer: Database, model: ModelVersion, say: (m: string) => void): Promise<MemoryResult> {
+export async function memoryRun(trades: number, pgServer: Pick<BenchPostgres, 'freshDatabase'>, model: ModelVersion, say: (m: string) => void): Promise<MemoryResult> {
   const total = Math.ceil(trades / BATCH) * BATCH;
   const url = await pgServer.freshDatabase();
   await installModel(url, model);

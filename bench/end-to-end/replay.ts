@@ -14,7 +14,8 @@ import { writeFlowFile } from '../../loadtest/flow-files.js';
 import type { ModelVersion } from '../../gpu-pool/registry.js';
 import { sampleProcess } from '../support/process-stats.js';
 import { installModel } from '../support/scoring-model.js';
-import { round, type Database } from './engine-rate.js';
+import type { BenchPostgres } from '../support/postgres.js';
+import { round } from '../support/results.js';
 
 const SEED = 21;
 
@@ -47,7 +48,7 @@ export async function replayFile(lines: number, given: string | undefined, say: 
   return path;
 }
 
-export async function replayRun(path: string, pgServer: Database, model: ModelVersion, say: (m: string) => void): Promise<ReplayResult> {
+export async function replayRun(path: string, pgServer: Pick<BenchPostgres, 'freshDatabase'>, model: ModelVersion, say: (m: string) => void): Promise<ReplayResult> {
   const url = await pgServer.freshDatabase();
   await installModel(url, model);
   const cli = join(projectRoot(), 'dist', 'engine', 'cli', 'main.js');

@@ -9,7 +9,15 @@ import { openDatabase, type DatabaseHandle } from '../../engine/store/database.j
  * The PostgreSQL server benchmarks run against: DATABASE_URL when set, else the local server at
  * 127.0.0.1:5432 when one answers, else an embedded one. Each run gets a fresh database on it.
  */
-export async function benchPostgres(): Promise<{ adminUrl: string; kind: string; freshDatabase(): Promise<string>; close(): Promise<void> }> {
+export interface BenchPostgres {
+  adminUrl: string;
+  kind: string;
+  /** Creates an empty database on the server and returns its URL. */
+  freshDatabase(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function benchPostgres(): Promise<BenchPostgres> {
   let handle: DatabaseHandle | undefined;
   let adminUrl = process.env.DATABASE_URL;
   let kind = 'DATABASE_URL';

@@ -41,3 +41,7 @@ export function mergeResult(key: string, sections: Record<string, unknown>): Rec
   writeResult(key, merged);
   return merged;
 }
+
+export function round(x: number, digits = 0): number {
+  return Math.round(x * 10 ** digits) / 10 ** digits;
+}
