@@ -32,7 +32,7 @@ import { featurize, FeatureState } from '../gpu-pool/features/featurize.js';
 import { inputFromBytes } from '../gpu-pool/features/wire.js';
 import { cudaProviderMissing } from '../gpu-pool/providers.js';
 
-import type { Evaluation } from '../gpu-pool/manifest.js';
+import type { Evaluation, ModelManifest } from '../gpu-pool/manifest.js';
 import { flowFrames } from '../loadtest/flow-frames.js';
 import { runOpenLoop } from '../loadtest/open-loop.js';
 import { startChildEngine } from '../loadtest/engine-process.js';
@@ -47,6 +47,10 @@ const E2E_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const E2E_RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 50_000);
 const WORKERS = Number(process.env.BENCH_SCORE_WORKERS ?? Math.max(1, cpus().length));
 const SERVICE_EVENTS = Number(process.env.BENCH_SCORE_SERVICE_EVENTS ?? 50_000);
+/** Quality and pool only (no PostgreSQL, no engine): what a CUDA host without a database can run. */
+const POOL_ONLY = process.env.BENCH_SCORE_POOL_ONLY === '1';
+/** The top-level key in bench/results.json ("scoreCuda" for a run on a CUDA host, beside this machine's "score"). */
+const RESULT_KEY = process.env.BENCH_RESULT_KEY ?? 'score';
 
 const say = (m: string) => process.stderr.write(m + '\n');
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
@@ -132,17 +136,52 @@ async function main() {
     await pool.destroy();
   }
 
+  const database = POOL_ONLY
+    ? { postgres: { status: 'not run (BENCH_SCORE_POOL_ONLY=1)' }, service: { status: 'not run (BENCH_SCORE_POOL_ONLY=1)' }, endToEnd: { status: 'not run (BENCH_SCORE_POOL_ONLY=1)' } }
+    : await serviceAndEngine(m, version.files, events, bytes);
+  const { postgres, service: serviceResult, endToEnd } = database;
+
+  const result = {
+    machine: machine(),
+    postgres,
+    settings: { syntheticEvents: EVENTS, poolSecondsPerBatchSize: POOL_SECONDS, workers: WORKERS, intraOpThreads: 1, serviceEvents: SERVICE_EVENTS },
+    modelVersion: m.versionId,
+    models,
+    ensemble: { combine: m.ensemble.combine, weights: m.ensemble.weights, alertRate: m.ensemble.alertRate, heldOutAlertRate: round(m.evaluation.heldOutAlertRate, 4) },
+    quality: {
+      testEvents: m.evaluation.heldOutEvents,
+      plantedAnomalies: m.evaluation.plantedAnomalies,
+      plantedByKind: m.evaluation.plantedByKind,
+      goal: 'ensemble ROC-AUC >= 0.95 and recall >= 0.9 at 1% FPR',
+      models: qualityTable(m.evaluation),
+    },
+    features: { eventsPerSecondMainThread: Math.round(featureRate) },
+    pool: poolResults,
+    service: serviceResult,
+    endToEnd,
+    cuda: cuda
+      ? { status: 'CUDA provider installed: see the pool rows with providers "cuda"' }
+      : { status: `not measured here: ${cudaProviderMissing()}; no GPU on this machine. On a CUDA host: swaprep gpu install-cuda, then npm run bench:score (the pool rows then include providers "cuda" at 4,096 and 65,536).` },
+    trainingSeconds: round(m.training.seconds, 1),
+    benchSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  writeResult(RESULT_KEY, result);
+  process.stdout.write(JSON.stringify({ quality: result.quality.models, pool: poolResults, service: serviceResult, endToEnd }, null, 2) + '\n');
+}
+
+/** The ScoringService against PostgreSQL, and the engine with scoring off and on. */
+async function serviceAndEngine(m: ModelManifest, files: Record<string, Uint8Array>, events: ReturnType<typeof syntheticEvents>, bytes: Uint8Array[]) {
   // The service against PostgreSQL.
   const pgServer = await benchPostgres();
   const serviceUrl = await pgServer.freshDatabase();
-  await installModel(serviceUrl, { manifest: m, files: version.files });
+  await installModel(serviceUrl, { manifest: m, files });
   const service = await ScoringService.start({ databaseUrl: serviceUrl, workers: WORKERS, providers: ['cpu'], bootstrap: 'off', warmupEvents: 0 });
   const scoringEvents: ScoringEvent[] = bytes.slice(0, SERVICE_EVENTS).map((b, i) => ({
     sourceId: events[i]!.sourceId, seq: i + 1, report: b, receivedAtMs: events[i]!.receivedAtMs, tradeKey: events[i]!.tradeKey, version: events[i]!.version,
   }));
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = mainThreadCpuSeconds();
-  t = performance.now();
+  const t = performance.now();
   // Submit in engine-sized groups, respecting backpressure as the engine would.
   for (let i = 0; i < scoringEvents.length; i += 500) {
     if (!service.submit(scoringEvents.slice(i, i + 500))) await new Promise<void>((r) => service.onDrain(r));
@@ -170,36 +209,12 @@ async function main() {
   // The engine with scoring off and on (same run, same machine).
   const endToEnd =
     process.env.BENCH_SCORE_E2E === '1'
-      ? await engineOnOff(pgServer, { manifest: m, files: version.files })
+      ? await engineOnOff(pgServer, { manifest: m, files })
       : { status: 'not run: set BENCH_SCORE_E2E=1 once the engine runs the scoring service (SWAPREP_SCORING=on|off); until then the engine-side cost is the "service.engineThread*" figures' };
+  const postgres = { server: pgServer.kind, version: await serverVersion(pgServer.adminUrl).catch(() => 'unknown') };
   await pgServer.close();
+  return { postgres, service: serviceResult, endToEnd };
 
-  const result = {
-    machine: machine(),
-    postgres: { server: pgServer.kind, version: await serverVersion(pgServer.adminUrl).catch(() => 'unknown') },
-    settings: { syntheticEvents: EVENTS, poolSecondsPerBatchSize: POOL_SECONDS, workers: WORKERS, intraOpThreads: 1, serviceEvents: SERVICE_EVENTS },
-    modelVersion: m.versionId,
-    models,
-    ensemble: { combine: m.ensemble.combine, weights: m.ensemble.weights, alertRate: m.ensemble.alertRate, heldOutAlertRate: round(m.evaluation.heldOutAlertRate, 4) },
-    quality: {
-      testEvents: m.evaluation.heldOutEvents,
-      plantedAnomalies: m.evaluation.plantedAnomalies,
-      plantedByKind: m.evaluation.plantedByKind,
-      goal: 'ensemble ROC-AUC >= 0.95 and recall >= 0.9 at 1% FPR',
-      models: qualityTable(m.evaluation),
-    },
-    features: { eventsPerSecondMainThread: Math.round(featureRate) },
-    pool: poolResults,
-    service: serviceResult,
-    endToEnd,
-    cuda: cuda
-      ? { status: 'CUDA provider installed: see the pool rows with providers "cuda"' }
-      : { status: `not measured here: ${cudaProviderMissing()}; no GPU on this machine. On a CUDA host: swaprep gpu install-cuda, then npm run bench:score (the pool rows then include providers "cuda" at 4,096 and 65,536).` },
-    trainingSeconds: round(m.training.seconds, 1),
-    benchSeconds: Math.round((Date.now() - started) / 1000),
-  };
-  writeResult('score', result);
-  process.stdout.write(JSON.stringify({ quality: result.quality.models, pool: poolResults, service: serviceResult, endToEnd }, null, 2) + '\n');
 }
 
 /**
