@@ -98,8 +98,7 @@ async function engineRun(run: number, s: E2ESettings, pgServer: Database, model:
       const w = await drive(Math.round(s.search.startRate / 2), s.warmupSeconds);
       say(`run ${run} warm-up: ${Math.round(w.achievedRate)} events/s`);
     }
-    const search = await findSustainedRate(s.search, (rate, seconds) => drive(rate, seconds));
-    for (const a of search.attempts) say(describe(run, a));
+    const search = await findSustainedRate(s.search, (rate, seconds) => drive(rate, seconds), (a) => say(describe(run, a)));
     const stats = processStats(pid);
     engine.process.kill('SIGTERM');
     await engine.exited;

@@ -26,7 +26,9 @@ export function sampleProcess(pid: number, intervalMs = 200): { stop(): ProcessS
   let last: ProcessStats | undefined;
   const read = () => {
     try {
-      last = processStats(pid);
+      const now = processStats(pid);
+      // An exited process not yet reaped (a zombie) still has a /proc entry, without memory figures.
+      if (now.peakRssMiB > 0) last = now;
     } catch {
       // Gone: keep the last reading.
     }

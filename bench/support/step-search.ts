@@ -73,7 +73,8 @@ export interface SearchResult<R extends ProbeOutcome> {
 
 export type Probe<R extends ProbeOutcome> = (rate: number, seconds: number, phase: 'probe' | 'confirm') => Promise<R>;
 
-export async function findSustainedRate<R extends ProbeOutcome>(o: SearchOptions, probe: Probe<R>): Promise<SearchResult<R>> {
+/** `onAttempt` hears of each attempt as it ends (for progress lines). */
+export async function findSustainedRate<R extends ProbeOutcome>(o: SearchOptions, probe: Probe<R>, onAttempt: (a: Attempt<R>) => void = () => {}): Promise<SearchResult<R>> {
   const g = o.granularity ?? 100;
   const round = (x: number) => Math.max(g, Math.round(x / g) * g);
   const attempts: Attempt<R>[] = [];
@@ -82,6 +83,7 @@ export async function findSustainedRate<R extends ProbeOutcome>(o: SearchOptions
     const result = await probe(rate, seconds, phase);
     const a: Attempt<R> = { phase, rate, seconds, ...judgeProbe(result, o.maxP99Ms), result };
     attempts.push(a);
+    onAttempt(a);
     return a;
   };
 

@@ -40,7 +40,8 @@ const options: SearchOptions = {
 describe('findSustainedRate', () => {
   it('steps up until a probe fails, bisects, and confirms the best probe for the long duration', async () => {
     const e = engine(13_000);
-    const r = await findSustainedRate(options, e.probe);
+    const heard: number[] = [];
+    const r = await findSustainedRate(options, e.probe, (a) => heard.push(a.rate));
     expect(e.calls).toEqual([
       { rate: 5000, seconds: 10, phase: 'probe' },
       { rate: 10_000, seconds: 10, phase: 'probe' },
@@ -52,6 +53,7 @@ describe('findSustainedRate', () => {
     expect(r.sustainedRate).toBe(12_500);
     expect(r.confirmed?.phase).toBe('confirm');
     expect(r.attempts.map((a) => a.ok)).toEqual([true, true, false, false, true, true]);
+    expect(heard).toEqual(r.attempts.map((a) => a.rate));
   });
 
   it('steps down from the best probe while confirmations fail', async () => {
