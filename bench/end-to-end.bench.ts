@@ -72,11 +72,11 @@ async function main() {
       say(`engine: median ${engine.medians.sustainedEventsPerSecond} events/s sustained (${engine.medians.runsSustained}/${s.runs} runs confirmed a rate), ${engine.medians.ratioToBaseline}x the baseline, ${(engine.medians.ratioToCeiling * 100).toFixed(0)}% of the COPY ceiling`);
     }
     if (s.sections.includes('memory')) {
-      sections.memory = { date: new Date().toISOString(), ...(await memoryRun(s.memoryTrades, pgServer, model, say)) };
+      sections.memory = { date: new Date().toISOString(), ...(await pgServer.withFreshDatabase((url) => memoryRun(s.memoryTrades, url, model, say))) };
     }
     if (s.sections.includes('replay')) {
       const path = await replayFile(s.replayLines, s.replayFile, say);
-      sections.replay = { date: new Date().toISOString(), ...(await replayRun(path, pgServer, model, say)) };
+      sections.replay = { date: new Date().toISOString(), ...(await pgServer.withFreshDatabase((url) => replayRun(path, url, model, say))) };
     }
 
     const all = mergeResult('endToEnd', sections);

@@ -50,7 +50,7 @@ export interface RunResult {
   ceiling: { events: number; seconds: number; eventsPerSecond: number };
 }
 
-type Database = Pick<BenchPostgres, 'freshDatabase'>;
+type Database = Pick<BenchPostgres, 'withFreshDatabase'>;
 
 /** Events per Batch frame: about 100 frames a second, within 10..500 events. */
 export function batchFor(rate: number): number {
@@ -58,18 +58,17 @@ export function batchFor(rate: number): number {
 }
 
 export async function oneRun(run: number, s: E2ESettings, pgServer: Database, model: ModelVersion, say: (m: string) => void): Promise<RunResult> {
-  const engine = await engineRun(run, s, pgServer, model, say);
-  const baseline = await baselineRun(s, pgServer, say);
+  const engine = await pgServer.withFreshDatabase((url) => engineRun(run, s, url, model, say));
+  const baseline = await pgServer.withFreshDatabase((url) => baselineRun(s, url, say));
   const ceilingFrames = flowFrames({ seed: SEED, batch: 1000, counterOffset: 1, invalidRate: s.invalidRate });
   const rows = ceilingRows(ceilingFrames.frame, 1000, s.ceilingEvents);
-  const c = await copyCeiling(await pgServer.freshDatabase(), rows.reports, rows.keys);
+  const c = await pgServer.withFreshDatabase((url) => copyCeiling(url, rows.reports, rows.keys));
   const ceiling = { events: c.events, seconds: c.seconds, eventsPerSecond: c.eventsPerSecond };
   say(`run ${run} ceiling: ${Math.round(ceiling.eventsPerSecond)} events/s (COPY of ${ceiling.events} pre-serialized rows)`);
   return { engine, baseline, ceiling };
 }
 
-async function engineRun(run: number, s: E2ESettings, pgServer: Database, model: ModelVersion, say: (m: string) => void): Promise<EngineRun> {
-  const url = await pgServer.freshDatabase();
+async function engineRun(run: number, s: E2ESettings, url: string, model: ModelVersion, say: (m: string) => void): Promise<EngineRun> {
   await installModel(url, model);
   const sources = Array.from({ length: s.connections }, (_, i) => `bench-${i}=${TOKEN}`).join(',');
   const engine = await startChildEngine({ DATABASE_URL: url, SWAPREP_SOURCES: sources, SWAPREP_SCORING: 'on' });
@@ -145,8 +144,7 @@ async function storedCounts(url: string): Promise<EngineRun['stored']> {
   }
 }
 
-async function baselineRun(s: E2ESettings, pgServer: Database, say: (m: string) => void): Promise<RunResult['baseline']> {
-  const url = await pgServer.freshDatabase();
+async function baselineRun(s: E2ESettings, url: string, say: (m: string) => void): Promise<RunResult['baseline']> {
   const server = await startHttpBaseline(url);
   try {
     // The same records the engine gets (the frames' records, as DRR JSON), one per POST.

@@ -15,7 +15,6 @@ import { startChildEngine } from '../../loadtest/engine-process.js';
 import type { ModelVersion } from '../../gpu-pool/registry.js';
 import { processStats, waitForIdle } from '../support/process-stats.js';
 import { installModel } from '../support/scoring-model.js';
-import type { BenchPostgres } from '../support/postgres.js';
 import { round } from '../support/results.js';
 
 const BATCH = 500;
@@ -36,9 +35,9 @@ export interface MemoryResult {
   goal: string;
 }
 
-export async function memoryRun(trades: number, pgServer: Pick<BenchPostgres, 'freshDatabase'>, model: ModelVersion, say: (m: string) => void): Promise<MemoryResult> {
+/** On the fresh database at `url`. */
+export async function memoryRun(trades: number, url: string, model: ModelVersion, say: (m: string) => void): Promise<MemoryResult> {
   const total = Math.ceil(trades / BATCH) * BATCH;
-  const url = await pgServer.freshDatabase();
   await installModel(url, model);
   const gcPreload = pathToFileURL(join(projectRoot(), 'dist', 'bench', 'support', 'gc-on-signal.js')).href;
   const engine = await startChildEngine(

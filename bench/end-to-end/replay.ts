@@ -5,7 +5,7 @@
  * temporary directory for later runs (same seed and count, same file).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, renameSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../engine/project-root.js';
@@ -14,7 +14,6 @@ import { writeFlowFile } from '../../loadtest/flow-files.js';
 import type { ModelVersion } from '../../gpu-pool/registry.js';
 import { sampleProcess } from '../support/process-stats.js';
 import { installModel } from '../support/scoring-model.js';
-import type { BenchPostgres } from '../support/postgres.js';
 import { round } from '../support/results.js';
 
 const SEED = 21;
@@ -48,8 +47,8 @@ export async function replayFile(lines: number, given: string | undefined, say: 
   return path;
 }
 
-export async function replayRun(path: string, pgServer: Pick<BenchPostgres, 'freshDatabase'>, model: ModelVersion, say: (m: string) => void): Promise<ReplayResult> {
-  const url = await pgServer.freshDatabase();
+/** On the fresh database at `url`. */
+export async function replayRun(path: string, url: string, model: ModelVersion, say: (m: string) => void): Promise<ReplayResult> {
   await installModel(url, model);
   const cli = join(projectRoot(), 'dist', 'engine', 'cli', 'main.js');
   const rejectsDir = mkdtempSync(join(tmpdir(), 'swaprep-bench-rejects-'));
@@ -67,6 +66,7 @@ export async function replayRun(path: string, pgServer: Pick<BenchPostgres, 'fre
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   const stats = sampler.stop();
   const wallSeconds = (performance.now() - started) / 1000;
+  rmSync(rejectsDir, { recursive: true, force: true });
   if (code !== 0) throw new Error(`swaprep replay exited with ${code}:\n${stderr.slice(-2000)}`);
   const summary = JSON.parse(stdout.trim().split('\n').pop()!) as FileSummary;
   const result: ReplayResult = {

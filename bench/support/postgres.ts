@@ -14,6 +14,11 @@ export interface BenchPostgres {
   kind: string;
   /** Creates an empty database on the server and returns its URL. */
   freshDatabase(): Promise<string>;
+  /**
+   * Runs `fn` on a fresh database and drops it afterwards (a run that stores millions of events would
+   * otherwise leave gigabytes behind); BENCH_KEEP_DATABASES=1 keeps it for inspection.
+   */
+  withFreshDatabase<T>(fn: (url: string) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -33,18 +38,34 @@ export async function benchPostgres(): Promise<BenchPostgres> {
     }
   }
   const admin = adminUrl;
+  const adminQuery = async (sql: string) => {
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  const freshDatabase = async () => {
+    const name = `swaprep_bench_${randomBytes(4).toString('hex')}`;
+    await adminQuery(`CREATE DATABASE ${name}`);
+    const url = new URL(admin);
+    url.pathname = '/' + name;
+    return url.toString();
+  };
   return {
     adminUrl: admin,
     kind,
-    async freshDatabase() {
-      const name = `swaprep_bench_${randomBytes(4).toString('hex')}`;
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`CREATE DATABASE ${name}`);
-      await c.end();
-      const url = new URL(admin);
-      url.pathname = '/' + name;
-      return url.toString();
+    freshDatabase,
+    async withFreshDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+      const url = await freshDatabase();
+      try {
+        return await fn(url);
+      } finally {
+        // FORCE: a pool that is still closing must not keep the database (and its disk) alive.
+        if (process.env.BENCH_KEEP_DATABASES !== '1') await adminQuery(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
+      }
     },
     close: async () => handle?.close(),
   };
