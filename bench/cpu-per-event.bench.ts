@@ -10,11 +10,12 @@
  *
  * Medians over CPU_RUNS runs (default 3) go to bench/results.json ("cpuPerEvent"). Env: CPU_EVENTS
  * (default 200,000), CPU_STAGE_EVENTS (default 20,000), CPU_STAGE=name + CPU_STAGE_REPS (one stage alone, for
- * valgrind --tool=callgrind), CPU_BATCH (events per frame, default 500), CPU_WINDOW (unacknowledged events per
- * connection, default 10,000), CPU_STAGES_ONLY=1 / CPU_ENGINE_ONLY=1, CPU_PROFILE_DIR (a V8 profile per engine run), DATABASE_URL (else 127.0.0.1:5432
+ * valgrind --tool=callgrind; CPU_STAGE_RECORDS: distinct records, default 2,000), CPU_BATCH (events per frame, default 500), CPU_WINDOW (unacknowledged events per
+ * connection, default 10,000), CPU_STAGES_ONLY=1 / CPU_ENGINE_ONLY=1, CPU_PROFILE_DIR (a V8 profile per engine run),
+ * CPU_NODE_ARGS (more flags for the engine's node) with CPU_ENGINE_LOG (where its output goes), DATABASE_URL (else 127.0.0.1:5432
  * or an embedded server), and any SWAPREP_* setting, passed on to the engine.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { createWriteStream, readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { flowFrames } from '../loadtest/flow-frames.js';
@@ -22,7 +23,7 @@ import { scanClientFrame, type ScannedEvent } from '../engine/ingest/frame-scan.
 import { FepTcpClient } from '../loadtest/fep-client.js';
 import { LengthPrefixedReader } from '../engine/ingest/length-prefixed.js';
 import { startChildEngine } from '../loadtest/engine-process.js';
-import { SwapReport } from '../proto/gen/swap_report.js';
+import { decodeReport } from '../engine/record/decode-report.js';
 import { compileRulebook } from '../engine/rules/index.js';
 import { createJudge } from '../engine/judge.js';
 import { encodeGroup } from '../engine/store/group-commit.js';
@@ -40,19 +41,23 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 // ------------------------------------------------------------------------------------ stages in process
 
-/** µs of this process's CPU per item: `fn` over all items, repeated until at least 0.3 s of CPU. */
+/**
+ * µs of this process's CPU per item: the median over passes of `fn` over all items (at least 15 passes and
+ * 0.5 s of CPU), so a pass that another process's burst slowed down does not move the figure.
+ */
 function cpuPerItem(items: number, fn: () => void): number {
   fn(); // warm up (JIT)
-  let reps = 0;
-  const start = process.cpuUsage();
+  fn();
+  const passes: number[] = [];
   let used = 0;
-  do {
+  while (passes.length < 15 || used < 500_000) {
+    const start = process.cpuUsage();
     fn();
-    reps++;
     const d = process.cpuUsage(start);
-    used = d.user + d.system;
-  } while (used < 300_000);
-  return used / (reps * items);
+    used += d.user + d.system;
+    passes.push((d.user + d.system) / items);
+  }
+  return median(passes);
 }
 
 function scanFrames(frames: readonly Buffer[]): ScannedEvent[] {
@@ -69,7 +74,8 @@ const STAGES = ['reader', 'scan', 'decode', 'rulebook', 'judge', 'copyEncode'] a
 
 /** One stage's work over n events, set up with only what it needs. */
 function stageWork(name: string, n: number): () => number {
-  const gen = flowFrames({ seed: 7, batch: BATCH, counterOffset: 1e9 });
+  // CPU_STAGE_RECORDS: fewer distinct records make a shorter set-up under valgrind.
+  const gen = flowFrames({ seed: 7, batch: BATCH, counterOffset: 1e9, records: Number(process.env.CPU_STAGE_RECORDS ?? 2000) });
   const frames: Buffer[] = [];
   for (let i = 0; i < n; i += BATCH) frames.push(gen.frame(i + 1, i));
   const events = scanFrames(frames);
@@ -95,12 +101,12 @@ function stageWork(name: string, n: number): () => number {
     case 'decode':
       return () => {
         let k = 0;
-        for (const e of events) k += SwapReport.decode(e.report).counterparty1 === undefined ? 0 : 1;
+        for (const e of events) k += decodeReport(e.report).counterparty1 === undefined ? 0 : 1;
         return k;
       };
     case 'rulebook': {
       const rulebook = compileRulebook({ regime: 'cftc-part45', leiCheck: 'error' });
-      const decoded = events.map((e) => SwapReport.decode(e.report));
+      const decoded = events.map((e) => decodeReport(e.report));
       return () => {
         let k = 0;
         for (const r of decoded) k += rulebook.validate(r).length + 1;
@@ -223,8 +229,15 @@ async function measureEngine(pgServer: Awaited<ReturnType<typeof benchPostgres>>
   const dbName = new URL(url).pathname.slice(1);
   const sources = Array.from({ length: CONNECTIONS }, (_, i) => `cpu-${i}=cpu-token`).join(',');
   // CPU_PROFILE_DIR: a V8 CPU profile of each engine run (node --cpu-prof), to see where the µs go.
+  // CPU_NODE_ARGS: more node/V8 flags for the engine (e.g. --trace-gc), its output going to CPU_ENGINE_LOG.
   const profile = process.env.CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROFILE_DIR}`] : [];
-  const engine = await startChildEngine({ DATABASE_URL: url, SWAPREP_SOURCES: sources }, [], profile);
+  const nodeArgs = [...profile, ...(process.env.CPU_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const engine = await startChildEngine({ DATABASE_URL: url, SWAPREP_SOURCES: sources }, [], nodeArgs);
+  if (process.env.CPU_ENGINE_LOG) {
+    const logFile = createWriteStream(process.env.CPU_ENGINE_LOG);
+    engine.process.stdout!.pipe(logFile);
+    engine.process.stderr!.on('data', (c: Buffer) => logFile.write(c));
+  }
   const pid = engine.process.pid!;
   const admin = new pg.Client({ connectionString: pgServer.adminUrl });
   await admin.connect();
