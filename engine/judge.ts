@@ -1,4 +1,5 @@
-import { SwapReport } from '../proto/gen/swap_report.js';
+import type { SwapReport } from '../proto/gen/swap_report.js';
+import { decodeReport } from './record/decode-report.js';
 import { applyLifecycle, compileRulebook, statusOf, type Finding, type RulebookOptions, type TradeState } from './rules/index.js';
 import type { Judge, RoutedEvent } from '../actors/routed-event.js';
 
@@ -14,14 +15,14 @@ export function createJudge(options: RulebookOptions): Judge {
   return (trades: Map<string, TradeState>, event: RoutedEvent): void => {
     let report: SwapReport;
     try {
-      report = SwapReport.decode(event.report);
+      report = decodeReport(event.report);
     } catch (err) {
       reject(event, [{ rule: 'SCHEMA', element: '', path: '', severity: 'error', message: `the report is not a valid SwapReport: ${(err as Error).message}` }]);
       return;
     }
     const stateless = rulebook.validate(report);
     const before = event.tradeKey === undefined ? undefined : trades.get(event.tradeKey);
-    const lifecycle = applyLifecycle(before, report, { sourceId: event.sourceId, seq: event.seq });
+    const lifecycle = applyLifecycle(before, report, { sourceId: event.sourceId, seq: event.seq }, { keepHistory: false });
     const findings = stateless.length === 0 ? lifecycle.findings : lifecycle.findings.length === 0 ? stateless : stateless.concat(lifecycle.findings);
     const status = statusOf(findings);
     if (status === 'rejected' || !lifecycle.accepted || !lifecycle.state || event.tradeKey === undefined) {
@@ -29,16 +30,14 @@ export function createJudge(options: RulebookOptions): Judge {
       return;
     }
     // The trade's history lives in the event log (every version's row, with the event that made it); the
-    // actor keeps only what judging the next event needs, so a million live trades stay small for the GC.
-    trades.set(event.tradeKey, lifecycle.state.history.length === 0 ? lifecycle.state : { ...lifecycle.state, history: NO_HISTORY });
+    // actor keeps only what judging the next event needs (no history), so a million live trades stay small for the GC.
+    trades.set(event.tradeKey, lifecycle.state);
     event.status = status;
     event.findings = findings;
     event.version = lifecycle.state.version;
     event.lifecycle = lifecycle.state.status;
   };
 }
-
-const NO_HISTORY: TradeState['history'] = Object.freeze([]);
 
 function reject(event: RoutedEvent, findings: Finding[]): void {
   event.status = 'rejected';

@@ -33,7 +33,10 @@ export function engineVersion(): string {
 /** The composition root: wires store, actors and ingest together and starts the listeners. */
 export async function startEngine(config: EngineConfig): Promise<RunningEngine> {
   const database = await openDatabase(config.databaseUrl, { dataDir: config.dataDir, port: config.embeddedPgPort });
-  const pool = createPool(database.url, config.groupCommit.maxInFlight + 4);
+  const pool = createPool(database.url, 4);
+  // Group commits get connections of their own: queued behind actors loading their trades (a burst of
+  // new or reactivated counterparties) or other queries, a COMMIT, and every ack behind it, would wait.
+  const commitPool = createPool(database.url, config.groupCommit.maxInFlight);
   const client = await pool.connect();
   try {
     await migrate(client);
@@ -59,7 +62,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   const system = startActorSystem();
   // The hub and the writer refer to each other through these callbacks (durable → ack, route → actors).
   let hub: IngestHub | undefined;
-  const writer = new GroupCommitWriter(pool, config.groupCommit, (group) => {
+  const writer = new GroupCommitWriter(commitPool, config.groupCommit, (group) => {
     for (const e of group) router.settled(e.counterparty1);
     hub!.durable(group);
     // Rejected events are not scored: they never made a trade version.
@@ -104,6 +107,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
         router.stop();
         stopActorSystem(system);
         await pool.end();
+        await commitPool.end();
         await database.close();
         log('info', 'stopped');
       })()),

@@ -1,5 +1,6 @@
 import { Hello } from '../../proto/gen/fep.js';
 import type { StoredEvent } from '../store/stored-event.js';
+import { asciiString } from '../record/decode-report.js';
 
 /**
  * Reads client frames at the wire level instead of decoding them into objects: an event's report stays
@@ -177,6 +178,11 @@ function scanEvent(buf: Buffer, start: number, end: number, index: number): Scan
   return event;
 }
 
+/** A string field: short ASCII without a native call (the usual case), anything else as UTF-8. */
+function text(buf: Buffer, start: number, end: number): string {
+  return asciiString(buf, start, end) ?? buf.toString('utf8', start, end);
+}
+
 function scanReportKeys(buf: Buffer, start: number, end: number, into: ScannedEvent): void {
   const c = new Cursor(buf, start, end);
   let usi: string | undefined;
@@ -191,11 +197,11 @@ function scanReportKeys(buf: Buffer, start: number, end: number, into: ScannedEv
     }
     const s = c.lengthDelimited();
     switch (field) {
-      case REPORT_FIELD.counterparty1: into.counterparty1 = buf.toString('utf8', s, c.pos); break;
-      case REPORT_FIELD.actionType: into.actionType = buf.toString('utf8', s, c.pos); break;
-      case REPORT_FIELD.eventTimestamp: into.eventTimestamp = buf.toString('utf8', s, c.pos); break;
-      case REPORT_FIELD.uniqueSwapIdentifier: usi = buf.toString('utf8', s, c.pos); break;
-      case REPORT_FIELD.uniqueTransactionIdentifier: uti = buf.toString('utf8', s, c.pos); break;
+      case REPORT_FIELD.counterparty1: into.counterparty1 = text(buf, s, c.pos); break;
+      case REPORT_FIELD.actionType: into.actionType = text(buf, s, c.pos); break;
+      case REPORT_FIELD.eventTimestamp: into.eventTimestamp = text(buf, s, c.pos); break;
+      case REPORT_FIELD.uniqueSwapIdentifier: usi = text(buf, s, c.pos); break;
+      case REPORT_FIELD.uniqueTransactionIdentifier: uti = text(buf, s, c.pos); break;
       default: break;
     }
   }

@@ -124,12 +124,31 @@ export class IngestHub {
 
   /** The store's COMMIT returned for these events. */
   durable(group: readonly StoredEvent[]): void {
+    // Counted per group, not per event: a labelled prom-client inc() hashes its labels on every call.
+    let accepted = 0;
+    let withWarnings = 0;
+    let rejected = 0;
+    let findings: Map<string, { rule: string; severity: string; n: number }> | undefined;
     for (const e of group) {
       e.receipt?.settle(e);
-      this.metrics.eventsStored.inc({ status: e.status });
-      if (e.status === 'rejected') this.metrics.eventsRejected.inc();
-      for (const f of e.findings) this.metrics.findings.inc({ rule: f.rule, severity: f.severity });
+      if (e.status === 'accepted') accepted++;
+      else if (e.status === 'rejected') rejected++;
+      else withWarnings++;
+      for (const f of e.findings) {
+        findings ??= new Map();
+        const key = f.rule + '\u0000' + f.severity;
+        const c = findings.get(key);
+        if (c) c.n++;
+        else findings.set(key, { rule: f.rule, severity: f.severity, n: 1 });
+      }
     }
+    if (accepted > 0) this.metrics.eventsStored.inc({ status: 'accepted' }, accepted);
+    if (withWarnings > 0) this.metrics.eventsStored.inc({ status: 'accepted_with_warnings' }, withWarnings);
+    if (rejected > 0) {
+      this.metrics.eventsStored.inc({ status: 'rejected' }, rejected);
+      this.metrics.eventsRejected.inc(rejected);
+    }
+    if (findings) for (const c of findings.values()) this.metrics.findings.inc({ rule: c.rule, severity: c.severity }, c.n);
     this.inflight -= group.length;
     this.metrics.inflightEvents.set(this.inflight);
     this.resumeIfRoom();

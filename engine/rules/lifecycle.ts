@@ -66,7 +66,15 @@ function str(r: Rec, key: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-export function applyLifecycle(state: TradeState | undefined, report: SwapReport, ref: LifecycleRef): LifecycleResult {
+/** An empty history, shared: what states carry when the caller keeps the history elsewhere. */
+export const NO_HISTORY: TradeState['history'] = Object.freeze([]);
+
+/**
+ * `keepHistory: false` leaves every state's history empty: the engine keeps a trade's versions in the
+ * event log, and building the list only to drop it cost three objects per event on the hot path.
+ */
+export function applyLifecycle(state: TradeState | undefined, report: SwapReport, ref: LifecycleRef, options: { keepHistory?: boolean } = {}): LifecycleResult {
+  const keepHistory = options.keepHistory ?? true;
   const r = asRec(report);
   const action = str(r, 'actionType') ?? '';
   const key = tradeKeyOf(report);
@@ -81,7 +89,7 @@ export function applyLifecycle(state: TradeState | undefined, report: SwapReport
 
   // ---- unknown trade
   if (state === undefined) {
-    if (action === 'NEWT') return { state: created(key, r, action, ref), findings: [], accepted: true };
+    if (action === 'NEWT') return { state: created(key, r, action, ref, keepHistory), findings: [], accepted: true };
     if (NEEDS_TRADE.has(action) && action !== 'EROR' && action !== 'REVI' && action !== 'POSC') {
       return reject(finding('LC-UNKNOWN-TRADE', '26', 'actionType', `actionType ${action} refers to trade ${show(key)}, which has no accepted NEWT`));
     }
@@ -113,7 +121,7 @@ export function applyLifecycle(state: TradeState | undefined, report: SwapReport
   if (at !== undefined && state.lastEventTimestamp !== undefined && compareTimestamps(at, state.lastEventTimestamp) < 0) {
     findings.push(finding('LC-LATE', '30', 'eventTimestamp', `eventTimestamp ${show(at)} is older than ${show(state.lastEventTimestamp)} of the last applied event; applied late`, 'warning'));
   }
-  return { state: advanced(state, r, action, ref), findings, accepted: true };
+  return { state: advanced(state, r, action, ref, keepHistory), findings, accepted: true };
 }
 
 function versionOf(version: number, r: Rec, action: string, ref: LifecycleRef): TradeVersion {
@@ -128,7 +136,7 @@ function versionOf(version: number, r: Rec, action: string, ref: LifecycleRef): 
   };
 }
 
-function created(key: string, r: Rec, action: string, ref: LifecycleRef): TradeState {
+function created(key: string, r: Rec, action: string, ref: LifecycleRef, keepHistory: boolean): TradeState {
   const cp1 = str(r, 'counterparty1');
   const exec = str(r, 'executionTimestamp');
   const at = str(r, 'eventTimestamp');
@@ -140,11 +148,11 @@ function created(key: string, r: Rec, action: string, ref: LifecycleRef): TradeS
     version: 1,
     ...(at !== undefined ? { lastEventTimestamp: at } : {}),
     lastActionType: action,
-    history: [versionOf(1, r, action, ref)],
+    history: keepHistory ? [versionOf(1, r, action, ref)] : NO_HISTORY,
   };
 }
 
-function advanced(state: TradeState, r: Rec, action: string, ref: LifecycleRef): TradeState {
+function advanced(state: TradeState, r: Rec, action: string, ref: LifecycleRef, keepHistory: boolean): TradeState {
   const status: LifecycleStatus =
     action === 'EROR' ? 'errored' : action === 'TERM' ? 'terminated' : action === 'REVI' ? 'live' : state.status;
   const at = str(r, 'eventTimestamp');
@@ -162,6 +170,6 @@ function advanced(state: TradeState, r: Rec, action: string, ref: LifecycleRef):
     version,
     ...(last !== undefined ? { lastEventTimestamp: last } : {}),
     lastActionType: action,
-    history: [...state.history, versionOf(version, r, action, ref)],
+    history: keepHistory ? [...state.history, versionOf(version, r, action, ref)] : NO_HISTORY,
   };
 }

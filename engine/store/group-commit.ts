@@ -161,7 +161,7 @@ export class GroupCommitWriter {
 const EVENT_COLUMNS = 'source_id, seq, received_at, trade_key, counterparty1, action_type, event_timestamp, status, version, lifecycle, report';
 const FINDING_COLUMNS = 'source_id, seq, rule, element, path, severity, message';
 
-function encodeGroup(group: readonly StoredEvent[]) {
+export function encodeGroup(group: readonly StoredEvent[]) {
   const events = new BinaryCopyEncoder(group.length * 1200 + 1024);
   const findings = new BinaryCopyEncoder(1024);
   let findingCount = 0;

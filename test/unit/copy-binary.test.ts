@@ -35,6 +35,15 @@ describe('BinaryCopyEncoder', () => {
     expect(got.map((r) => r.ts.getTime())).toEqual(rows.map((r) => r.ts));
   });
 
+  it('writes short ASCII, empty, long and mixed text alike (the ASCII fast path and the general one)', async () => {
+    await client.query('CREATE TABLE m (s text)');
+    const values = ['', 'NEWT', '2024-04-01T12:58:20Z', 'A'.repeat(64), 'B'.repeat(65), 'x'.repeat(5_000), 'ascii then é', 'é then ascii', '\u007f'];
+    const enc = new BinaryCopyEncoder(8);
+    for (const v of values) enc.row(1).text(v);
+    await pipeline(Readable.from([enc.finish()]), client.query(copyStreams.from('COPY m FROM STDIN WITH (FORMAT binary)')));
+    expect((await client.query<{ s: string }>('SELECT s FROM m')).rows.map((r) => r.s)).toEqual(values);
+  });
+
   it('replaces NUL characters, which PostgreSQL text cannot hold, instead of failing the group', async () => {
     await client.query('CREATE TABLE n (s text)');
     const enc = new BinaryCopyEncoder().row(1).text('a\0b');
