@@ -68,6 +68,8 @@ export interface SubmissionPath {
    * 'rejected' and its exception is open again. Needs `submitEvent` (serve gives it); throws CorrectionError if absent.
    */
   approveCorrection(input: { correctionId: number; checker: string }): Promise<{ approved: ApprovedCorrection; event: SubmittedEvent }>;
+  /** The second half of approveCorrection, for a caller that approved through CorrectionService itself (the console API). */
+  sendCorrection(approved: ApprovedCorrection): Promise<SubmittedEvent>;
   /** For /healthz and logs: which repositories take which regimes (or that none is configured) and the path's counters. */
   describe(): SubmissionPathStatus;
   /** Call after a group commit: wakes the intake and the senders at once instead of at their next poll. */
@@ -129,14 +131,18 @@ export function startSubmissionPath(pool: pg.Pool, config: SubmissionPathConfig,
   dispatcher.start();
   monitor.start();
   scheduler.start();
+  const sendCorrection = async (approved: ApprovedCorrection): Promise<SubmittedEvent> => {
+    if (!deps.submitEvent) throw new CorrectionError('this engine has no internal source to send corrections through');
+    const event = await deps.submitEvent(approved.fepReport);
+    if (event.status === 'rejected') await rejectedByRules(pool, approved, event, clock());
+    return event;
+  };
   return {
-    builder, intake, dispatcher, alerts, monitor, scheduler, corrections,
+    builder, intake, dispatcher, alerts, monitor, scheduler, corrections, sendCorrection,
     approveCorrection: async (input) => {
       if (!deps.submitEvent) throw new CorrectionError('this engine has no internal source to send corrections through');
       const approved = await corrections.approve(input);
-      const event = await deps.submitEvent(approved.fepReport);
-      if (event.status === 'rejected') await rejectedByRules(pool, approved, event, clock());
-      return { approved, event };
+      return { approved, event: await sendCorrection(approved) };
     },
     describe: () => ({
       repositories: config.repositories.map((r) => ({ name: r.name, channel: r.channel.kind, regimes: [...r.regimes] })),
