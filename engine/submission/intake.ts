@@ -173,8 +173,6 @@ export class SubmissionIntake {
     }
     if (taken.length === 0) return 0;
     const count = taken.reduce((n, t) => n + t.rows.length, 0);
-    this.stats.passes++;
-    this.stats.events += count;
 
     const now = this.clock();
     const { subs, rejected } = this.build(taken);
@@ -216,6 +214,8 @@ export class SubmissionIntake {
     } finally {
       db.release();
     }
+    this.stats.passes++;
+    this.stats.events += count;
     this.stats.submissions += subs.length;
     if (batches.length > 0) this.sink!.accept(batches);
     if (subs.length > 0) this.onInserted?.(subs.length);

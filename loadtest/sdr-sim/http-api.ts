@@ -135,6 +135,10 @@ export function startHttpApi(host: string, port: number, processor: BatchProcess
     send(res, 200, { ok: true, delayMs: settings.delayMs, responseMode: settings.responseMode });
   };
 
+  // Idle keep-alive connections stay open a minute (Node's default is 5 s): a client that reuses a socket the
+  // server has just closed gets EPIPE/ECONNRESET on a 15 MB batch and must resend it.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
