@@ -77,7 +77,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   hub = new IngestHub(pool, (events) => router.route(events), { maxInflightEvents: config.maxInflightEvents }, metrics, engineVersion());
   scoring?.onDrain(() => hub!.holdForDownstream(false));
   // After durability, from event_log: reports -> repositories, exceptions, corrections (as source `console`), alerts.
-  if (config.submission.enabled) submission = await startServeSubmission(pool, hub, writer, config.submission.path);
+  if (config.submission.enabled) submission = await startServeSubmission(database.url, hub, writer, config.submission.path);
 
   const tcp = await listenTcp(hub, { host: config.host, port: config.tcpPort, maxFrameBytes: config.maxFrameBytes, tls: config.tls });
   const grpc = await listenGrpc(hub, { host: config.host, port: config.grpcPort, maxFrameBytes: config.maxFrameBytes, tls: config.tls });

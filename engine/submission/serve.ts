@@ -4,12 +4,12 @@
  * side. Kept out of engine/main.ts so that the composition root only starts it, tells it about group
  * commits, and stops it.
  */
-import type pg from 'pg';
 import { InternalSource } from '../ingest/internal-source.js';
 import type { IngestHub } from '../ingest/ingest-hub.js';
 import type { GroupCommitWriter } from '../store/group-commit.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import { log } from '../log.js';
+import { createPool } from '../store/database.js';
 import { startSubmissionPath, type SubmissionPath, type SubmissionPathConfig } from './path.js';
 
 /** The internal source corrections come from (its events are stored, judged and reported like any source's). */
@@ -22,7 +22,12 @@ export interface ServeSubmission extends SubmissionPath {
   durable(group: readonly StoredEvent[]): void;
 }
 
-export async function startServeSubmission(pool: pg.Pool, hub: IngestHub, writer: GroupCommitWriter, config: SubmissionPathConfig): Promise<ServeSubmission> {
+/**
+ * Starts it on its own connection pool: its batch statements then never hold a connection that a group commit
+ * (whose COMMIT acknowledges the FEP) is waiting for.
+ */
+export async function startServeSubmission(databaseUrl: string, hub: IngestHub, writer: GroupCommitWriter, config: SubmissionPathConfig): Promise<ServeSubmission> {
+  const pool = createPool(databaseUrl, 8);
   const internal = await InternalSource.create(pool, hub, CONSOLE_SOURCE);
   const lastSeen = new Map<string, number>();
   let lastCommitAt = Date.now();
@@ -52,6 +57,7 @@ export async function startServeSubmission(pool: pg.Pool, hub: IngestHub, writer
     stop: async () => {
       internal.close();
       await path.stop();
+      await pool.end();
     },
   };
 }
