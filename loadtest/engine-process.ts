@@ -16,7 +16,7 @@ export async function startChildEngine(env: Record<string, string>, extraArgs: s
   const cli = join(projectRoot(), 'dist', 'engine', 'cli', 'main.js');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm test does)`);
   const child = spawn(process.execPath, [...nodeArgs, cli, 'serve', '--host', '127.0.0.1', '--tcp-port', '0', '--grpc-port', '0', '--http-port', '0', ...extraArgs], {
-    env: { ...process.env, SWAPREP_LOG_LEVEL: 'warn', SWAPREP_SCORING: 'off', ...env },
+    env: { ...process.env, SWAPREP_LOG_LEVEL: 'warn', SWAPREP_SCORING: 'off', SWAPREP_SUBMISSION: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

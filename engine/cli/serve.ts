@@ -24,12 +24,19 @@ options (each also an environment variable):
   --scoring on|off       anomaly scoring of durable events (SWAPREP_SCORING, default on); SWAPREP_SCORING_WORKERS (2),
                          SWAPREP_SCORING_PROVIDERS (cuda,cpu), SWAPREP_SCORING_MAX_BATCH (4096), SWAPREP_RETRAIN_DAYS (7)
   --tls-cert FILE --tls-key FILE   TLS for both FEP listeners (SWAPREP_TLS_CERT, SWAPREP_TLS_KEY)
+reports and submission (after durability; see README "Configuration"):
+  --sdr name=URL[,name@regime+regime=URL]  HTTPS repositories (SWAPREP_SDR; bearer token SWAPREP_SDR_TOKEN);
+                         none: submissions are generated and stay pending (/healthz says so)
+  --config FILE          JSON: repositories (https, sftp), reports (regimes, part43 thresholds, deadlines),
+                         intake, dispatcher, alertRules, webhooks, smtp, schedule, reportsDir (SWAPREP_CONFIG)
+  --reports-dir DIR      scheduled report files (SWAPREP_REPORTS_DIR, default DATA_DIR/reports)
+  --submission on|off    the whole path (SWAPREP_SUBMISSION, default on); SWAPREP_WEBHOOKS=url,... for alerts
 group commit tuning: SWAPREP_GROUP_COMMIT_ROWS (10000), SWAPREP_GROUP_COMMIT_MS (2), SWAPREP_GROUP_COMMIT_INFLIGHT (2);
 idle counterparty actors are passivated after SWAPREP_PASSIVATE_AFTER_MS (300000).
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const names = ['host', 'tcp-port', 'grpc-port', 'http-port', 'database-url', 'data-dir', 'embedded-pg-port', 'max-frame-bytes', 'max-inflight-events', 'sources', 'tls-cert', 'tls-key', 'regime', 'lei-check', 'scoring'];
+  const names = ['host', 'tcp-port', 'grpc-port', 'http-port', 'database-url', 'data-dir', 'embedded-pg-port', 'max-frame-bytes', 'max-inflight-events', 'sources', 'tls-cert', 'tls-key', 'regime', 'lei-check', 'scoring', 'sdr', 'config', 'reports-dir', 'submission'];
   const { values } = parseArgs({
     args: argv,
     options: { help: { type: 'boolean', short: 'h' }, ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) },

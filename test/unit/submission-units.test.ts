@@ -6,7 +6,7 @@ import { backoffDelay } from '../../engine/submission/retry.js';
 import { batchRequestJson, outcomesOf, parseBatchFileName, batchFileName } from '../../engine/submission/wire.js';
 import { createReportBuilder } from '../../engine/reports/index.js';
 import { BatchProcessor } from '../../loadtest/sdr-sim/processor.js';
-import { flattenJson } from '../../loadtest/sdr-sim/records.js';
+import { flattenJson, parseBody } from '../../loadtest/sdr-sim/records.js';
 import { RepositoryState } from '../../loadtest/sdr-sim/state.js';
 import { CLIENT, DEALER, OTHER_SUBMITTER, tradeReport } from '../support/trades.js';
 
@@ -85,5 +85,27 @@ describe('simulated repository checks', () => {
     expect(p.process('cftc-part45', undefined, [{ submissionId: 's3', parsed: flattenJson('cftc-part45', '{"bogus": 1}') }])[0]!.errors[0]!.code).toBe('SCH-002');
     // The public record carries a capped notional "250000000+", valid under Part 43 only.
     expect(p.process('cftc-part43', undefined, [{ submissionId: 's4', parsed: json(tradeReport({ uti, notional: '900000000' }), 'cftc-part43') }])[0]!.status).toBe('ACK');
+  });
+});
+
+describe('simulated repository parsing', () => {
+  it('parses natively, but keeps a number a double cannot hold digit for digit', () => {
+    expect(parseBody('{"records":[{"a":"x","n":12.5}]}')).toEqual({ records: [{ a: 'x', n: 12.5 }] });
+    const exact = parseBody('{"records":[{"n":12345678901234567890.12345}]}') as { records: { n: { toString(): string } }[] };
+    expect(exact.records[0]!.n.toString()).toBe('12345678901234567890.12345');
+  });
+
+  it('takes the checked columns of a JSON record by their element paths', () => {
+    const builder = createReportBuilder();
+    const r = tradeReport({ uti: `${DEALER}COLS`, submitter: OTHER_SUBMITTER, notional: '1250000.5' });
+    const parsed = flattenJson('cftc-part45', JSON.parse(builder.build('cftc-part45', r, 0, 'json').payload));
+    if (!parsed.ok) throw new Error('record did not decode');
+    expect(Object.fromEntries(parsed.row)).toMatchObject({
+      'Action type': 'NEWT',
+      'Unique transaction identifier (UTI)': `${DEALER}COLS`,
+      'Counterparty 1 (reporting counterparty)': DEALER,
+      'Submitter identifier': OTHER_SUBMITTER,
+      'Notional amount-Leg 1': '1250000.5',
+    });
   });
 });
