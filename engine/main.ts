@@ -8,6 +8,7 @@ import { IngestHub } from './ingest/ingest-hub.js';
 import { listenTcp } from './ingest/tcp-listener.js';
 import { listenGrpc } from './ingest/grpc-listener.js';
 import { listenHttp } from './http/http-server.js';
+import { staticRoutes } from '../ui/server/static.js';
 import { createMetrics } from './metrics.js';
 import { createJudge } from './judge.js';
 import { projectRoot } from './project-root.js';
@@ -76,6 +77,8 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   const grpc = await listenGrpc(hub, { host: config.host, port: config.grpcPort, maxFrameBytes: config.maxFrameBytes, tls: config.tls });
   const http = await listenHttp(config.host, config.httpPort, {
     metrics,
+    // The console's bundle and index.html for its deep links (last: API and WebSocket routes come first).
+    routes: [staticRoutes()],
     health: async () => {
       try {
         await pool.query('SELECT 1');

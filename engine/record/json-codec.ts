@@ -14,7 +14,7 @@
 import { isLosslessNumber, isNumber, LosslessNumber, stringify } from 'lossless-json';
 import type { SwapReport } from '../../proto/gen/swap_report.js';
 import { numberKeysOf } from './lossless.js';
-import type { FieldKind, FieldSpec, MessageSpec } from './schema.js';
+import type { FieldKind, FieldSpec, MessageSpec } from './schema-types.js';
 
 export interface JsonIssue {
   /** Where, e.g. "leg1.notionalAmount" or "otherPayment[2].amount"; "" is the record itself. */
