@@ -15,6 +15,7 @@ import { projectRoot } from './project-root.js';
 import { startActorSystem, stopActorSystem } from '../actors/system.js';
 import { Router } from '../actors/router.js';
 import { ScoringService } from '../gpu-pool/scoring-service.js';
+import { startConsole } from '../ui/server/console.js';
 import type { EngineConfig } from './config.js';
 import { log } from './log.js';
 
@@ -73,12 +74,19 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   hub = new IngestHub(pool, (events) => router.route(events), { maxInflightEvents: config.maxInflightEvents }, metrics, engineVersion());
   scoring?.onDrain(() => hub!.holdForDownstream(false));
 
+  // The analyst console (ui/server/): API, WebSocket and projections on its own small pool, off the ack path.
+  const consolePool = createPool(database.url, 6);
+  const ui = config.console.enabled
+    ? await startConsole({ pool: consolePool, config: config.console, metrics, enginePool: pool, sources: () => hub!.sourceStates(), regime: config.regime })
+    : undefined;
+  if (ui?.adminPassword) log('warn', `console: created user "admin" with the one-time password ${ui.adminPassword} (change it; SWAPREP_ADMIN_PASSWORD sets it instead)`);
+
   const tcp = await listenTcp(hub, { host: config.host, port: config.tcpPort, maxFrameBytes: config.maxFrameBytes, tls: config.tls });
   const grpc = await listenGrpc(hub, { host: config.host, port: config.grpcPort, maxFrameBytes: config.maxFrameBytes, tls: config.tls });
   const http = await listenHttp(config.host, config.httpPort, {
     metrics,
-    // The console's bundle and index.html for its deep links (last: API and WebSocket routes come first).
-    routes: [staticRoutes()],
+    // The console's API and WebSocket, then its bundle and index.html for deep links (static last).
+    routes: ui ? [ui.routes, staticRoutes()] : [],
     health: async () => {
       try {
         await pool.query('SELECT 1');
@@ -104,6 +112,8 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
         hub!.closeAll();
         await Promise.all([tcp.close(), grpc.close()]);
         http.close();
+        await ui?.stop();
+        await consolePool.end();
         router.stop();
         stopActorSystem(system);
         await pool.end();
