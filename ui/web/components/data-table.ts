@@ -26,7 +26,7 @@ export function DataTable<T>({ rows, columns, onOpen, rowKey, selectable, picked
     if (row && onPick) onPick(rowKey(row), !picked?.has(rowKey(row)));
   };
   const [selected, setSelected] = useListKeys(rows.length, (i) => rows[i] && onOpen?.(rows[i]), selectable ? { x: toggle } : {});
-  return html`<table class="data-table" aria-label=${label}>
+  return html`<div class="table-wrap"><table class="data-table" aria-label=${label}>
     <thead><tr>
       ${selectable ? html`<th class="pick"><span class="sr-only">✓</span></th>` : null}
       ${columns.map((c) => html`<th class=${c.className ?? ''} scope="col">${c.label}</th>`)}
@@ -49,5 +49,5 @@ export function DataTable<T>({ rows, columns, onOpen, rowKey, selectable, picked
         </tr>`;
       })}
     </tbody>
-  </table>`;
+  </table></div>`;
 }

@@ -10,7 +10,8 @@ export function FieldChanges({ changes }: { changes: FieldChange[] }) {
   return html`<table class="diff" aria-label=${t('trade.changes')}>
     <thead><tr><th>${t('trade.field')}</th><th>${t('trade.before')}</th><th>${t('trade.after')}</th></tr></thead>
     <tbody>${changes.map((c) => html`<tr key=${c.path}>
-      <td class="mono">${c.path}</td><td class="mono del">${show(c.before)}</td><td class="mono ins">${show(c.after)}</td>
+      <td class="mono">${c.path}</td><td class=${`mono ${c.before === null || c.before === undefined ? 'muted' : 'del'}`}>${show(c.before)}</td>
+      <td class=${`mono ${c.after === null || c.after === undefined ? 'muted' : 'ins'}`}>${show(c.after)}</td>
     </tr>`)}</tbody>
   </table>`;
 }

@@ -62,7 +62,7 @@ export function Layout({ route, children }: { route: RouteName; children: Compon
       <ul>${NAV.filter((n) => hasRole(n.role, user)).map((n) => html`<li key=${n.route}>
         <a href=${n.href} aria-current=${active === n.route ? 'page' : undefined}>${t(n.label)}<${Counter} n=${counts[n.route]} /></a>
       </li>`)}</ul>
-      <p class="keys-hint">${t('keys.hint')}</p>
+      <p class="keys-hint">${t('keys.hint')}<br />${t('app.utc')}</p>
     </nav>
     <main id="main" tabindex="-1">${children}</main>
   </div>`;

@@ -5,6 +5,7 @@ export const en = {
   'app.lang.en': 'English',
   'app.lang.ko': '한국어',
   'app.skip': 'Skip to content',
+  'app.utc': 'Times are UTC',
   'live.connecting': 'Connecting…',
   'live.open': 'Live',
   'live.closed': 'Offline',

@@ -56,6 +56,7 @@ export function fmtTime(iso: string | null | undefined): string {
   if (!iso) return '–';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  // UTC everywhere: regulatory timestamps are UTC, and analysts in Seoul and New York must see the same value.
-  return d.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  // UTC everywhere (the navigation says so): regulatory timestamps are UTC, and analysts in Seoul and New York
+  // must see the same value.
+  return d.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
 }

@@ -7,6 +7,7 @@ export const ko: Messages = {
   'app.lang.en': 'English',
   'app.lang.ko': '한국어',
   'app.skip': '본문으로 건너뛰기',
+  'app.utc': '시각은 UTC 기준',
   'live.connecting': '연결 중…',
   'live.open': '실시간',
   'live.closed': '오프라인',
