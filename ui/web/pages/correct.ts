@@ -62,7 +62,7 @@ function fieldsOf(element: DataElement, record: Json): FormField[] {
   return out;
 }
 
-/** The record as approval will send it, for validation. */
+/** The record with the correction's action type, as approval will send it (event type only on a NEWT). */
 function asSent(record: Json, action: CorrectionAction): Json {
   const r: Json = { ...record, actionType: action };
   if (action !== 'NEWT') delete r.eventType;
@@ -149,14 +149,20 @@ function ValidationPanel({ check, onJump }: { check: RecordCheck; onJump: (path:
 function Editor({ detail }: { detail: ExceptionDetail }) {
   const x = detail.exception;
   const regime: Regime = REGIMES.includes(x.regime as Regime) ? (x.regime as Regime) : 'cftc-part45';
-  const [record, setRecord] = useState<Json>(() => structuredClone(detail.original ?? detail.record ?? {}));
-  const [action, setAction] = useState<CorrectionAction>(x.kind === 'validation' && !x.tradeKey ? 'NEWT' : 'CORR');
+  const start = detail.original && Object.keys(detail.original).length > 0 ? detail.original : detail.record ?? {};
+  // A rejected NEWT never made the trade: it is sent again as a NEWT; anything else is corrected with a CORR.
+  const [action, setActionState] = useState<CorrectionAction>(x.kind === 'validation' && start.actionType === 'NEWT' ? 'NEWT' : 'CORR');
+  const [record, setRecord] = useState<Json>(() => asSent(structuredClone(start), action));
+  const setAction = (a: CorrectionAction) => {
+    setActionState(a);
+    setRecord((r) => asSent(r, a));
+  };
   const [reason, setReason] = useState('');
   const [showAll, setShowAll] = useState(false);
   const [filter, setFilter] = useState('');
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
-  const check = useMemo(() => checkRecord(asSent(record, action), regime), [record, action, regime]);
+  const check = useMemo(() => checkRecord(record, regime), [record, regime]);
   const byPath = useMemo(() => {
     const m = new Map<string, Finding[]>();
     for (const f of check.findings) {
@@ -180,7 +186,7 @@ function Editor({ detail }: { detail: ExceptionDetail }) {
     setBusy(true);
     setError(undefined);
     try {
-      const c = await api.createCorrection({ exceptionId: x.id, actionType: action, record: asSent(record, action), ...(reason.trim() ? { reason: reason.trim() } : {}) });
+      const c = await api.createCorrection({ exceptionId: x.id, actionType: action, record, ...(reason.trim() ? { reason: reason.trim() } : {}) });
       navigate(`/corrections/${c.id}`);
     } catch (err) {
       setError(err);
@@ -188,7 +194,8 @@ function Editor({ detail }: { detail: ExceptionDetail }) {
     }
   };
   const blocked = check.status === 'rejected' || check.status === 'invalid';
-  const numbered = ELEMENTS.filter((e) => typeof e.de === 'number');
+  // Element 26 (action type) is the Action control above the form.
+  const numbered = ELEMENTS.filter((e) => typeof e.de === 'number' && e.de !== 26);
   const others = ELEMENTS.filter((e) => typeof e.de !== 'number');
   const section = (title: string, els: readonly DataElement[]) => {
     const fields = els.flatMap((el) => fieldsOf(el, record)).filter(visible);

@@ -13,6 +13,8 @@ import { Badge } from '../components/badge.js';
 import { Dialog } from '../components/dialog.js';
 import { InlineError } from '../components/states.js';
 import { checkRecord, type Regime } from '../rules/browser-rulebook.js';
+import { diffRecords } from '../rules/json-diff.js';
+import { FieldChanges } from '../components/field-changes.js';
 import { navigate, tradeHref, withQuery, type Route } from '../router.js';
 
 const STATUSES: CorrectionStatus[] = ['pending_approval', 'approved', 'sent', 'acked', 'nacked', 'rejected'];
@@ -65,7 +67,12 @@ function ReturnDialog({ id, onDone, onClose }: { id: number; onDone: () => void;
 
 export function CorrectionPage({ route }: { route: Route }) {
   const id = Number(route.params.id);
-  const res = useResource(() => api.correction(id), [id]);
+  const res = useResource(async () => {
+    const c = await api.correction(id);
+    // The exception's original event, to show the supervisor what the maker changed.
+    const exc = await api.exception(c.exceptionId).catch(() => undefined);
+    return { ...c, original: exc?.original ?? null, regime: exc?.exception.regime ?? null };
+  }, [id]);
   const [returning, setReturning] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const [sent, setSent] = useState<boolean | undefined>(undefined);
@@ -79,10 +86,10 @@ export function CorrectionPage({ route }: { route: Route }) {
       setError(err);
     }
   };
-  return html`<${AsyncView} res=${res}>${(c: CorrectionDetail) => {
+  return html`<${AsyncView} res=${res}>${(c: CorrectionDetail & { original: Record<string, unknown> | null; regime: string | null }) => {
     const me = session().user?.username;
     const mayDecide = hasRole('supervisor') && c.status === 'pending_approval';
-    const check = checkRecord(c.record, 'cftc-part45' as Regime);
+    const check = checkRecord(c.record, (['cftc-part45', 'cftc-part43', 'ktfc'].includes(c.regime ?? '') ? c.regime : 'cftc-part45') as Regime);
     return html`<${PageHead} title=${t('corr.title', { id: c.id })}>
         ${mayDecide && me !== c.maker ? html`<button type="button" class="primary" onClick=${approve}>${t('corr.approve')}</button>
           <button type="button" class="danger" onClick=${() => setReturning(true)}>${t('corr.return')}</button>` : null}
@@ -103,7 +110,8 @@ export function CorrectionPage({ route }: { route: Route }) {
       ${c.reason ? html`<p class="card"><b>${t('form.reason')}:</b> ${c.reason}</p>` : null}
       <section class="card"><h2>${t('corr.validation')}</h2>
         <p><${Badge} value=${check.status === 'invalid' ? 'rejected' : check.status} /> ${t('corr.counts', { errors: check.findings.filter((f) => f.severity === 'error').length + check.issues.length, warnings: check.findings.filter((f) => f.severity === 'warning').length })}</p></section>
-      <section class="card"><h2>${t('exc.record')}</h2><pre class="json">${JSON.stringify(c.record, null, 2)}</pre></section>
+      ${c.original ? html`<section class="card"><h2>${t('corr.changes')}</h2><${FieldChanges} changes=${diffRecords(c.original, c.record)} /></section>` : null}
+      <section class="card"><h2>${t('corr.record')}</h2><pre class="json">${JSON.stringify(c.record, null, 2)}</pre></section>
       ${returning ? html`<${ReturnDialog} id=${c.id} onClose=${() => setReturning(false)} onDone=${() => { setReturning(false); res.reload(); }} />` : null}`;
   }}</${AsyncView}>`;
 }

@@ -11,6 +11,8 @@ import { Badge } from '../components/badge.js';
 import { InlineError } from '../components/states.js';
 import { tradeHref, type Route } from '../router.js';
 
+const nonEmpty = (r: Record<string, unknown> | null): r is Record<string, unknown> => r !== null && Object.keys(r).length > 0;
+
 export function ExceptionPage({ route }: { route: Route }) {
   const id = Number(route.params.id);
   const res = useResource(() => api.exception(id), [id]);
@@ -51,7 +53,8 @@ export function ExceptionPage({ route }: { route: Route }) {
       ${d.corrections.length ? html`<section class="card"><h2>${t('nav.corrections')}</h2><ul class="plain">${d.corrections.map((c) => html`<li key=${c.id}>
         <a href=${`/corrections/${c.id}`}>#${c.id}</a> ${c.actionType} <${Badge} value=${c.status} /> <span class="muted small">${c.maker}${c.checker ? ` → ${c.checker}` : ''} · ${fmtTime(c.createdAt)}</span>
         ${c.reason ? html`<span class="small"> — ${c.reason}</span>` : null}</li>`)}</ul></section>` : null}
-      <section class="card"><h2>${t('exc.record')}</h2><pre class="json">${JSON.stringify(d.record ?? d.original, null, 2)}</pre></section>
+      ${nonEmpty(d.original) ? html`<section class="card"><h2>${t('exc.original')}</h2><pre class="json">${JSON.stringify(d.original, null, 2)}</pre></section>` : null}
+      ${nonEmpty(d.record) ? html`<section class="card"><h2>${t('exc.record')}</h2><pre class="json">${JSON.stringify(d.record, null, 2)}</pre></section>` : null}
       ${d.audit.length ? html`<section class="card"><h2>${t('exc.audit')}</h2><table class="data-table"><thead><tr><th>${t('col.at')}</th><th>${t('col.actor')}</th><th>${t('col.action')}</th><th>${t('col.entity')}</th></tr></thead>
         <tbody>${d.audit.map((a) => html`<tr key=${a.id}><td>${fmtTime(a.at)}</td><td>${a.actor}</td><td>${a.action}</td><td class="mono">${a.entity} ${a.entityId}</td></tr>`)}</tbody></table></section>` : null}`;
   }}</${AsyncView}>`;
