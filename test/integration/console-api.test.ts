@@ -255,6 +255,8 @@ describe('roles on every endpoint', () => {
     expect((await call('POST', `/api/corrections/${made.body.id}/approve`, { token: tokens.supervisor2, body: {} })).status).toBe(409);
     const full = await call('GET', `/api/corrections/${made.body.id}`, { token: tokens.viewer });
     expect(full.body.record.actionType).toBe('CORR');
+    expect(full.body.regime).toBe('cftc-part45');
+    expect((await call('GET', '/api/elements', { token: tokens.viewer })).body).toMatchObject({ regime: 'cftc-part45', leiCheck: 'error' });
     const trail = await call('GET', `/api/audit?entity=correction&entityId=${made.body.id}`, { token: tokens.supervisor });
     expect(trail.body.items.map((a: { action: string; actor: string }) => `${a.actor}:${a.action}`)).toEqual(['sup2:approve', 'sup:propose']);
   });
