@@ -77,7 +77,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   // The analyst console (ui/server/): API, WebSocket and projections on its own small pool, off the ack path.
   const consolePool = createPool(database.url, 6);
   const ui = config.console.enabled
-    ? await startConsole({ pool: consolePool, config: config.console, metrics, enginePool: pool, sources: () => hub!.sourceStates(), regime: config.regime })
+    ? await startConsole({ pool: consolePool, config: config.console, metrics, enginePool: pool, sources: () => hub!.sourceStates(), regime: config.regime, leiCheck: config.leiCheck })
     : undefined;
   if (ui?.adminPassword) log('warn', `console: created user "admin" with the one-time password ${ui.adminPassword} (change it; SWAPREP_ADMIN_PASSWORD sets it instead)`);
 

@@ -507,6 +507,8 @@ export interface CorrectionItem {
 
 export interface CorrectionDetail extends CorrectionItem {
   record: Record<string, unknown>;
+  /** The exception's regime (null: the engine's default regime), for validating the record. */
+  regime: string | null;
 }
 
 /** POST /api/corrections: the maker is the logged-in user. `record` is flat DRR-shaped JSON. Answer: CorrectionItem (201). */
@@ -546,6 +548,8 @@ export interface DataElementItem {
 
 export interface ElementsResponse {
   regime: 'cftc-part45' | 'cftc-part43' | 'ktfc';
+  /** The engine's LEI check-digit strictness (SWAPREP_LEI_CHECK), for the browser's validation. */
+  leiCheck: 'error' | 'warn' | 'off';
   elements: DataElementItem[];
 }
 

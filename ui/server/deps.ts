@@ -25,6 +25,8 @@ export interface ConsoleDeps {
   sources?: (() => LiveSourceState[]) | undefined;
   /** The regime whose data-element table the correction form shows by default. */
   regime: Regime;
+  /** The engine's LEI check-digit strictness (the browser validates the same way). */
+  leiCheck?: 'error' | 'warn' | 'off' | undefined;
   /** The submission path's correction service (maker-checker); the console makes its own when absent. */
   corrections?: CorrectionService | undefined;
   /** The submission path's alert service (acknowledge); the console makes its own when absent. */

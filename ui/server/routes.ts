@@ -209,9 +209,10 @@ export function installConsoleRoutes(app: TemplatedApp, ctx: RouteContext): void
   api('GET /api/corrections/:id', async (req) => {
     parseQuery(req, v.strictObject({}));
     const cid = pathId(req.params[0]!);
-    const { rows } = await pool.query<RawCorrection & { record: unknown }>(`SELECT ${CORRECTION_COLUMNS}, record::text AS record FROM correction WHERE id = $1`, [cid]);
+    const { rows } = await pool.query<RawCorrection & { record: unknown; regime: string | null }>(
+      `SELECT ${CORRECTION_COLUMNS.split(', ').map((c) => 'c.' + c).join(', ')}, c.record::text AS record, e.regime FROM correction c JOIN exception e ON e.id = c.exception_id WHERE c.id = $1`, [cid]);
     if (!rows[0]) throw notFound(`no correction ${cid}`);
-    const detail: CorrectionDetail = { ...toCorrectionItem(rows[0]), record: parseJsonLossless(String(rows[0].record)) as Record<string, unknown> };
+    const detail: CorrectionDetail = { ...toCorrectionItem(rows[0]), record: parseJsonLossless(String(rows[0].record)) as Record<string, unknown>, regime: rows[0].regime };
     return exact(detail);
   });
   api('POST /api/corrections', async (req, user) => {
@@ -270,7 +271,7 @@ export function installConsoleRoutes(app: TemplatedApp, ctx: RouteContext): void
     const elements: DataElementItem[] = ELEMENTS.map((e) => ({
       de: e.de, label: e.label, paths: [...e.paths], format: { ...e.format } as DataElementItem['format'], p45: e.p45, p43: e.p43, requiredInItem: e.requiredInItem ?? false,
     }));
-    return ok({ regime: (q.regime ?? deps.regime) as ElementsResponse['regime'], elements } satisfies ElementsResponse);
+    return ok({ regime: (q.regime ?? deps.regime) as ElementsResponse['regime'], leiCheck: deps.leiCheck ?? 'error', elements } satisfies ElementsResponse);
   });
 
   // -- reports, submissions, alerts, sources, models ---------------------------------------------------------
