@@ -205,7 +205,7 @@ export const en = {
   'corr.editTitle': 'Correct exception #{id}',
   'corr.title': 'Correction #{id}',
   'corr.validation': 'Validation',
-  'corr.counts': '{errors} errors, {warnings} warnings',
+  'corr.counts': 'errors: {errors} · warnings: {warnings}',
   'corr.statelessNote': 'Checked in your browser with the engine\'s rulebook; lifecycle rules run when the approved record reaches the engine.',
   'corr.mandatory': 'mandatory',
   'corr.badJson': 'not valid JSON',

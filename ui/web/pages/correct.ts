@@ -17,8 +17,7 @@ import { useResource } from '../components/use-resource.js';
 import { Badge } from '../components/badge.js';
 import { InlineError } from '../components/states.js';
 import { ELEMENTS, type DataElement } from '../../../engine/rules/elements.js';
-import { REGIMES } from '../../../engine/rules/types.js';
-import { checkRecord, jsonPathOf, schemaFieldAt, type Finding, type Regime, type RecordCheck } from '../rules/browser-rulebook.js';
+import { checkRecord, jsonPathOf, regimeOf, schemaFieldAt, type Finding, type LeiCheck, type Regime, type RecordCheck } from '../rules/browser-rulebook.js';
 import { getAt, itemCount, setAt } from '../rules/json-path.js';
 import { navigate, tradeHref, type Route } from '../router.js';
 
@@ -73,7 +72,7 @@ function mandatory(e: DataElement, regime: Regime): boolean {
   return regime === 'cftc-part43' ? e.p43 === 'M' : e.p45 === 'M';
 }
 
-function Input({ field, record, onChange, findings }: { field: FormField; record: Json; onChange: (path: string, v: unknown) => void; findings: Finding[] }) {
+function Input({ field, record, onChange, findings, regime }: { field: FormField; record: Json; onChange: (path: string, v: unknown) => void; findings: Finding[]; regime: Regime }) {
   const value = getAt(record, field.path);
   const spec = schemaFieldAt(field.element.paths.find((p) => jsonPathOf(p).replace('[]', '') === field.path.replace(/\[\d+\]/, '')) ?? field.element.paths[0] ?? '');
   const kind = spec?.kind ?? 'text';
@@ -112,7 +111,7 @@ function Input({ field, record, onChange, findings }: { field: FormField; record
   return html`<div class=${`form-field ${invalid ? 'has-error' : findings.length ? 'has-warning' : ''}`} data-field=${field.path}>
     <label for=${id}><span class="de">${field.element.de}</span> ${field.element.label}
       ${field.element.paths.length > 1 || field.group ? html` <span class="mono muted small">${field.path}</span>` : null}
-      ${mandatory(field.element, 'cftc-part45') ? html`<span class="req" title=${t('corr.mandatory')}>*</span>` : null}</label>
+      ${mandatory(field.element, regime) ? html`<span class="req" title=${t('corr.mandatory')}>*</span>` : null}</label>
     ${input}
     ${findings.length ? html`<ul class="field-msgs" id=${`${id}-msg`}>${findings.map((f) => html`<li class=${`sev-${f.severity}`}><code>${f.rule}</code> ${f.message}</li>`)}</ul>` : null}
   </div>`;
@@ -146,9 +145,8 @@ function ValidationPanel({ check, onJump }: { check: RecordCheck; onJump: (path:
   </aside>`;
 }
 
-function Editor({ detail }: { detail: ExceptionDetail }) {
+function Editor({ detail, regime, leiCheck }: { detail: ExceptionDetail; regime: Regime; leiCheck: LeiCheck }) {
   const x = detail.exception;
-  const regime: Regime = REGIMES.includes(x.regime as Regime) ? (x.regime as Regime) : 'cftc-part45';
   const start = detail.original && Object.keys(detail.original).length > 0 ? detail.original : detail.record ?? {};
   // A rejected NEWT never made the trade: it is sent again as a NEWT; anything else is corrected with a CORR.
   const [action, setActionState] = useState<CorrectionAction>(x.kind === 'validation' && start.actionType === 'NEWT' ? 'NEWT' : 'CORR');
@@ -162,7 +160,7 @@ function Editor({ detail }: { detail: ExceptionDetail }) {
   const [filter, setFilter] = useState('');
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
-  const check = useMemo(() => checkRecord(record, regime), [record, regime]);
+  const check = useMemo(() => checkRecord(record, regime, leiCheck), [record, regime, leiCheck]);
   const byPath = useMemo(() => {
     const m = new Map<string, Finding[]>();
     for (const f of check.findings) {
@@ -201,7 +199,7 @@ function Editor({ detail }: { detail: ExceptionDetail }) {
     const fields = els.flatMap((el) => fieldsOf(el, record)).filter(visible);
     if (fields.length === 0) return null;
     return html`<fieldset class="form-section"><legend>${title}</legend>
-      ${fields.map((f) => html`<${Input} key=${f.path} field=${f} record=${record} onChange=${onChange} findings=${byPath.get(f.path) ?? []} />`)}</fieldset>`;
+      ${fields.map((f) => html`<${Input} key=${f.path} field=${f} record=${record} onChange=${onChange} findings=${byPath.get(f.path) ?? []} regime=${regime} />`)}</fieldset>`;
   };
   return html`<${PageHead} title=${t('corr.editTitle', { id: x.id })}>
       ${x.tradeKey ? html`<a href=${tradeHref(x.tradeKey, x.counterparty1)} class="mono">${x.tradeKey}</a>` : null}<span class="muted">${regime}</span>
@@ -233,6 +231,12 @@ function Editor({ detail }: { detail: ExceptionDetail }) {
 
 export function CorrectPage({ route }: { route: Route }) {
   const id = Number(route.params.id);
-  const res = useResource(() => api.exception(id), [id]);
-  return html`<${AsyncView} res=${res}>${(d: ExceptionDetail) => html`<${Editor} detail=${d} />`}</${AsyncView}>`;
+  const res = useResource(async () => {
+    const detail = await api.exception(id);
+    // The engine's regime and LEI strictness, so the browser judges as the engine will.
+    const el = await api.elements(detail.exception.regime ?? undefined);
+    return { detail, regime: regimeOf(detail.exception.regime, el.regime), leiCheck: el.leiCheck };
+  }, [id]);
+  return html`<${AsyncView} res=${res}>${(d: { detail: ExceptionDetail; regime: Regime; leiCheck: LeiCheck }) =>
+    html`<${Editor} detail=${d.detail} regime=${d.regime} leiCheck=${d.leiCheck} />`}</${AsyncView}>`;
 }

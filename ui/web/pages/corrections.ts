@@ -12,7 +12,7 @@ import { useResource } from '../components/use-resource.js';
 import { Badge } from '../components/badge.js';
 import { Dialog } from '../components/dialog.js';
 import { InlineError } from '../components/states.js';
-import { checkRecord, type Regime } from '../rules/browser-rulebook.js';
+import { checkRecord, regimeOf, type LeiCheck, type Regime } from '../rules/browser-rulebook.js';
 import { diffRecords } from '../rules/json-diff.js';
 import { FieldChanges } from '../components/field-changes.js';
 import { navigate, tradeHref, withQuery, type Route } from '../router.js';
@@ -70,8 +70,8 @@ export function CorrectionPage({ route }: { route: Route }) {
   const res = useResource(async () => {
     const c = await api.correction(id);
     // The exception's original event, to show the supervisor what the maker changed.
-    const exc = await api.exception(c.exceptionId).catch(() => undefined);
-    return { ...c, original: exc?.original ?? null, regime: exc?.exception.regime ?? null };
+    const [exc, el] = await Promise.all([api.exception(c.exceptionId).catch(() => undefined), api.elements(c.regime ?? undefined)]);
+    return { ...c, original: exc?.original ?? null, checkRegime: regimeOf(c.regime, el.regime), leiCheck: el.leiCheck };
   }, [id]);
   const [returning, setReturning] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
@@ -86,10 +86,10 @@ export function CorrectionPage({ route }: { route: Route }) {
       setError(err);
     }
   };
-  return html`<${AsyncView} res=${res}>${(c: CorrectionDetail & { original: Record<string, unknown> | null; regime: string | null }) => {
+  return html`<${AsyncView} res=${res}>${(c: CorrectionDetail & { original: Record<string, unknown> | null; checkRegime: Regime; leiCheck: LeiCheck }) => {
     const me = session().user?.username;
     const mayDecide = hasRole('supervisor') && c.status === 'pending_approval';
-    const check = checkRecord(c.record, (['cftc-part45', 'cftc-part43', 'ktfc'].includes(c.regime ?? '') ? c.regime : 'cftc-part45') as Regime);
+    const check = checkRecord(c.record, c.checkRegime, c.leiCheck);
     return html`<${PageHead} title=${t('corr.title', { id: c.id })}>
         ${mayDecide && me !== c.maker ? html`<button type="button" class="primary" onClick=${approve}>${t('corr.approve')}</button>
           <button type="button" class="danger" onClick=${() => setReturning(true)}>${t('corr.return')}</button>` : null}

@@ -4,11 +4,16 @@
  * JSON codec with the schema the build exported). Nothing here talks to the server.
  */
 import schemaTable from 'swaprep:record-schema';
-import { compileRulebook, statusOf, type Finding, type Regime, type Rulebook } from '../../../engine/rules/index.js';
+import { compileRulebook, REGIMES, statusOf, type Finding, type Regime, type Rulebook } from '../../../engine/rules/index.js';
 import { createRecordCodec, type JsonIssue, type RecordCodec } from '../../../engine/record/json-codec.js';
 import type { FieldKind, FieldSpec, MessageSpec } from '../../../engine/record/schema-types.js';
 
 export type { Finding, Regime };
+
+/** The regime to validate with: the given one when it names a regime, else the engine's default. */
+export function regimeOf(value: string | null | undefined, fallback: Regime): Regime {
+  return (REGIMES as readonly string[]).includes(value ?? '') ? (value as Regime) : fallback;
+}
 
 /** Rebuilds the schema tree from the build's table (messages referenced by type name). */
 function schemaFromTable(): MessageSpec {
@@ -30,16 +35,18 @@ function schemaFromTable(): MessageSpec {
 }
 
 let codec: RecordCodec | undefined;
-const books = new Map<Regime, Rulebook>();
+const books = new Map<string, Rulebook>();
+export type LeiCheck = 'error' | 'warn' | 'off';
 
 export function recordCodec(): RecordCodec {
   return (codec ??= createRecordCodec(recordCodecSchema()));
 }
 
-/** One rulebook per regime, compiled on first use (a few ms). LEI check digits warn, as test data needs. */
-export function rulebook(regime: Regime): Rulebook {
-  let b = books.get(regime);
-  if (!b) books.set(regime, (b = compileRulebook({ regime, leiCheck: 'warn' })));
+/** One rulebook per regime and LEI strictness (the engine's, from GET /api/elements), compiled on first use (a few ms). */
+export function rulebook(regime: Regime, leiCheck: LeiCheck): Rulebook {
+  const key = `${regime}/${leiCheck}`;
+  let b = books.get(key);
+  if (!b) books.set(key, (b = compileRulebook({ regime, leiCheck })));
   return b;
 }
 
@@ -51,10 +58,10 @@ export interface RecordCheck {
 }
 
 /** Judges a flat DRR-shaped record as the engine's stateless rulebook would. */
-export function checkRecord(record: Record<string, unknown>, regime: Regime): RecordCheck {
+export function checkRecord(record: Record<string, unknown>, regime: Regime, leiCheck: LeiCheck): RecordCheck {
   const decoded = recordCodec().reportFromJson(record);
   if (!decoded.ok) return { issues: decoded.issues, findings: [], status: 'invalid' };
-  const findings = rulebook(regime).validate(decoded.report);
+  const findings = rulebook(regime, leiCheck).validate(decoded.report);
   return { issues: [], findings, status: statusOf(findings) };
 }
 
