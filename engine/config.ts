@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { defaultGroupCommitOptions, type GroupCommitOptions } from './store/group-commit.js';
 import { REGIMES, type Regime } from './rules/index.js';
+import { loadSubmissionSettings, type SubmissionSettings } from './submission/config.js';
 
 /** Everything `swaprep serve` can be told, from flags or environment variables (flags win). */
 export interface EngineConfig {
@@ -35,6 +36,8 @@ export interface EngineConfig {
     /** Retrain from the database when the newest model version is older than this (0 = never). */
     retrainEveryMs: number;
   };
+  /** Reports, submission to repositories, exceptions, alerts, scheduled reports (engine/submission/config.ts). */
+  submission: SubmissionSettings;
   /** The analyst console (ui/server/): API, WebSocket, authentication. */
   console: ConsoleConfig;
 }
@@ -94,13 +97,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
   const certPath = get('tls-cert', 'SWAPREP_TLS_CERT');
   const keyPath = get('tls-key', 'SWAPREP_TLS_KEY');
   if (Boolean(certPath) !== Boolean(keyPath)) throw new Error('TLS needs both SWAPREP_TLS_CERT and SWAPREP_TLS_KEY (or --tls-cert and --tls-key)');
+  const dataDir = get('data-dir', 'SWAPREP_DATA_DIR') ?? join(homedir(), '.swaprep');
   return {
     host: get('host', 'SWAPREP_HOST') ?? '0.0.0.0',
     tcpPort: int(get('tcp-port', 'SWAPREP_TCP_PORT'), 7400, 'SWAPREP_TCP_PORT'),
     grpcPort: int(get('grpc-port', 'SWAPREP_GRPC_PORT'), 7401, 'SWAPREP_GRPC_PORT'),
     httpPort: int(get('http-port', 'SWAPREP_HTTP_PORT'), 8080, 'SWAPREP_HTTP_PORT'),
     databaseUrl: get('database-url', 'DATABASE_URL') || undefined,
-    dataDir: get('data-dir', 'SWAPREP_DATA_DIR') ?? join(homedir(), '.swaprep'),
+    dataDir,
     embeddedPgPort: int(get('embedded-pg-port', 'SWAPREP_EMBEDDED_PG_PORT'), 54329, 'SWAPREP_EMBEDDED_PG_PORT'),
     maxFrameBytes: int(get('max-frame-bytes', 'SWAPREP_MAX_FRAME_BYTES'), 4 * 1024 * 1024, 'SWAPREP_MAX_FRAME_BYTES'),
     maxInflightEvents: int(get('max-inflight-events', 'SWAPREP_MAX_INFLIGHT_EVENTS'), 100_000, 'SWAPREP_MAX_INFLIGHT_EVENTS'),
@@ -122,6 +126,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
       maxWaitMs: int(env.SWAPREP_SCORING_MAX_WAIT_MS, 2, 'SWAPREP_SCORING_MAX_WAIT_MS'),
       retrainEveryMs: int(env.SWAPREP_RETRAIN_DAYS, 7, 'SWAPREP_RETRAIN_DAYS') * 86_400_000,
     },
+    submission: loadSubmissionSettings(get, env, dataDir),
     console: loadConsoleConfig(env, get),
   };
 }

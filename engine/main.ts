@@ -16,6 +16,7 @@ import { startActorSystem, stopActorSystem } from '../actors/system.js';
 import { Router } from '../actors/router.js';
 import { ScoringService } from '../gpu-pool/scoring-service.js';
 import { startConsole } from '../ui/server/console.js';
+import { startServeSubmission, type ServeSubmission } from './submission/serve.js';
 import type { EngineConfig } from './config.js';
 import { log } from './log.js';
 
@@ -24,6 +25,8 @@ export interface RunningEngine {
   grpcPort: number;
   httpPort: number;
   databaseUrl: string;
+  /** Reports, submission, exceptions and corrections, alerts (undefined when SWAPREP_SUBMISSION=off). */
+  submission: ServeSubmission | undefined;
   /** Stops accepting, makes everything admitted durable and acknowledged, closes connections and the database. */
   stop(): Promise<void>;
 }
@@ -61,9 +64,11 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   const system = startActorSystem();
   // The hub and the writer refer to each other through these callbacks (durable → ack, route → actors).
   let hub: IngestHub | undefined;
+  let submission: ServeSubmission | undefined;
   const writer = new GroupCommitWriter(pool, config.groupCommit, (group) => {
     for (const e of group) router.settled(e.counterparty1);
     hub!.durable(group);
+    submission?.durable(group);
     // Rejected events are not scored: they never made a trade version.
     if (scoring && !scoring.submit(group.filter((e) => e.status !== 'rejected'))) hub!.holdForDownstream(true);
   }, metrics, async (client) => {
@@ -73,11 +78,16 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   const router = new Router(system, { db: pool, judge: createJudge({ regime: config.regime, leiCheck: config.leiCheck }), emit: (events) => writer.write(events) }, metrics, config.passivateAfterMs);
   hub = new IngestHub(pool, (events) => router.route(events), { maxInflightEvents: config.maxInflightEvents }, metrics, engineVersion());
   scoring?.onDrain(() => hub!.holdForDownstream(false));
+  // After durability, from event_log: reports -> repositories, exceptions, corrections (as source `console`), alerts.
+  if (config.submission.enabled) submission = await startServeSubmission(pool, hub, writer, config.submission.path);
 
   // The analyst console (ui/server/): API, WebSocket and projections on its own small pool, off the ack path.
   const consolePool = createPool(database.url, 6);
   const ui = config.console.enabled
-    ? await startConsole({ pool: consolePool, config: config.console, metrics, enginePool: pool, sources: () => hub!.sourceStates(), regime: config.regime, leiCheck: config.leiCheck })
+    ? await startConsole({ pool: consolePool, config: config.console, metrics, enginePool: pool, sources: () => hub!.sourceStates(), regime: config.regime, leiCheck: config.leiCheck,
+        // Corrections and alerts come from the submission path when it runs; an approved correction enters as source `console`.
+        corrections: submission?.corrections, alerts: submission?.alerts,
+        sendCorrection: submission ? async (a) => { await submission!.sendCorrection(a); } : undefined })
     : undefined;
   if (ui?.adminPassword) log('warn', `console: created user "admin" with the one-time password ${ui.adminPassword} (change it; SWAPREP_ADMIN_PASSWORD sets it instead)`);
 
@@ -90,7 +100,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     health: async () => {
       try {
         await pool.query('SELECT 1');
-        return { ok: true, detail: { database: 'up', connections: hub!.connectionCount } };
+        return { ok: true, detail: { database: 'up', connections: hub!.connectionCount, submission: submission?.describe() ?? 'off' } };
       } catch (err) {
         return { ok: false, detail: { database: (err as Error).message } };
       }
@@ -103,11 +113,13 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     grpcPort: grpc.port,
     httpPort: http.port,
     databaseUrl: database.url,
+    submission,
     stop: () =>
       (stopping ??= (async () => {
         log('info', 'stopping: no new connections, flushing what was received');
         await hub!.quiesce();
         await writer.stop();
+        await submission?.stop();
         await scoring?.stop();
         hub!.closeAll();
         await Promise.all([tcp.close(), grpc.close()]);

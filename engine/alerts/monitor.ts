@@ -37,8 +37,13 @@ export const DEFAULT_ALERT_RULES: AlertRulesConfig = {
 };
 
 export interface MonitorProbes {
-  /** The engine's current commit lag in ms (e.g. from group-commit metrics), if it has one. */
+  /** The engine's current commit lag in ms (how long events have been waiting for a group commit), if it has one. */
   commitLagMs?: () => number | undefined;
+  /**
+   * When the engine last made each source's events durable (epoch ms), from memory: fresher than the
+   * database's newest event of a source only in the instants after a commit, so the rule takes the later one.
+   */
+  sourceLastSeenMs?: () => ReadonlyMap<string, number>;
 }
 
 export class AlertMonitor {
@@ -140,12 +145,14 @@ export class AlertMonitor {
       `SELECT f.source_id, (SELECT received_at FROM event_log e WHERE e.source_id = f.source_id ORDER BY seq DESC LIMIT 1) AS last FROM fep_source f`,
     );
     const out: AlertCandidate[] = [];
+    const seen = this.probes.sourceLastSeenMs?.();
     for (const r of rows) {
-      if (!r.last) continue;
-      const age = now - r.last.getTime();
+      const last = Math.max(r.last?.getTime() ?? 0, seen?.get(r.source_id) ?? 0);
+      if (last === 0) continue;
+      const age = now - last;
       if (age > this.config.stallMs && age <= this.config.stallLookbackMs) {
         out.push({ rule: 'stalled-source', dedupKey: `stalled-source:${r.source_id}`, severity: 'warning',
-          title: `source ${r.source_id} has sent nothing for ${Math.round(age / 60_000)} min`, detail: { sourceId: r.source_id, lastEventAt: r.last.toISOString() } });
+          title: `source ${r.source_id} has sent nothing for ${Math.round(age / 60_000)} min`, detail: { sourceId: r.source_id, lastEventAt: new Date(last).toISOString() } });
       }
     }
     return out;

@@ -32,12 +32,19 @@ options (each also an environment variable):
   --oidc-issuer URL --oidc-jwks-url URL   accept JWTs of an external identity provider (SWAPREP_OIDC_ISSUER,
                          SWAPREP_OIDC_JWKS_URL; SWAPREP_OIDC_AUDIENCE, SWAPREP_OIDC_ROLE_CLAIM (roles),
                          SWAPREP_OIDC_ROLE_MAP (group=role,...), SWAPREP_OIDC_USERNAME_CLAIM (preferred_username))
+reports and submission (after durability; see README "Configuration"):
+  --sdr name=URL[,name@regime+regime=URL]  HTTPS repositories (SWAPREP_SDR; bearer token SWAPREP_SDR_TOKEN);
+                         none: submissions are generated and stay pending (/healthz says so)
+  --config FILE          JSON: repositories (https, sftp), reports (regimes, part43 thresholds, deadlines),
+                         intake, dispatcher, alertRules, webhooks, smtp, schedule, reportsDir (SWAPREP_CONFIG)
+  --reports-dir DIR      scheduled report files (SWAPREP_REPORTS_DIR, default DATA_DIR/reports)
+  --submission on|off    the whole path (SWAPREP_SUBMISSION, default on); SWAPREP_WEBHOOKS=url,... for alerts
 group commit tuning: SWAPREP_GROUP_COMMIT_ROWS (10000), SWAPREP_GROUP_COMMIT_MS (2), SWAPREP_GROUP_COMMIT_INFLIGHT (2);
 idle counterparty actors are passivated after SWAPREP_PASSIVATE_AFTER_MS (300000).
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const names = ['host', 'tcp-port', 'grpc-port', 'http-port', 'database-url', 'data-dir', 'embedded-pg-port', 'max-frame-bytes', 'max-inflight-events', 'sources', 'tls-cert', 'tls-key', 'regime', 'lei-check', 'scoring', 'console', 'oidc-issuer', 'oidc-jwks-url'];
+  const names = ['host', 'tcp-port', 'grpc-port', 'http-port', 'database-url', 'data-dir', 'embedded-pg-port', 'max-frame-bytes', 'max-inflight-events', 'sources', 'tls-cert', 'tls-key', 'regime', 'lei-check', 'scoring', 'console', 'oidc-issuer', 'oidc-jwks-url', 'sdr', 'config', 'reports-dir', 'submission'];
   const { values } = parseArgs({
     args: argv,
     options: { help: { type: 'boolean', short: 'h' }, ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) },

@@ -64,36 +64,38 @@ export async function listExceptions(db: Db, filter: { status?: ExceptionStatus 
   return rows.map(toException);
 }
 
-/** The record a submission carried, as JSON for the analyst (a CSV row is kept as {"csv": row}). */
-function recordOf(s: Pick<SettledSubmission, 'payload' | 'format'>): string {
-  return s.format === 'json' ? s.payload : JSON.stringify({ csv: s.payload });
-}
+/** The record a submission carried, as jsonb for the analyst (a CSV row is kept as {"csv": row}), from submission_payload p. */
+const RECORD_OF_PAYLOAD = `CASE WHEN s.format = 'json' THEN p.payload::jsonb ELSE jsonb_build_object('csv', p.payload) END`;
 
 /**
  * Applies settled outcomes to exceptions and corrections:
  * - NACK of an ordinary submission: opens a 'nack' exception with the codes and the record;
  * - NACK of a correction's submission: the correction is 'nacked', its exception open again with the new codes;
  * - ACK of a correction's submission: the correction is 'acked' and its exception closed.
+ * The NACKs of a batch open their exceptions (and audit entries) in one statement each, whatever their number.
  */
 export async function applySettled(db: Db, settled: readonly SettledSubmission[], nowMs: number): Promise<{ opened: number; closed: number }> {
-  let opened = 0;
   let closed = 0;
   const at = new Date(nowMs).toISOString();
+  const nacks = settled.filter((s) => s.correctionId === null && s.outcome === 'NACK');
+  let opened = 0;
+  if (nacks.length > 0) {
+    const { rows } = await db.query<{ n: string }>(
+      `WITH opened AS (
+         INSERT INTO exception (kind, regime, repository, submission_id, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at)
+         SELECT 'nack', s.regime, s.repository, s.id, s.source_id, s.seq, s.trade_key, s.counterparty1, s.action_type, n.codes::jsonb, ${RECORD_OF_PAYLOAD}, $3::timestamptz
+           FROM unnest($1::text[], $2::text[]) AS n(id, codes) JOIN submission s ON s.id = n.id JOIN submission_payload p ON p.id = n.id
+         ON CONFLICT (submission_id) WHERE submission_id IS NOT NULL DO NOTHING RETURNING id, submission_id, codes),
+       audited AS (
+         INSERT INTO audit_log (actor, entity, entity_id, action, before, after, at)
+         SELECT '${SYSTEM}', 'exception', id::text, 'open', NULL, jsonb_build_object('kind', 'nack', 'submissionId', submission_id, 'codes', codes), $3::timestamptz FROM opened)
+       SELECT count(*) AS n FROM opened`,
+      [nacks.map((s) => s.id), nacks.map((s) => JSON.stringify(s.codes)), at],
+    );
+    opened = Number(rows[0]!.n);
+  }
   for (const s of settled) {
-    if (s.correctionId === null) {
-      if (s.outcome !== 'NACK') continue;
-      const { rows } = await db.query<{ id: string }>(
-        `INSERT INTO exception (kind, regime, repository, submission_id, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at)
-         VALUES ('nack', $1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::timestamptz)
-         ON CONFLICT (submission_id) WHERE submission_id IS NOT NULL DO NOTHING RETURNING id`,
-        [s.regime, s.repository, s.id, s.sourceId, s.seq, s.tradeKey, s.counterparty1, s.actionType, JSON.stringify(s.codes), recordOf(s), at],
-      );
-      if (rows[0]) {
-        opened++;
-        await audit(db, SYSTEM, 'exception', rows[0].id, 'open', null, { kind: 'nack', submissionId: s.id, codes: s.codes }, nowMs);
-      }
-      continue;
-    }
+    if (s.correctionId === null) continue;
     const { rows } = await db.query<{ exception_id: string }>(
       `UPDATE correction SET status = $2 WHERE id = $1 AND status IN ('approved', 'sent') RETURNING exception_id`,
       [s.correctionId, s.outcome === 'ACK' ? 'acked' : 'nacked'],
@@ -124,9 +126,9 @@ export async function openUndeliverable(db: Db, ids: readonly string[], error: s
   if (ids.length === 0) return;
   const { rows } = await db.query<{ id: string; submission_id: string }>(
     `INSERT INTO exception (kind, regime, repository, submission_id, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at)
-     SELECT 'undeliverable', regime, repository, id, source_id, seq, trade_key, counterparty1, action_type, $2::jsonb,
-            CASE WHEN format = 'json' THEN payload::jsonb ELSE jsonb_build_object('csv', payload) END, $3::timestamptz
-       FROM submission WHERE id = ANY($1::text[])
+     SELECT 'undeliverable', s.regime, s.repository, s.id, s.source_id, s.seq, s.trade_key, s.counterparty1, s.action_type, $2::jsonb,
+            ${RECORD_OF_PAYLOAD}, $3::timestamptz
+       FROM submission s JOIN submission_payload p ON p.id = s.id WHERE s.id = ANY($1::text[])
      ON CONFLICT (submission_id) WHERE submission_id IS NOT NULL DO NOTHING RETURNING id, submission_id`,
     [ids, JSON.stringify([{ code: 'TRANSPORT', message: error }]), new Date(nowMs).toISOString()],
   );
@@ -143,20 +145,23 @@ export interface ValidationRejection {
   recordJson: string;
 }
 
-/** Events the engine rejected: one 'validation' exception each (idempotent per event). */
+/** Events the engine rejected: one 'validation' exception each (idempotent per event), opened and audited in one statement. */
 export async function openValidationExceptions(db: Db, rejected: readonly ValidationRejection[], nowMs: number): Promise<number> {
-  let n = 0;
-  for (const r of rejected) {
-    const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO exception (kind, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at)
-       VALUES ('validation', $1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::timestamptz)
-       ON CONFLICT (source_id, seq) WHERE kind = 'validation' DO NOTHING RETURNING id`,
-      [r.sourceId, r.seq, r.tradeKey, r.counterparty1, r.actionType, JSON.stringify(r.findings), r.recordJson, new Date(nowMs).toISOString()],
-    );
-    if (rows[0]) {
-      n++;
-      await audit(db, SYSTEM, 'exception', rows[0].id, 'open', null, { kind: 'validation', sourceId: r.sourceId, seq: r.seq, findings: r.findings.length }, nowMs);
-    }
-  }
-  return n;
+  if (rejected.length === 0) return 0;
+  const col = <T>(f: (r: ValidationRejection) => T): T[] => rejected.map(f);
+  const { rows } = await db.query<{ n: string }>(
+    `WITH opened AS (
+       INSERT INTO exception (kind, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at)
+       SELECT 'validation', t.source_id, t.seq, t.trade_key, t.counterparty1, t.action_type, t.codes::jsonb, t.record::jsonb, $8::timestamptz
+         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+              AS t(source_id, seq, trade_key, counterparty1, action_type, codes, record)
+       ON CONFLICT (source_id, seq) WHERE kind = 'validation' DO NOTHING RETURNING id, source_id, seq, jsonb_array_length(codes) AS findings),
+     audited AS (
+       INSERT INTO audit_log (actor, entity, entity_id, action, before, after, at)
+       SELECT '${SYSTEM}', 'exception', id::text, 'open', NULL, jsonb_build_object('kind', 'validation', 'sourceId', source_id, 'seq', seq, 'findings', findings), $8::timestamptz FROM opened)
+     SELECT count(*) AS n FROM opened`,
+    [col((r) => r.sourceId), col((r) => r.seq), col((r) => r.tradeKey), col((r) => r.counterparty1), col((r) => r.actionType),
+      col((r) => JSON.stringify(r.findings)), col((r) => r.recordJson), new Date(nowMs).toISOString()],
+  );
+  return Number(rows[0]!.n);
 }

@@ -13,6 +13,11 @@
  *
  * Transport failures retry with exponential backoff and full jitter (retry.ts); a NACK is final for that
  * submission (it opens an exception; the fix is a correction, a new event).
+ *
+ * Two ways in: batches the intake hands over in memory (inserted already claimed: the fast path, pipelined with
+ * the intake), and the claim path above for everything else (retries, restarts, leases that lapsed). Sender
+ * loops take the in-memory batches first. The in-memory queue is bounded: when it is full the intake stops
+ * reading event_log, which is the buffer.
  */
 import type pg from 'pg';
 import { applySettled, openUndeliverable } from '../exceptions/store.js';
@@ -20,6 +25,7 @@ import { log } from '../log.js';
 import type { ReportRegime } from '../reports/types.js';
 import { newBatchId } from './ids.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import type { IntakeSink, ReadyBatch } from './intake.js';
 import { applyOutcomes, claimPending, markFailed, markRetry, markSent, recordAttempt, requeueUnanswered } from './store.js';
 import { PermanentError, type Channel, type Outcome, type RepositoryConfig } from './types.js';
 
@@ -32,9 +38,20 @@ export interface DispatcherOptions {
   /** Pause of a sender loop that found nothing to send. */
   idleMs: number;
   retry: RetryPolicy;
+  /** Batches handed over by the intake and not yet taken by a sender, per repository, before the intake waits. */
+  maxQueuedBatches?: number;
 }
 
-export const DEFAULT_DISPATCHER: DispatcherOptions = { leaseMs: 120_000, responseTimeoutMs: 300_000, pollIntervalMs: 1_000, idleMs: 200, retry: DEFAULT_RETRY };
+export const DEFAULT_DISPATCHER: DispatcherOptions = { leaseMs: 120_000, responseTimeoutMs: 300_000, pollIntervalMs: 1_000, idleMs: 200, retry: DEFAULT_RETRY, maxQueuedBatches: 4 };
+
+export interface DispatcherStats {
+  batches: number;
+  records: number;
+  /** Records of batches that had room for maxBatch: batch fill = records / (batches * maxBatch). */
+  capacity: number;
+  acks: number;
+  nacks: number;
+}
 
 export interface DispatcherHooks {
   /** Submissions failed for good (retries exhausted or refused). */
@@ -44,10 +61,13 @@ export interface DispatcherHooks {
   random?: () => number;
 }
 
-export class SubmissionDispatcher {
+export class SubmissionDispatcher implements IntakeSink {
   private running = false;
   private readonly loops: Promise<void>[] = [];
   private readonly sleepers = new Set<() => void>();
+  private readonly queues = new Map<string, ReadyBatch[]>();
+  private roomWaiters: (() => void)[] = [];
+  readonly stats: DispatcherStats = { batches: 0, records: 0, capacity: 0, acks: 0, nacks: 0 };
 
   constructor(
     private readonly pool: pg.Pool,
@@ -57,7 +77,51 @@ export class SubmissionDispatcher {
     private readonly options: DispatcherOptions = DEFAULT_DISPATCHER,
     private readonly hooks: DispatcherHooks = {},
   ) {
-    for (const r of repositories) if (!channels.has(r.name)) throw new Error(`no channel for repository ${r.name}`);
+    for (const r of repositories) {
+      if (!channels.has(r.name)) throw new Error(`no channel for repository ${r.name}`);
+      this.queues.set(r.name, []);
+    }
+  }
+
+  get leaseMs(): number {
+    return this.options.leaseMs;
+  }
+
+  maxBatch(repository: string): number {
+    return this.repositories.find((r) => r.name === repository)?.maxBatch ?? 10_000;
+  }
+
+  hasRoom(): boolean {
+    const max = this.options.maxQueuedBatches ?? 4;
+    for (const q of this.queues.values()) if (q.length >= max) return false;
+    return true;
+  }
+
+  whenRoom(): Promise<void> {
+    if (this.hasRoom()) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Batches the intake inserted already claimed: sent before anything from the claim path. */
+  accept(batches: ReadyBatch[]): void {
+    for (const b of batches) this.queues.get(b.repository)?.push(b);
+    this.nudge();
+  }
+
+  /**
+   * Submissions generated while no repository was configured for their regime (repository '') go to the one
+   * configured now, when their format is the one it takes.
+   */
+  async assignUnrouted(): Promise<number> {
+    let n = 0;
+    for (const r of this.repositories) {
+      const res = await this.pool.query(
+        `UPDATE submission SET repository = $1 WHERE repository = '' AND status = 'pending' AND regime = ANY($2::text[]) AND format = $3`,
+        [r.name, r.regimes, r.format],
+      );
+      n += res.rowCount ?? 0;
+    }
+    return n;
   }
 
   start(): void {
@@ -78,16 +142,40 @@ export class SubmissionDispatcher {
   async stop(): Promise<void> {
     this.running = false;
     this.nudge();
+    this.releaseRoom();
     await Promise.all(this.loops);
     this.loops.length = 0;
+    // Batches handed over but never sent: give their claims back so a restart sends them at once, not after the lease.
+    const unsent = [...this.queues.values()].flatMap((q) => q.splice(0));
+    if (unsent.length > 0) {
+      await this.pool.query(
+        `UPDATE submission SET attempts = attempts - 1, next_attempt_at = $3::timestamptz, batch_id = NULL
+          WHERE id = ANY($1::text[]) AND batch_id = ANY($2::text[]) AND status = 'pending'`,
+        [unsent.flatMap((b) => b.records.map((r) => r.submissionId)), unsent.map((b) => b.batchId), new Date(this.clock()).toISOString()],
+      ).catch((err: unknown) => log('warn', `submission: releasing ${unsent.length} unsent batch(es): ${(err as Error).message}`));
+    }
     await Promise.all([...this.channels.values()].map((c) => c.close().catch(() => undefined)));
   }
 
   /** Sends at most one batch per regime of `repository` now; returns the records sent (tests drive this directly). */
   async sendOnce(repository: RepositoryConfig): Promise<number> {
     let n = 0;
+    for (let b = this.takeReady(repository.name); b; b = this.takeReady(repository.name)) n += await this.send(repository, b);
     for (const regime of repository.regimes) n += await this.sendBatch(repository, regime);
     return n;
+  }
+
+  private takeReady(repository: string): ReadyBatch | undefined {
+    const b = this.queues.get(repository)?.shift();
+    if (b) this.releaseRoom();
+    return b;
+  }
+
+  private releaseRoom(): void {
+    if (this.roomWaiters.length === 0 || (this.running && !this.hasRoom())) return;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Polls the repository's channel once and applies what arrived; requeues unanswered submissions. */
@@ -109,6 +197,11 @@ export class SubmissionDispatcher {
     while (this.running) {
       let sent = 0;
       try {
+        const ready = this.takeReady(repo.name);
+        if (ready) {
+          sent = await this.send(repo, ready);
+          continue;
+        }
         // Rotate the starting regime so one busy regime does not starve another.
         for (let k = 0; k < repo.regimes.length && this.running; k++) sent += await this.sendBatch(repo, repo.regimes[(turn + k) % repo.regimes.length]!);
         turn++;
@@ -130,38 +223,47 @@ export class SubmissionDispatcher {
     }
   }
 
+  /** Claims up to maxBatch pending submissions of one regime and sends them. */
   private async sendBatch(repo: RepositoryConfig, regime: ReportRegime): Promise<number> {
     const batchId = newBatchId(repo.name);
     const claimed = await claimPending(this.pool, repo.name, regime, repo.maxBatch, batchId, this.clock(), this.options.leaseMs);
     if (claimed.length === 0) return 0;
+    return this.send(repo, {
+      batchId, repository: repo.name, regime,
+      // One batch, one submitter (the file/request header); records of other submitters still carry their own.
+      submitter: claimed[0]!.submitter ?? undefined,
+      attempts: Math.max(...claimed.map((c) => c.attempts)),
+      records: claimed.map((c) => ({ submissionId: c.id, regime, format: c.format, payload: c.payload })),
+    });
+  }
+
+  /** Sends one claimed batch and records what came of it; returns its size. */
+  private async send(repo: RepositoryConfig, batch: ReadyBatch): Promise<number> {
     const channel = this.channels.get(repo.name)!;
-    // One batch, one submitter (the file/request header); records of other submitters still carry their own.
-    const submitter = claimed[0]!.submitter ?? undefined;
-    const attempts = Math.max(...claimed.map((c) => c.attempts));
+    const { batchId, attempts } = batch;
+    const ids = batch.records.map((r) => r.submissionId);
+    this.stats.batches++;
+    this.stats.records += ids.length;
+    this.stats.capacity += repo.maxBatch;
     try {
-      const result = await channel.send({
-        batchId, repository: repo.name, regime, submitter,
-        records: claimed.map((c) => ({ submissionId: c.id, regime, format: c.format, payload: c.payload })),
-      });
-      await recordAttempt(this.pool, batchId, repo.name, channel.kind, claimed.length, true, null, this.clock());
-      const ids = claimed.map((c) => c.id);
+      const result = await channel.send(batch);
+      await recordAttempt(this.pool, batchId, repo.name, channel.kind, ids.length, true, null, this.clock());
       if (result.kind === 'outcomes') await this.apply(repo.name, result.outcomes, { batchId, ids });
       else await markSent(this.pool, batchId, ids, this.clock());
     } catch (err) {
       const message = (err as Error).message;
       const now = this.clock();
-      await recordAttempt(this.pool, batchId, repo.name, channel.kind, claimed.length, false, message, now);
-      const ids = claimed.map((c) => c.id);
+      await recordAttempt(this.pool, batchId, repo.name, channel.kind, ids.length, false, message, now);
       const failed = err instanceof PermanentError
         ? await markFailed(this.pool, batchId, ids, message, now)
         : await markRetry(this.pool, batchId, ids, message, now, backoffDelay(this.options.retry, attempts, this.hooks.random), this.options.retry.maxAttempts);
-      log('warn', `submission batch ${batchId} to ${repo.name} (${claimed.length} records, attempt ${attempts}): ${message}`);
+      log('warn', `submission batch ${batchId} to ${repo.name} (${ids.length} records, attempt ${attempts}): ${message}`);
       if (failed.length > 0) {
         await openUndeliverable(this.pool, failed, message, now);
         this.hooks.onUndeliverable?.(repo.name, failed, message);
       }
     }
-    return claimed.length;
+    return ids.length;
   }
 
   /** Marks the batch sent (if given) and applies outcomes, exceptions included, in one transaction. */
@@ -170,11 +272,12 @@ export class SubmissionDispatcher {
     try {
       await db.query('BEGIN');
       const now = this.clock();
-      if (sent !== undefined) await markSent(db, sent.batchId, sent.ids, now);
-      const { settled, duplicates } = await applyOutcomes(db, outcomes, now);
+      const { settled, duplicates } = await applyOutcomes(db, outcomes, now, sent);
       await applySettled(db, settled, now);
       await db.query('COMMIT');
       const acks = settled.filter((s) => s.outcome === 'ACK').length;
+      this.stats.acks += acks;
+      this.stats.nacks += settled.length - acks;
       this.hooks.onOutcomes?.(repository, acks, settled.length - acks, duplicates);
     } catch (err) {
       await db.query('ROLLBACK').catch(() => undefined);

@@ -9,13 +9,16 @@ import type pg from 'pg';
 import { AlertMonitor, DEFAULT_ALERT_RULES, type AlertRulesConfig, type MonitorProbes } from '../alerts/monitor.js';
 import { EmailNotifier, WebhookNotifier, type Notifier, type SmtpConfig } from '../alerts/notifiers.js';
 import { AlertService, DEFAULT_ALERT_SERVICE, type AlertServiceOptions } from '../alerts/service.js';
-import { CorrectionService } from '../exceptions/corrections.js';
+import { CorrectionError, CorrectionService, type ApprovedCorrection } from '../exceptions/corrections.js';
+import { audit } from '../exceptions/audit.js';
+import { log } from '../log.js';
 import { createReportBuilder, DEFAULT_REPORTS_CONFIG, type ReportBuilder, type ReportsConfig } from '../reports/index.js';
 import { ReportScheduler, type ScheduledReport } from '../scheduled/scheduler.js';
 import { HttpsChannel } from './channels/https.js';
 import { SftpChannel } from './channels/sftp.js';
 import { DEFAULT_DISPATCHER, SubmissionDispatcher, type DispatcherOptions } from './dispatcher.js';
 import { DEFAULT_INTAKE, SubmissionIntake, type IntakeOptions } from './intake.js';
+import { countByStatus } from './store.js';
 import type { Channel, RepositoryConfig } from './types.js';
 
 export interface SubmissionPathConfig {
@@ -58,16 +61,51 @@ export interface SubmissionPath {
   monitor: AlertMonitor;
   scheduler: ReportScheduler;
   corrections: CorrectionService;
+  /**
+   * The checker approves a correction and it enters the engine as an event of the internal source (the same
+   * actor path and rules as any event: it gets a seq, is stored once, judged, and owes submissions). Resolves
+   * once the event is durable, with the rulebook's verdict; a correction the rulebook rejects goes back to
+   * 'rejected' and its exception is open again. Needs `submitEvent` (serve gives it); throws CorrectionError if absent.
+   */
+  approveCorrection(input: { correctionId: number; checker: string }): Promise<{ approved: ApprovedCorrection; event: SubmittedEvent }>;
+  /** The second half of approveCorrection, for a caller that approved through CorrectionService itself (the console API). */
+  sendCorrection(approved: ApprovedCorrection): Promise<SubmittedEvent>;
+  /** For /healthz and logs: which repositories take which regimes (or that none is configured) and the path's counters. */
+  describe(): SubmissionPathStatus;
   /** Call after a group commit: wakes the intake and the senders at once instead of at their next poll. */
   nudge(): void;
   stop(): Promise<void>;
+}
+
+/** An event the engine took from an internal source: where it is and what the rulebook said. */
+export interface SubmittedEvent {
+  sourceId: string;
+  seq: number;
+  status: 'accepted' | 'accepted_with_warnings' | 'rejected';
+  findings: { rule: string; element: string; path: string; severity: 'error' | 'warning'; message: string }[];
+}
+
+export interface SubmissionPathStatus {
+  repositories: { name: string; channel: 'https' | 'sftp'; regimes: string[] }[];
+  /** Set when no repository is configured: submissions are generated and stay pending. */
+  note?: string;
+  intake: SubmissionIntake['stats'];
+  dispatcher: SubmissionDispatcher['stats'];
+}
+
+export interface SubmissionPathDeps {
+  clock?: () => number;
+  probes?: MonitorProbes;
+  /** Feeds a report (SwapReport bytes) into the engine as an internal source's event (serve: the `console` source). */
+  submitEvent?: (report: Uint8Array) => Promise<SubmittedEvent>;
 }
 
 export function channelFor(repo: RepositoryConfig, builder: ReportBuilder): Channel {
   return repo.channel.kind === 'https' ? new HttpsChannel(repo.channel) : new SftpChannel(repo.channel, (r) => builder.csvHeader(r));
 }
 
-export function startSubmissionPath(pool: pg.Pool, config: SubmissionPathConfig, clock: () => number = Date.now, probes: MonitorProbes = {}): SubmissionPath {
+export function startSubmissionPath(pool: pg.Pool, config: SubmissionPathConfig, deps: SubmissionPathDeps = {}): SubmissionPath {
+  const clock = deps.clock ?? Date.now;
   const builder = createReportBuilder(config.reports);
   const channels = new Map(config.repositories.map((r) => [r.name, channelFor(r, builder)] as const));
   const intake = new SubmissionIntake(pool, builder, config.repositories, clock, config.intake);
@@ -76,16 +114,42 @@ export function startSubmissionPath(pool: pg.Pool, config: SubmissionPathConfig,
   const email = config.smtp ? new EmailNotifier(config.smtp) : undefined;
   if (email) notifiers.push(email);
   const alerts = new AlertService(pool, notifiers, clock, config.alertDelivery);
-  const monitor = new AlertMonitor(pool, alerts, clock, config.alertRules, probes);
+  const monitor = new AlertMonitor(pool, alerts, clock, config.alertRules, deps.probes ?? {});
   const scheduler = new ReportScheduler(pool, config.schedule, config.reportsDir, clock);
+  intake.sink = dispatcher;
   intake.onInserted = () => dispatcher.nudge();
+  const corrections = new CorrectionService(pool, clock);
+  const unrouted = config.reports.regimes.filter((g) => !config.repositories.some((r) => r.regimes.includes(g)));
+  const note = config.repositories.length === 0
+    ? 'no repository is configured (SWAPREP_SDR or SWAPREP_CONFIG): submissions are generated and stay pending'
+    : unrouted.length > 0 ? `no repository is configured for ${unrouted.join(', ')}: those submissions stay pending` : undefined;
+  if (note) log('warn', `submission: ${note}`);
+  for (const r of config.repositories) log('info', `submission: ${r.regimes.join(', ')} -> ${r.name} (${r.channel.kind}${r.channel.kind === 'https' ? ' ' + r.channel.url : ` ${r.channel.host}:${r.channel.port}`}, ${r.format}, batches of ${r.maxBatch})`);
+  void dispatcher.assignUnrouted().then((n) => n > 0 && log('info', `submission: ${n} pending submission(s) made before a repository was configured are now routed`),
+    (err: unknown) => log('warn', `submission: routing earlier pending submissions: ${(err as Error).message}`));
   intake.start();
   dispatcher.start();
   monitor.start();
   scheduler.start();
+  const sendCorrection = async (approved: ApprovedCorrection): Promise<SubmittedEvent> => {
+    if (!deps.submitEvent) throw new CorrectionError('this engine has no internal source to send corrections through');
+    const event = await deps.submitEvent(approved.fepReport);
+    if (event.status === 'rejected') await rejectedByRules(pool, approved, event, clock());
+    return event;
+  };
   return {
-    builder, intake, dispatcher, alerts, monitor, scheduler,
-    corrections: new CorrectionService(pool, clock),
+    builder, intake, dispatcher, alerts, monitor, scheduler, corrections, sendCorrection,
+    approveCorrection: async (input) => {
+      if (!deps.submitEvent) throw new CorrectionError('this engine has no internal source to send corrections through');
+      const approved = await corrections.approve(input);
+      return { approved, event: await sendCorrection(approved) };
+    },
+    describe: () => ({
+      repositories: config.repositories.map((r) => ({ name: r.name, channel: r.channel.kind, regimes: [...r.regimes] })),
+      ...(note ? { note } : {}),
+      intake: { ...intake.stats },
+      dispatcher: { ...dispatcher.stats },
+    }),
     nudge: () => {
       intake.nudge();
       dispatcher.nudge();
@@ -99,3 +163,16 @@ export function startSubmissionPath(pool: pg.Pool, config: SubmissionPathConfig,
     },
   };
 }
+
+/** The rulebook rejected an approved correction's event: the correction is rejected and its exception open again. */
+async function rejectedByRules(pool: pg.Pool, approved: ApprovedCorrection, event: SubmittedEvent, nowMs: number): Promise<void> {
+  const c = approved.correction;
+  const reason = `rejected by the rulebook as ${event.sourceId}#${event.seq}: ${event.findings.filter((f) => f.severity === 'error').map((f) => f.rule).join(', ')}`;
+  const res = await pool.query(`UPDATE correction SET status = 'rejected', reason = $2 WHERE id = $1 AND status = 'approved'`, [c.id, reason]);
+  if (!res.rowCount) return;
+  await pool.query(`UPDATE exception SET status = 'open' WHERE id = $1 AND status = 'correcting'`, [c.exceptionId]);
+  await audit(pool, 'system', 'correction', c.id, 'rejected-by-rules', { status: 'approved' }, { status: 'rejected', event: `${event.sourceId}#${event.seq}`, findings: event.findings }, nowMs);
+}
+
+/** Counts per status, for health and tests. */
+export { countByStatus };

@@ -12,19 +12,11 @@
 import type { ReportRegime } from '../../engine/reports/types.js';
 import type { ResponseCode } from '../../engine/submission/types.js';
 import type { FlatRecord } from './records.js';
+import { COL } from './columns.js';
+
+export { COL };
 import { RepositoryState, type SimLifecycle, type SimTrade } from './state.js';
 
-export const COL = {
-  action: 'Action type',
-  eventTs: 'Event timestamp',
-  execTs: 'Execution timestamp',
-  uti: 'Unique transaction identifier (UTI)',
-  usi: 'Unique swap identifier (USI)',
-  cp1: 'Counterparty 1 (reporting counterparty)',
-  submitter: 'Submitter identifier',
-  notional1: 'Notional amount-Leg 1',
-  notional2: 'Notional amount-Leg 2',
-} as const;
 
 const ACTIONS = new Set(['NEWT', 'MODI', 'CORR', 'TERM', 'EROR', 'REVI', 'PRTO', 'VALU', 'MARU', 'POSC']);
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -101,7 +93,7 @@ export function applyRecord(row: FlatRecord, regime: ReportRegime, submissionId:
   const lifecycle: SimLifecycle | undefined = action === 'EROR' ? 'errored' : action === 'TERM' ? 'terminated' : action === 'REVI' ? 'live' : undefined;
   const trade = state.trades.get(key);
   if (!trade) {
-    const t: SimTrade = { regime, uti, lifecycle: lifecycle ?? 'live', version: 1, lastActionType: action, lastEventTimestamp: ts, counterparty1: row.get(COL.cp1), submissionIds: [submissionId], record: row };
+    const t: SimTrade = { regime, uti, lifecycle: lifecycle ?? 'live', version: 1, lastActionType: action, lastEventTimestamp: ts, counterparty1: row.get(COL.cp1), submissionIds: [submissionId], notionalLeg1: row.get(COL.notional1) };
     state.trades.set(key, t);
     state.rejectedFirst.delete(key);
     return;
@@ -112,7 +104,7 @@ export function applyRecord(row: FlatRecord, regime: ReportRegime, submissionId:
   if (lifecycle) trade.lifecycle = lifecycle;
   trade.submissionIds.push(submissionId);
   // Valuation and margin messages update those parts only; everything else replaces the trade's record.
-  if (action !== 'VALU' && action !== 'MARU') trade.record = row;
+  if (action !== 'VALU' && action !== 'MARU') trade.notionalLeg1 = row.get(COL.notional1);
 }
 
 /** Remembers that a UTI's first message was refused (so its CORR counts as the repair of a rejected report). */

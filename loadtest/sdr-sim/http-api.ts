@@ -13,11 +13,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ReportRegime } from '../../engine/reports/types.js';
 import { REPORT_REGIMES } from '../../engine/reports/types.js';
-import { parseJsonLossless } from '../../engine/record/json.js';
 import type { BatchResponse, WireResult } from '../../engine/submission/wire.js';
 import { FAULT_MODES, type FaultChannel, type FaultMode, type Faults } from './faults.js';
 import type { BatchProcessor } from './processor.js';
-import { flattenJson } from './records.js';
+import { flattenJson, parseBody } from './records.js';
 
 export interface HttpSettings {
   delayMs: number;
@@ -77,7 +76,7 @@ export function startHttpApi(host: string, port: number, processor: BatchProcess
     const fault = faults.take('http');
     if (fault === '5xx') return send(res, 503, { error: 'injected fault: service unavailable' });
     // Parsed losslessly: records reach the canonical codec with their decimals exactly as written.
-    const batch = parseJsonLossless(body) as { batchId?: unknown; regime?: unknown; submitter?: unknown; records?: unknown };
+    const batch = parseBody(body) as { batchId?: unknown; regime?: unknown; submitter?: unknown; records?: unknown };
     if (typeof batch.batchId !== 'string' || !Array.isArray(batch.records)) return send(res, 400, { error: 'batchId and records are required' });
     if (typeof batch.regime !== 'string' || !REPORT_REGIMES.includes(batch.regime as ReportRegime)) return send(res, 400, { error: 'regime is required' });
     if (batch.records.length > 10_000) return send(res, 400, { error: 'at most 10,000 records per batch' });

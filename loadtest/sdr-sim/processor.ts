@@ -20,6 +20,8 @@ export interface ProcessorStats {
   resent: number;
 }
 
+const NO_ERRORS: readonly never[] = Object.freeze([]);
+
 export class BatchProcessor {
   readonly stats: ProcessorStats = { batches: 0, records: 0, resent: 0 };
 
@@ -33,7 +35,7 @@ export class BatchProcessor {
       const seen = this.state.results.get(r.submissionId);
       if (seen) {
         this.stats.resent++;
-        out.push(seen);
+        out.push({ submissionId: r.submissionId, status: seen.length === 0 ? 'ACK' : 'NACK', errors: [...seen] });
         continue;
       }
       let result: WireResult;
@@ -51,7 +53,7 @@ export class BatchProcessor {
       }
       if (result.status === 'ACK') this.state.acked++;
       else this.state.nacked++;
-      this.state.results.set(r.submissionId, result);
+      this.state.results.set(r.submissionId, result.status === 'ACK' ? NO_ERRORS : result.errors);
       out.push(result);
     }
     return out;

@@ -4,8 +4,8 @@
  * (an unknown field or a wrong JSON type is a schema error) and flattened with the same column table.
  */
 import { parseJsonLossless, reportFromJson } from '../../engine/record/json.js';
-import { csvColumns, parseCsvLine } from '../../engine/reports/index.js';
-import { compileCsvWriter } from '../../engine/reports/csv.js';
+import { csvColumns } from '../../engine/reports/index.js';
+import { COL } from './columns.js';
 import type { ReportRegime } from '../../engine/reports/types.js';
 
 /** Column name -> value (absent columns have no entry). */
@@ -13,7 +13,6 @@ export type FlatRecord = Map<string, string>;
 
 export type Parsed = { ok: true; row: FlatRecord } | { ok: false; errors: { code: string; message: string }[] };
 
-const writers = new Map<ReportRegime, (rec: Record<string, unknown>, ctx: null) => string>();
 const names = new Map<ReportRegime, string[]>();
 
 function columnNames(regime: ReportRegime): string[] {
@@ -22,7 +21,39 @@ function columnNames(regime: ReportRegime): string[] {
   return n;
 }
 
-/** Flattens a JSON record (text, or a value from parseJsonLossless: decimals kept exact) for a regime. */
+/**
+ * The columns the repository's checks and state read (checks.ts COL): a JSON record is decoded in full (the
+ * schema check) but only these cells are taken from it, by their element-table paths. Writing and re-parsing a
+ * whole CSV row per record cost more than the checks themselves at 100,000 records/s.
+ */
+const picks = new Map<ReportRegime, { name: string; get: (m: Record<string, unknown>) => unknown }[]>();
+
+function pickersFor(regime: ReportRegime): { name: string; get: (m: Record<string, unknown>) => unknown }[] {
+  let p = picks.get(regime);
+  if (p) return p;
+  const wanted = new Set<string>(Object.values(COL));
+  p = csvColumns(regime).filter((c) => wanted.has(c.name)).map((c) => {
+    const chains = c.paths.map((path) => {
+      if (path.includes('[]')) throw new Error(`sdr-sim: column ${c.name} reads a repeated group (${path}); pick it from the CSV row instead`);
+      return path.split('.');
+    });
+    return {
+      name: c.name,
+      get: (m: Record<string, unknown>) => {
+        for (const chain of chains) {
+          let v: unknown = m;
+          for (const k of chain) v = v === undefined || v === null ? undefined : (v as Record<string, unknown>)[k];
+          if (v !== undefined && v !== null) return v;
+        }
+        return undefined;
+      },
+    };
+  });
+  picks.set(regime, p);
+  return p;
+}
+
+/** Flattens a JSON record (text, or a parsed value: decimals kept exact when parsed losslessly) for a regime. */
 export function flattenJson(regime: ReportRegime, value: unknown): Parsed {
   let v = value;
   if (typeof value === 'string') {
@@ -34,9 +65,23 @@ export function flattenJson(regime: ReportRegime, value: unknown): Parsed {
   }
   const decoded = reportFromJson(v);
   if (!decoded.ok) return { ok: false, errors: decoded.issues.slice(0, 20).map((i) => ({ code: 'SCH-002', message: `${i.path}: ${i.message}` })) };
-  let w = writers.get(regime);
-  if (!w) writers.set(regime, (w = compileCsvWriter<null>(regime)));
-  return fromCells(columnNames(regime), parseCsvLine(w(decoded.report as unknown as Record<string, unknown>, null)));
+  const row: FlatRecord = new Map();
+  for (const p of pickersFor(regime)) {
+    const v = p.get(decoded.report as unknown as Record<string, unknown>);
+    if (v !== undefined && v !== '') row.set(p.name, String(v));
+  }
+  return { ok: true, row };
+}
+
+/** Whether a JSON text has a number that a double cannot hold exactly (16+ digits): then it is parsed losslessly. */
+const LONG_NUMBER = /[:,[]\s*-?\d[\d.]{15,}/;
+
+/**
+ * Parses a request body: JSON.parse (native, several times faster) unless a number in it may not survive a
+ * double, in which case the lossless parser keeps its digits exactly as written.
+ */
+export function parseBody(text: string): unknown {
+  return LONG_NUMBER.test(text) ? parseJsonLossless(text) : JSON.parse(text);
 }
 
 /** Flattens one CSV data row given the file's header cells (after the submission id column). */

@@ -3,8 +3,7 @@
  * same answer and never a second report) and its view of every trade per regime and UTI.
  */
 import type { ReportRegime } from '../../engine/reports/types.js';
-import type { WireResult } from '../../engine/submission/wire.js';
-import type { FlatRecord } from './records.js';
+import type { ResponseCode } from '../../engine/submission/types.js';
 
 export type SimLifecycle = 'live' | 'errored' | 'terminated';
 
@@ -17,7 +16,8 @@ export interface SimTrade {
   lastEventTimestamp: string | undefined;
   counterparty1: string | undefined;
   submissionIds: string[];
-  record: FlatRecord;
+  /** What the state report shows of the record (the whole record is not kept: millions of trades in load runs). */
+  notionalLeg1: string | undefined;
 }
 
 /** One trade as the state report shows it. */
@@ -39,8 +39,9 @@ export interface StateReport {
   submissions: { acked: number; nacked: number };
 }
 
+/** Every submission id's first answer: its error codes, none for an ACK (a NACK has at least one). */
 export class RepositoryState {
-  readonly results = new Map<string, WireResult>();
+  readonly results = new Map<string, readonly ResponseCode[]>();
   readonly trades = new Map<string, SimTrade>();
   /** UTIs (per regime) whose last submission was NACKed before any was accepted: a CORR may repair them. */
   readonly rejectedFirst = new Set<string>();
@@ -56,7 +57,7 @@ export class RepositoryState {
       .map((t): StateReportTrade => ({
         regime: t.regime, uti: t.uti, lifecycle: t.lifecycle, version: t.version, lastActionType: t.lastActionType,
         lastEventTimestamp: t.lastEventTimestamp ?? null, counterparty1: t.counterparty1 ?? null, submissionIds: [...t.submissionIds],
-        notionalLeg1: t.record.get('Notional amount-Leg 1') ?? null,
+        notionalLeg1: t.notionalLeg1 ?? null,
       }))
       .sort((a, b) => (a.regime + a.uti < b.regime + b.uti ? -1 : 1));
     return { asOf: new Date(now).toISOString(), trades, submissions: { acked: this.acked, nacked: this.nacked } };

@@ -47,7 +47,8 @@ async function send(report: Uint8Array): Promise<number> {
 }
 
 async function subsOf(s: number): Promise<SubRow[]> {
-  const { rows } = await db.query<SubRow>(`SELECT id, regime, status, action_type, payload, correction_id FROM submission WHERE source_id = 'fep1' AND seq = $1 ORDER BY regime`, [s]);
+  const { rows } = await db.query<SubRow>(`SELECT s.id, s.regime, s.status, s.action_type, p.payload, s.correction_id FROM submission s JOIN submission_payload p USING (id)
+      WHERE s.source_id = 'fep1' AND s.seq = $1 ORDER BY s.regime`, [s]);
   return rows;
 }
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type EngineConfig } from '../../engine/config.js';
 import { startEngine, type RunningEngine } from '../../engine/main.js';
+import type { SubmissionPathConfig } from '../../engine/submission/path.js';
 import { createTestDatabase } from './database.js';
 
 export const TEST_SOURCES = { fep1: 'token-one', fep2: 'token-two' } as const;
@@ -23,9 +24,30 @@ export async function startTestEngine(overrides: Partial<EngineConfig> = {}): Pr
     seedSources: Object.entries(TEST_SOURCES).map(([id, token]) => `${id}=${token}`).join(','),
     // Protocol and store tests do not need the scoring thread (its own tests start it).
     scoring: { ...loadConfig({}).scoring, enabled: false },
+    // Nor the submission path (tests that want it pass `submission`, e.g. from submissionSettings below).
+    submission: { ...loadConfig({}).submission, enabled: false },
     ...overrides,
   };
   return startEngine(config);
+}
+
+/**
+ * Submission settings for a test engine, as `serve` reads them: SWAPREP_SDR / SWAPREP_CONFIG-style entries
+ * over the defaults, with short intervals so tests do not wait for production poll periods.
+ */
+export function submissionSettings(env: Record<string, string>, path: Partial<SubmissionPathConfig> = {}): EngineConfig['submission'] {
+  const base = loadConfig(env).submission;
+  return {
+    enabled: true,
+    path: {
+      ...base.path,
+      intake: { batchSize: 1_000, idleMs: 20, lingerMs: 10 },
+      dispatcher: { ...base.path.dispatcher, leaseMs: 10_000, responseTimeoutMs: 5_000, pollIntervalMs: 100, idleMs: 20, retry: { baseMs: 50, maxMs: 200, maxAttempts: 6 } },
+      reportsDir: mkdtempSync(join(tmpdir(), 'swaprep-reports-')),
+      schedule: [],
+      ...path,
+    },
+  };
 }
 
 /**
