@@ -32,7 +32,7 @@ export function AlertsPage({ route }: { route: Route }) {
   };
   const columns: Column<AlertItem>[] = [
     { label: t('col.severity'), render: (a) => html`<${Badge} value=${a.severity} />` },
-    { label: t('col.title'), render: (a) => html`<b>${a.title}</b> <span class="mono muted small">${a.rule}</span>` },
+    { label: t('col.title'), className: 'wrap', render: (a) => html`<b>${a.title}</b> <span class="mono muted small">${a.rule}</span>` },
     { label: t('col.status'), render: (a) => html`<${Badge} value=${a.status} />` },
     { label: t('col.occurrences'), className: 'num', render: (a) => a.occurrences },
     { label: t('col.first'), render: (a) => fmtTime(a.firstAt) },

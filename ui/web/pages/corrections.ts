@@ -27,7 +27,7 @@ export function CorrectionsPage({ route }: { route: Route }) {
   const columns: Column<CorrectionItem>[] = [
     { label: '#', className: 'num', render: (c) => html`<a href=${`/corrections/${c.id}`}>${c.id}</a>` },
     { label: t('col.exception'), className: 'num', render: (c) => html`<a href=${`/exceptions/${c.exceptionId}`}>#${c.exceptionId}</a>` },
-    { label: t('col.trade'), className: 'mono', render: (c) => (c.tradeKey ? html`<a href=${tradeHref(c.tradeKey)}>${c.tradeKey}</a>` : '–') },
+    { label: t('col.trade'), className: 'mono clip', render: (c) => (c.tradeKey ? html`<a href=${tradeHref(c.tradeKey)} title=${c.tradeKey}>${c.tradeKey}</a>` : '–') },
     { label: t('col.action'), render: (c) => c.actionType },
     { label: t('col.status'), render: (c) => html`<${Badge} value=${c.status} />` },
     { label: t('col.maker'), render: (c) => c.maker },
@@ -101,7 +101,7 @@ export function CorrectionPage({ route }: { route: Route }) {
         <div><dt>${t('col.status')}</dt><dd><${Badge} value=${c.status} /></dd></div>
         <div><dt>${t('col.action')}</dt><dd>${c.actionType}</dd></div>
         <div><dt>${t('col.exception')}</dt><dd><a href=${`/exceptions/${c.exceptionId}`}>#${c.exceptionId}</a></dd></div>
-        <div><dt>${t('col.trade')}</dt><dd class="mono">${c.tradeKey ? html`<a href=${tradeHref(c.tradeKey)}>${c.tradeKey}</a>` : '–'}</dd></div>
+        <div><dt>${t('col.trade')}</dt><dd class="mono">${c.tradeKey ? html`<a href=${tradeHref(c.tradeKey)} title=${c.tradeKey}>${c.tradeKey}</a>` : '–'}</dd></div>
         <div><dt>${t('col.maker')}</dt><dd>${c.maker}</dd></div>
         <div><dt>${t('col.checker')}</dt><dd>${c.checker ?? '–'}</dd></div>
         <div><dt>${t('col.created')}</dt><dd>${fmtTime(c.createdAt)}</dd></div>

@@ -81,6 +81,6 @@ export function DashboardPage() {
         ? html`<p class="muted">${t('dash.noDeadlines')}</p>`
         : html`<table class="data-table"><thead><tr><th>${t('col.submission')}</th><th>${t('col.trade')}</th><th>${t('col.dueAt')}</th></tr></thead>
           <tbody>${snap.deadlines.next.map((d) => html`<tr key=${d.submissionId}><td class="mono">${d.submissionId}</td>
-            <td class="mono">${d.tradeKey ? html`<a href=${tradeHref(d.tradeKey)}>${d.tradeKey}</a>` : '–'}</td><td>${fmtTime(d.dueAt)}</td></tr>`)}</tbody></table>`}
+            <td class="mono">${d.tradeKey ? html`<a href=${tradeHref(d.tradeKey)} title=${d.tradeKey}>${d.tradeKey}</a>` : '–'}</td><td>${fmtTime(d.dueAt)}</td></tr>`)}</tbody></table>`}
     </section>`;
 }

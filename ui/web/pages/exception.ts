@@ -38,7 +38,7 @@ export function ExceptionPage({ route }: { route: Route }) {
       <dl class="summary card">
         <div><dt>${t('col.kind')}</dt><dd><${Badge} value=${x.kind} /></dd></div>
         <div><dt>${t('col.status')}</dt><dd><${Badge} value=${x.status} /></dd></div>
-        <div><dt>${t('col.trade')}</dt><dd class="mono">${x.tradeKey ? html`<a href=${tradeHref(x.tradeKey, x.counterparty1)}>${x.tradeKey}</a>` : '–'}</dd></div>
+        <div><dt>${t('col.trade')}</dt><dd class="mono">${x.tradeKey ? html`<a href=${tradeHref(x.tradeKey, x.counterparty1)} title=${x.tradeKey}>${x.tradeKey}</a>` : '–'}</dd></div>
         <div><dt>${t('col.regime')}</dt><dd>${x.regime ?? '–'} ${x.repository ? `→ ${x.repository}` : ''}</dd></div>
         <div><dt>${t('col.submission')}</dt><dd class="mono">${x.submissionId ?? '–'}</dd></div>
         <div><dt>${t('col.assignee')}</dt><dd>${x.assignee ?? t('exc.unassigned')}</dd></div>

@@ -26,7 +26,7 @@ const columns = (): Column<ExceptionItem>[] => [
   { label: '#', className: 'num', render: (x) => html`<a href=${`/exceptions/${x.id}`}>${x.id}</a>` },
   { label: t('col.kind'), render: (x) => html`<${Badge} value=${x.kind} />` },
   { label: t('col.status'), render: (x) => html`<${Badge} value=${x.status} />` },
-  { label: t('col.trade'), className: 'mono', render: (x) => (x.tradeKey ? html`<a href=${tradeHref(x.tradeKey, x.counterparty1)}>${x.tradeKey}</a>` : '–') },
+  { label: t('col.trade'), className: 'mono clip', render: (x) => (x.tradeKey ? html`<a href=${tradeHref(x.tradeKey, x.counterparty1)} title=${x.tradeKey}>${x.tradeKey}</a>` : '–') },
   { label: t('col.action'), render: (x) => x.actionType ?? '–' },
   { label: t('col.regime'), render: (x) => x.regime ?? '–' },
   { label: t('col.codes'), className: 'clip', render: (x) => firstCode(x.codes) },

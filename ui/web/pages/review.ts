@@ -49,7 +49,7 @@ export function ReviewPage({ route }: { route: Route }) {
   const canDecide = hasRole('analyst') && state === 'open';
   const columns: Column<ReviewItem>[] = [
     { label: t('col.event'), className: 'mono', render: (r) => `${r.sourceId}#${r.seq}` },
-    { label: t('col.trade'), className: 'mono', render: (r) => (r.tradeKey ? html`<a href=${tradeHref(r.tradeKey)}>${r.tradeKey}</a>` : '–') },
+    { label: t('col.trade'), className: 'mono clip', render: (r) => (r.tradeKey ? html`<a href=${tradeHref(r.tradeKey)} title=${r.tradeKey}>${r.tradeKey}</a>` : '–') },
     { label: t('col.score'), className: 'num', render: (r) => html`<b>${fmtNumber(r.score, 2)}</b>` },
     { label: t('col.topFeatures'), className: 'clip', render: (r) => r.topFeatures.slice(0, 3).map((f) => html`<span class="feature mono">${f.feature} <span class="muted">${fmtNumber(f.contribution, 2)}</span></span>`) },
     { label: t('col.model'), className: 'mono small', render: (r) => r.versionId },

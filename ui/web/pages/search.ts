@@ -19,7 +19,7 @@ const FILTERS = ['uti', 'cp', 'product', 'status', 'since', 'until'] as const;
 type Filter = (typeof FILTERS)[number];
 
 export const tradeColumns = (): Column<TradeRow>[] => [
-  { label: t('col.trade'), className: 'mono', render: (r) => html`<a href=${tradeHref(r.tradeKey, r.counterparty1)}>${r.tradeKey}</a>` },
+  { label: t('col.trade'), className: 'mono clip', render: (r) => html`<a href=${tradeHref(r.tradeKey, r.counterparty1)} title=${r.tradeKey}>${r.tradeKey}</a>` },
   { label: t('col.cp1'), className: 'mono', render: (r) => r.counterparty1 },
   { label: t('col.product'), render: (r) => r.product ?? r.assetClass ?? '–' },
   { label: t('col.notional'), className: 'num', render: (r) => (r.notional ? `${r.notional} ${r.notionalCurrency ?? ''}` : '–') },
@@ -34,7 +34,7 @@ export const tradeColumns = (): Column<TradeRow>[] => [
 const eventColumns = (): Column<EventRow>[] => [
   { label: t('col.event'), className: 'mono', render: (r) => `${r.sourceId}#${r.seq}` },
   { label: t('col.received'), render: (r) => fmtTime(r.receivedAt) },
-  { label: t('col.trade'), className: 'mono', render: (r) => (r.tradeKey ? html`<a href=${tradeHref(r.tradeKey, r.counterparty1)}>${r.tradeKey}</a>` : '–') },
+  { label: t('col.trade'), className: 'mono clip', render: (r) => (r.tradeKey ? html`<a href=${tradeHref(r.tradeKey, r.counterparty1)} title=${r.tradeKey}>${r.tradeKey}</a>` : '–') },
   { label: t('col.action'), render: (r) => r.actionType ?? '–' },
   { label: t('col.status'), render: (r) => html`<${Badge} value=${r.status} />` },
   { label: t('col.version'), className: 'num', render: (r) => r.version ?? '–' },

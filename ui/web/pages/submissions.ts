@@ -23,7 +23,7 @@ export function SubmissionsPage({ route }: { route: Route }) {
   const set = (k: string, v: string) => navigate(withQuery('/submissions', { ...q, [k]: v }));
   const columns: Column<SubmissionItem>[] = [
     { label: t('col.submission'), className: 'mono small', render: (s) => s.id },
-    { label: t('col.trade'), className: 'mono', render: (s) => (s.tradeKey ? html`<a href=${tradeHref(s.tradeKey, s.counterparty1)}>${s.tradeKey}</a>` : '–') },
+    { label: t('col.trade'), className: 'mono clip', render: (s) => (s.tradeKey ? html`<a href=${tradeHref(s.tradeKey, s.counterparty1)} title=${s.tradeKey}>${s.tradeKey}</a>` : '–') },
     { label: t('col.action'), render: (s) => s.actionType ?? '–' },
     { label: t('col.regime'), render: (s) => `${s.regime} → ${s.repository}` },
     { label: t('col.status'), render: (s) => html`<${Badge} value=${s.status} />` },
