@@ -35,6 +35,8 @@ const SECTIONS: { key: string; from: number; to: number }[] = [
 /** One input of the form: a JSON path of the record and the element it belongs to. */
 interface FormField {
   path: string;
+  /** The element's path as the rulebook writes it (property names, `[]` for items). */
+  propPath: string;
   element: DataElement;
   /** For repeated groups: the group's path, to add an item. */
   group?: string;
@@ -50,12 +52,12 @@ function fieldsOf(element: DataElement, record: Json): FormField[] {
       const group = path.slice(0, groupAt);
       const rest = path.slice(groupAt + 3);
       const n = itemCount(record, group);
-      if (n === 0) out.push({ path: `${group}[0].${rest}`, element, group, scalarList: false });
-      for (let i = 0; i < n; i++) out.push({ path: `${group}[${i}].${rest}`, element, group, scalarList: false });
+      if (n === 0) out.push({ path: `${group}[0].${rest}`, propPath, element, group, scalarList: false });
+      for (let i = 0; i < n; i++) out.push({ path: `${group}[${i}].${rest}`, propPath, element, group, scalarList: false });
     } else if (path.endsWith('[]')) {
-      out.push({ path: path.slice(0, -2), element, scalarList: true });
+      out.push({ path: path.slice(0, -2), propPath, element, scalarList: true });
     } else {
-      out.push({ path, element, scalarList: false });
+      out.push({ path, propPath, element, scalarList: false });
     }
   }
   return out;
@@ -74,7 +76,7 @@ function mandatory(e: DataElement, regime: Regime): boolean {
 
 function Input({ field, record, onChange, findings, regime }: { field: FormField; record: Json; onChange: (path: string, v: unknown) => void; findings: Finding[]; regime: Regime }) {
   const value = getAt(record, field.path);
-  const spec = schemaFieldAt(field.element.paths.find((p) => jsonPathOf(p).replace('[]', '') === field.path.replace(/\[\d+\]/, '')) ?? field.element.paths[0] ?? '');
+  const spec = schemaFieldAt(field.propPath);
   const kind = spec?.kind ?? 'text';
   const fmt = field.element.format;
   const id = `f-${field.path}`;

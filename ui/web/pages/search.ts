@@ -15,7 +15,9 @@ import { useResource } from '../components/use-resource.js';
 import { Badge } from '../components/badge.js';
 import { navigate, tradeHref, withQuery, type Route } from '../router.js';
 
-const FILTERS = ['uti', 'cp', 'product', 'status', 'since', 'until'] as const;
+const FILTERS = ['uti', 'cp', 'product', 'source', 'status', 'since', 'until'] as const;
+/** Which filters each list takes (GET /api/trades, GET /api/events). */
+const TAKES: Record<'trades' | 'events', readonly Filter[]> = { trades: ['uti', 'cp', 'product', 'status', 'since', 'until'], events: ['uti', 'source', 'status', 'since', 'until'] };
 type Filter = (typeof FILTERS)[number];
 
 export const tradeColumns = (): Column<TradeRow>[] => [
@@ -60,8 +62,7 @@ function Filters({ values, tab, onApply }: { values: Record<Filter, string>; tab
   const statuses = tab === 'events' ? ['accepted', 'accepted_with_warnings', 'rejected'] : TRADE_STATUSES;
   return html`<form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); onApply(v); }}>
     ${field('uti', t('col.trade'))}
-    ${tab === 'events' ? null : field('cp', t('col.cp1'))}
-    ${tab === 'events' ? null : field('product', t('col.product'))}
+    ${tab === 'events' ? field('source', t('col.source')) : html`${field('cp', t('col.cp1'))}${field('product', t('col.product'))}`}
     <label>${t('col.status')}<select name="status" value=${v.status} onChange=${(e: Event) => setV({ ...v, status: (e.target as HTMLSelectElement).value })}>
       <option value="">${t('filter.any')}</option>${statuses.map((s) => html`<option value=${s}>${s}</option>`)}</select></label>
     ${field('since', t('filter.since'), 'date')}
@@ -81,7 +82,7 @@ export function SearchPage({ route }: { route: Route }) {
   const res = useResource(async () => {
     const page = { limit: 50, cursor: pager.cursor };
     if (q) return { kind: 'query' as const, ...(await api.search(q, page)) };
-    const f = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== ''));
+    const f = Object.fromEntries(Object.entries(filters).filter(([k, v]) => v !== '' && TAKES[tab].includes(k as Filter)));
     if (tab === 'events') return { kind: 'events' as const, page: await api.events({ ...f, ...page }) };
     return { kind: 'trades' as const, page: await api.trades({ ...f, ...page }) };
   }, [key, pager.cursor]);
