@@ -49,7 +49,7 @@ beforeAll(async () => {
 });
 
 describe('analyst console in a browser', () => {
-  it('asks for a login, refuses a wrong password, and shows only the pages of the role', async () => {
+  it('asks for a login, refuses a wrong password, shows only the pages of the role, and logs out', async () => {
     const page = await browser.newPage();
     await page.goto(`${base()}/exceptions`);
     await page.waitForURL(/\/login\?next=%2Fexceptions/);
@@ -67,6 +67,13 @@ describe('analyst console in a browser', () => {
     expect(nav.map((s) => s.replace(/\d+$/, ''))).toEqual(expect.arrayContaining(['Dashboard', 'Search', 'Exceptions', 'Review queue', 'Corrections']));
     expect(nav.join(' ')).not.toContain('Users');
     await screenshot(page, 'console-login');
+
+    // Logging out revokes the session: a reload does not bring it back.
+    await page.locator('button.logout').click();
+    await page.waitForURL(/\/login/);
+    await page.goto(`${base()}/search`);
+    await page.waitForURL(/\/login\?next=%2Fsearch/);
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
   });
 
   it('finds a trade by UTI with the query prompt and opens its detail from the keyboard', async () => {

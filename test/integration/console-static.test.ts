@@ -60,6 +60,13 @@ describe('console static files', () => {
     expect(again.status).toBe(304);
   });
 
+  it('answers the app with 404 for a path outside its sections, so a browser shows its not-found page', async () => {
+    const r = await get('/no-such-page');
+    expect(r.status).toBe(404);
+    expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await r.text()).toContain('/assets/app-');
+  });
+
   it('never answers the app for a missing file or a server path', async () => {
     for (const path of ['/assets/app-MISSING.js', '/favicon.ico', '/api/no-such-endpoint', '/auth/nothing', '/ws/x']) {
       const r = await get(path);

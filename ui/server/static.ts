@@ -26,6 +26,13 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/**
+ * The app's top-level sections (kept in step with the route table in ui/web/router.ts): a deep link into one of
+ * them gets index.html with 200. Any other path gets index.html with 404, so a browser still shows the app's own
+ * "not found" page while a client or monitor sees the true status.
+ */
+const APP_SECTIONS = new Set(['', 'login', 'search', 'trades', 'exceptions', 'review', 'corrections', 'reports', 'submissions', 'alerts', 'sources', 'models', 'users']);
+
 /** Paths that belong to the server, never to the app: an unknown one is a 404 from the catch-all, not index.html. */
 const SERVER_PREFIXES = ['/api/', '/api', '/auth/', '/ws', '/healthz', '/metrics'];
 
@@ -63,15 +70,15 @@ function walk(dir: string): string[] {
   });
 }
 
-function send(res: HttpResponse, req: HttpRequest, f: StaticFile): void {
+function send(res: HttpResponse, req: HttpRequest, f: StaticFile, status = '200 OK'): void {
   const inm = req.getHeader('if-none-match');
   const gz = f.gzip !== undefined && /\bgzip\b/.test(req.getHeader('accept-encoding'));
   res.cork(() => {
-    if (inm === f.etag) {
+    if (inm === f.etag && status === '200 OK') {
       res.writeStatus('304 Not Modified').writeHeader('etag', f.etag).writeHeader('cache-control', f.cache).end();
       return;
     }
-    res.writeStatus('200 OK').writeHeader('content-type', f.type).writeHeader('cache-control', f.cache).writeHeader('etag', f.etag).writeHeader('vary', 'accept-encoding');
+    res.writeStatus(status).writeHeader('content-type', f.type).writeHeader('cache-control', f.cache).writeHeader('etag', f.etag).writeHeader('vary', 'accept-encoding');
     for (const [k, v] of SECURITY_HEADERS) res.writeHeader(k, v);
     if (gz) res.writeHeader('content-encoding', 'gzip');
     res.end(gz ? f.gzip! : f.body);
@@ -105,7 +112,7 @@ export function staticRoutes(opts: { dir?: string } = {}): (app: TemplatedApp) =
         res.writeStatus('404 Not Found').writeHeader('content-type', 'text/plain').end(`no route for GET ${url}\n`);
         return;
       }
-      send(res, req, index);
+      send(res, req, index, APP_SECTIONS.has(url.split('/')[1] ?? '') ? '200 OK' : '404 Not Found');
     });
   };
 }
