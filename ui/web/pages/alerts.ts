@@ -12,7 +12,7 @@ import { AsyncView } from '../components/async.js';
 import { useResource } from '../components/use-resource.js';
 import { Badge } from '../components/badge.js';
 import { InlineError } from '../components/states.js';
-import { navigate, withQuery, type Route } from '../router.js';
+import { withQuery, type Route } from '../router.js';
 
 export function AlertsPage({ route }: { route: Route }) {
   const status = (route.query.get('status') ?? 'active') as NonNullable<AlertQuery['status']>;
@@ -46,8 +46,7 @@ export function AlertsPage({ route }: { route: Route }) {
     <${InlineError} error=${error} />
     <${AsyncView} res=${res} isEmpty=${(p: { items: AlertItem[] }) => p.items.length === 0} empty=${t('alerts.none')}>
       ${(p: { items: AlertItem[]; nextCursor: string | null }) => html`
-        <${DataTable} label=${t('nav.alerts')} rows=${p.items} columns=${columns} rowKey=${(a: AlertItem) => String(a.id)}
-          onOpen=${(a: AlertItem) => a.status === 'open' && hasRole('analyst') ? void ack(a) : navigate(route.href)} />
+        <${DataTable} label=${t('nav.alerts')} rows=${p.items} columns=${columns} rowKey=${(a: AlertItem) => String(a.id)} />
         <${Pager} pager=${pager} nextCursor=${p.nextCursor} count=${p.items.length} />`}
     </${AsyncView}>`;
 }
