@@ -1,4 +1,7 @@
 import http from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type CryptoKey } from 'jose';
@@ -411,6 +414,17 @@ describe('exceptions, review, alerts, models, lists', () => {
     expect((await call('POST', `/api/alerts/${id}/acknowledge`, { token: tokens.analyst, body: {} })).status).toBe(409);
     expect((await call('GET', '/api/submissions?status=nacked', { token: tokens.viewer })).body.items.map((s: { id: string }) => s.id)).toEqual(['sub-t1']);
     expect((await call('GET', '/api/reports', { token: tokens.viewer })).body).toEqual({ items: [], nextCursor: null });
+    const file = join(mkdtempSync(join(tmpdir(), 'console-report-')), 'daily-activity-2024-04-01.csv');
+    writeFileSync(file, 'uti,action\nT1,NEWT\n');
+    await t.db.query(`INSERT INTO report_file (kind, report_date, path, format, rows, bytes, sha256, created_by) VALUES ('daily-activity', '2024-04-01', $1, 'csv', 1, 20, 'x', 'scheduler')`, [file]);
+    const reports = await call('GET', '/api/reports?kind=daily-activity', { token: tokens.viewer });
+    expect(reports.body.items[0]).toMatchObject({ kind: 'daily-activity', reportDate: '2024-04-01', rows: 1 });
+    // A plain link carries the token in the query (a download cannot set a header).
+    const dl = await fetch(`http://127.0.0.1:${t.engine.httpPort}${reports.body.items[0].downloadUrl}?access_token=${tokens.viewer}`);
+    expect(dl.status).toBe(200);
+    expect(dl.headers.get('content-disposition')).toBe('attachment; filename="daily-activity-2024-04-01.csv"');
+    expect(await dl.text()).toBe('uti,action\nT1,NEWT\n');
+    expect((await fetch(`http://127.0.0.1:${t.engine.httpPort}${reports.body.items[0].downloadUrl}`)).status).toBe(401);
     const act = await call('POST', '/api/models/m2/activate', { token: tokens.admin, body: {} });
     expect(act.body).toMatchObject({ versionId: 'm2', active: true, metrics: { rocAuc: 0.95 } });
     expect((await call('GET', '/api/models', { token: tokens.viewer })).body.items.filter((m: { active: boolean }) => m.active).map((m: { versionId: string }) => m.versionId)).toEqual(['m2']);

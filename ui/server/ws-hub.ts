@@ -70,6 +70,10 @@ export class WsHub {
     }
   }
 
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
   /** For tests and the dashboard: bytes buffered and pending topics per client. */
   stats(): { clients: number; buffered: number[]; pending: number[] } {
     const list = [...this.clients];

@@ -92,7 +92,7 @@ export function filterOfQuery(q: ParsedQuery): TradeFilter {
       case 'source': f.source = t.value; break;
       case 'since': f.since = parseTime(t.value, 'q'); break;
       case 'until': f.until = parseTime(t.value, 'q'); break;
-      case 'notional': f.notional!.push({ op: t.op === ':' ? '=' : (t.op as '>' | '>=' | '<' | '<=' | '='), value: String(Number(t.value)) === t.value ? t.value : Number(t.value).toString() }); break;
+      case 'notional': f.notional!.push({ op: t.op === ':' ? '=' : (t.op as '>' | '>=' | '<' | '<=' | '='), value: t.value }); break; // exact text: PostgreSQL's numeric reads the same syntax
     }
   }
   return f;
