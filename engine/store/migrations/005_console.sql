@@ -39,6 +39,8 @@ CREATE TABLE console_secret (
 ALTER TABLE exception ADD COLUMN assignee text;
 CREATE INDEX exception_status_id ON exception (status, id);
 CREATE INDEX exception_assignee ON exception (assignee, id) WHERE assignee IS NOT NULL;
+CREATE INDEX exception_trade_any ON exception (trade_key);  -- trade detail shows closed exceptions too
+CREATE INDEX correction_trade_any ON correction (trade_key);
 
 -- Lists of submissions, newest first, by status.
 CREATE INDEX submission_created ON submission (created_at, id);
