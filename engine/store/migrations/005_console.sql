@@ -45,6 +45,8 @@ CREATE INDEX correction_trade_any ON correction (trade_key);
 -- Lists of submissions, newest first, by status.
 CREATE INDEX submission_created ON submission (created_at, id);
 CREATE INDEX submission_status_created ON submission (status, created_at, id);
+-- Trades by submission status (search `status:nacked`): the newest submission per trade in a status.
+CREATE INDEX submission_status_trade ON submission (status, trade_key, counterparty1, created_at, id);
 CREATE INDEX submission_response_outcome ON submission_response (received_at, outcome);
 CREATE INDEX review_item_state ON review_item (state, created_at, source_id, seq);
 CREATE INDEX correction_status ON correction (status, id);
