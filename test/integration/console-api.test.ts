@@ -1,4 +1,7 @@
 import http from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type CryptoKey } from 'jose';
@@ -7,7 +10,7 @@ import { FepTcpClient } from '../../loadtest/fep-client.js';
 import { ENDPOINT_ROLES, ROLES, type Role } from '../../ui/api/contract.js';
 import { useTestEngine, TEST_SOURCES } from '../support/engine.js';
 import { DEALER_LEI, makeReport, makeValidReport } from '../support/reports.js';
-import { wsConnect } from '../support/ws-client.js';
+import { wsConnect, wsConnectLive } from '../support/ws-client.js';
 
 // The console's API against a running engine: real HTTP, real PostgreSQL, events in over FEP, a local JWKS
 // server standing in for an external identity provider.
@@ -335,6 +338,21 @@ describe('trades, search and detail', () => {
     expect([...seen].sort()).toEqual(Array.from({ length: 30 }, (_, i) => 'PG' + String(i + 1).padStart(6, '0')));
     // A prefix search finds them too.
     expect((await call('GET', `/api/trades?cp=PAGINATIONTEST*&limit=200`, { token: tokens.viewer })).body.items).toHaveLength(55);
+
+    // Trades by a rare submission status are listed from the submission side: once each, across pages.
+    await t.db.query(
+      `INSERT INTO submission (id, regime, repository, source_id, seq, trade_key, counterparty1, format, payload, status, due_at, created_at)
+       SELECT 'pg-' || i || '-' || k, 'cftc-part45', 'dtcc', 'fep2', i * 10 + k, 'PG' || lpad(i::text, 6, '0'), $1, 'json', '{}', 'failed', now(), now() - (i || ' minutes')::interval + (k || ' seconds')::interval
+         FROM generate_series(1, 12) AS i, generate_series(1, 2) AS k`, [cp]);
+    const failed: string[] = [];
+    cursor = null;
+    do {
+      const r: Res = await call('GET', `/api/trades?status=failed&cp=${cp}&limit=5${cursor ? `&cursor=${cursor}` : ''}`, { token: tokens.viewer });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      failed.push(...r.body.items.map((x: { tradeKey: string }) => x.tradeKey));
+      cursor = r.body.nextCursor;
+    } while (cursor);
+    expect(failed).toEqual(Array.from({ length: 12 }, (_, i) => 'PG' + String(i + 1).padStart(6, '0')));
   });
 
   it('searches with the query language, returns the parsed form, caches until data changes', async () => {
@@ -411,6 +429,17 @@ describe('exceptions, review, alerts, models, lists', () => {
     expect((await call('POST', `/api/alerts/${id}/acknowledge`, { token: tokens.analyst, body: {} })).status).toBe(409);
     expect((await call('GET', '/api/submissions?status=nacked', { token: tokens.viewer })).body.items.map((s: { id: string }) => s.id)).toEqual(['sub-t1']);
     expect((await call('GET', '/api/reports', { token: tokens.viewer })).body).toEqual({ items: [], nextCursor: null });
+    const file = join(mkdtempSync(join(tmpdir(), 'console-report-')), 'daily-activity-2024-04-01.csv');
+    writeFileSync(file, 'uti,action\nT1,NEWT\n');
+    await t.db.query(`INSERT INTO report_file (kind, report_date, path, format, rows, bytes, sha256, created_by) VALUES ('daily-activity', '2024-04-01', $1, 'csv', 1, 20, 'x', 'scheduler')`, [file]);
+    const reports = await call('GET', '/api/reports?kind=daily-activity', { token: tokens.viewer });
+    expect(reports.body.items[0]).toMatchObject({ kind: 'daily-activity', reportDate: '2024-04-01', rows: 1 });
+    // A plain link carries the token in the query (a download cannot set a header).
+    const dl = await fetch(`http://127.0.0.1:${t.engine.httpPort}${reports.body.items[0].downloadUrl}?access_token=${tokens.viewer}`);
+    expect(dl.status).toBe(200);
+    expect(dl.headers.get('content-disposition')).toBe('attachment; filename="daily-activity-2024-04-01.csv"');
+    expect(await dl.text()).toBe('uti,action\nT1,NEWT\n');
+    expect((await fetch(`http://127.0.0.1:${t.engine.httpPort}${reports.body.items[0].downloadUrl}`)).status).toBe(401);
     const act = await call('POST', '/api/models/m2/activate', { token: tokens.admin, body: {} });
     expect(act.body).toMatchObject({ versionId: 'm2', active: true, metrics: { rocAuc: 0.95 } });
     expect((await call('GET', '/api/models', { token: tokens.viewer })).body.items.filter((m: { active: boolean }) => m.active).map((m: { versionId: string }) => m.versionId)).toEqual(['m2']);
@@ -434,10 +463,9 @@ describe('WebSocket', () => {
     if (!anon.ok) expect(anon.status).toBe(401);
     const forged = await wsConnect(t.engine.httpPort, '/ws?access_token=abc.def.ghi');
     expect(forged.ok).toBe(false);
-    const c = await wsConnect(t.engine.httpPort, '/ws', ['swaprep.v1', `bearer.${tokens.viewer}`]);
-    if (!c.ok) throw new Error(`upgrade refused: ${c.status} ${c.body}`);
+    const c = await wsConnectLive(t.engine.httpPort, '/ws', ['swaprep.v1', `bearer.${tokens.viewer}`]);
+    expect(c.welcome).toMatchObject({ user: { username: 'vic', role: 'viewer' } });
     expect(c.client.protocol).toBe('swaprep.v1');
-    expect(await c.client.next((m) => (m as { type: string }).type === 'welcome')).toMatchObject({ user: { username: 'vic', role: 'viewer' } });
     c.client.send(JSON.stringify({ type: 'subscribe', topics: ['dashboard', 'exceptions'] }));
     // Updates keep coming (about once a second) and carry the engine's counters.
     const dash = (await c.client.next((m) => (m as { topic?: string }).topic === 'dashboard' && (m as { data: { ingest: { storedTotal: number } } }).data.ingest.storedTotal >= 3)) as { data: { dataVersion: number } };

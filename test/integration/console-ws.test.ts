@@ -7,7 +7,7 @@ import type { DashboardSnapshot } from '../../ui/api/contract.js';
 import { AuthService } from '../../ui/server/auth/service.js';
 import { WsHub } from '../../ui/server/ws-hub.js';
 import { createTestDatabase } from '../support/database.js';
-import { wsConnect } from '../support/ws-client.js';
+import { wsConnect, wsConnectLive } from '../support/ws-client.js';
 
 // The WebSocket hub on a test uWS app: a client that stops reading gets a bounded buffer and, once it reads
 // again, the latest state of each topic (intermediate states coalesced away).
@@ -45,10 +45,7 @@ const big = (seq: number) => ({ seq, pad: 'x'.repeat(200_000) }) as unknown as D
 describe('WebSocket coalescing', () => {
   it('keeps a non-reading client bounded and gives it the latest state when it reads again', async () => {
     const token = await auth.accessToken('watcher', 'viewer');
-    const r = await wsConnect(port, `/ws?access_token=${token}`);
-    if (!r.ok) throw new Error(`upgrade refused: ${r.status} ${r.body}`);
-    const c = r.client;
-    await c.next((m) => (m as { type: string }).type === 'welcome');
+    const c = (await wsConnectLive(port, `/ws?access_token=${token}`)).client;
     c.send(JSON.stringify({ type: 'subscribe', topics: ['dashboard', 'data'] }));
     // Wait until the subscription is in place (a first state arrives).
     hub.publish('data', { dataVersion: 0 });
@@ -81,9 +78,8 @@ describe('WebSocket coalescing', () => {
   }, 60_000);
 
   it('closes the socket with 4401 when the access token expires, and refuses a disabled user', async () => {
-    const token = await auth.accessToken('watcher', 'viewer', 1);
-    const r = await wsConnect(port, `/ws?access_token=${token}`);
-    if (!r.ok) throw new Error(`upgrade refused: ${r.status}`);
+    const token = await auth.accessToken('watcher', 'viewer', 3);
+    const r = await wsConnectLive(port, `/ws?access_token=${token}`);
     expect(await r.client.next((m) => (m as { type: string }).type === 'error', 5_000)).toMatchObject({ code: 'unauthorized', fatal: true });
     expect((await r.client.closed).code).toBe(4401);
 
@@ -98,8 +94,7 @@ describe('WebSocket coalescing', () => {
 
   it('refuses malformed client messages with an error naming the problem', async () => {
     await auth.updateUser('admin', 'watcher', { disabled: false });
-    const r = await wsConnect(port, '/ws', [`bearer.${await auth.accessToken('watcher', 'viewer')}`]);
-    if (!r.ok) throw new Error('upgrade refused');
+    const r = await wsConnectLive(port, '/ws', [`bearer.${await auth.accessToken('watcher', 'viewer')}`]);
     r.client.send('{"type":"subscribe","topics":["dashboard"],"extra":1}');
     expect(await r.client.next((m) => (m as { type: string }).type === 'error')).toMatchObject({ message: 'unknown field "extra"' });
     r.client.send('{"type":"ping","id":7}');

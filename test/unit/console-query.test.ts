@@ -29,7 +29,7 @@ describe('search query language', () => {
     expect(f.status).toBe('nacked');
     expect(prefixOf(f.cp!)).toBe('5299');
     expect(f.since!.toISOString()).toBe('2024-04-01T00:00:00.000Z');
-    expect(f.notional).toEqual([{ op: '>', value: '1000000000' }]);
+    expect(f.notional).toEqual([{ op: '>', value: '1e9' }]);
   });
 
   it('accepts aliases, quotes, ranges on notional, and bare words', () => {

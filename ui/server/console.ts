@@ -29,7 +29,7 @@ export async function startConsole(deps: ConsoleDeps, wsOptions?: WsHubOptions):
   const { adminPassword } = await auth.init();
   const dataVersion = new DataVersion();
   const hub = new WsHub(auth, wsOptions);
-  const live = new LiveState(deps, dataVersion, (topic, data) => hub.publish(topic, data));
+  const live = new LiveState(deps, dataVersion, (topic, data) => hub.publish(topic, data), () => hub.clientCount > 0);
   const projector = new TradeProjector(deps.pool);
   projector.onProjected = () => dataVersion.bump();
   if (deps.projector !== false) projector.start();

@@ -36,7 +36,13 @@ export class LiveState {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
 
-  constructor(private readonly deps: ConsoleDeps, private readonly version: DataVersion, private readonly publish: Publish) {}
+  constructor(
+    private readonly deps: ConsoleDeps,
+    private readonly version: DataVersion,
+    private readonly publish: Publish,
+    /** Whether any WebSocket client listens: without one a tick only polls the data version. */
+    private readonly listened: () => boolean = () => true,
+  ) {}
 
   start(tickMs: number): void {
     const tick = () => {
@@ -54,13 +60,18 @@ export class LiveState {
     await this.ticking;
   }
 
-  /** The latest dashboard (computed now if no tick has run yet). */
+  /** The latest dashboard (computed now when no tick made one in the last second). */
   async snapshot(): Promise<DashboardSnapshot> {
-    return this.dashboard ?? (await this.computeDashboard());
+    if (this.dashboard && Date.now() - Date.parse(this.dashboard.at) < 1000) return this.dashboard;
+    return (this.dashboard = await this.computeDashboard());
   }
 
   async tick(): Promise<void> {
     await this.version.poll(this.deps.pool);
+    if (!this.listened()) {
+      this.summariesAt = 0; // the next listener gets fresh summaries at once
+      return;
+    }
     this.dashboard = await this.computeDashboard();
     this.publish('dashboard', this.dashboard);
     this.publish('sources', await this.sources());

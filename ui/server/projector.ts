@@ -14,7 +14,7 @@ export interface ProjectorOptions {
   idleMs: number;
 }
 
-export const DEFAULT_PROJECTOR: ProjectorOptions = { batchSize: 5_000, idleMs: 200 };
+export const DEFAULT_PROJECTOR: ProjectorOptions = { batchSize: 5_000, idleMs: 250 };
 const LOCK_KEY = 7405;
 
 interface EventRow {

@@ -70,6 +70,10 @@ export class WsHub {
     }
   }
 
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
   /** For tests and the dashboard: bytes buffered and pending topics per client. */
   stats(): { clients: number; buffered: number[]; pending: number[] } {
     const list = [...this.clients];
@@ -101,7 +105,7 @@ export class WsHub {
       if (aborted) return;
       const e = err instanceof ApiError ? err : new ApiError('internal', (err as Error).message);
       res.cork(() => res.writeStatus(e.code === 'forbidden' ? '403 Forbidden' : e.code === 'unauthorized' ? '401 Unauthorized' : '500 Internal Server Error')
-        .writeHeader('content-type', 'application/json').end(JSON.stringify(errorBody(e))));
+        .writeHeader('content-type', 'application/json').end(JSON.stringify(errorBody(e)), true)); // refused upgrade: close the connection
     });
   }
 
@@ -109,17 +113,19 @@ export class WsHub {
     const c = ws.getUserData();
     c.open = true;
     this.clients.add(ws);
-    // The token's expiry ends the socket: the client reconnects with a fresh token.
+    ws.send(JSON.stringify({ type: 'welcome', user: c.user, topics: WS_TOPICS } satisfies WsServerMessage));
+    // The token's expiry ends the socket (at once if it expired while upgrading): the client reconnects with a fresh token.
+    const expire = () => {
+      if (!c.open) return;
+      ws.send(JSON.stringify({ type: 'error', code: 'unauthorized', message: 'access token expired; reconnect with a fresh one', fatal: true } satisfies WsServerMessage));
+      ws.end(WS_CLOSE.unauthorized, 'token expired');
+    };
     const left = c.expiresAtMs - Date.now();
-    if (left > 0 && left < 2 ** 31) {
-      c.expiry = setTimeout(() => {
-        if (!c.open) return;
-        ws.send(JSON.stringify({ type: 'error', code: 'unauthorized', message: 'access token expired; reconnect with a fresh one', fatal: true } satisfies WsServerMessage));
-        ws.end(WS_CLOSE.unauthorized, 'token expired');
-      }, left);
+    if (left <= 0) return expire();
+    if (left < 2 ** 31) {
+      c.expiry = setTimeout(expire, left);
       c.expiry.unref();
     }
-    ws.send(JSON.stringify({ type: 'welcome', user: c.user, topics: WS_TOPICS } satisfies WsServerMessage));
   }
 
   private received(ws: WebSocket<Client>, text: string): void {

@@ -39,10 +39,14 @@ CREATE TABLE console_secret (
 ALTER TABLE exception ADD COLUMN assignee text;
 CREATE INDEX exception_status_id ON exception (status, id);
 CREATE INDEX exception_assignee ON exception (assignee, id) WHERE assignee IS NOT NULL;
+CREATE INDEX exception_trade_any ON exception (trade_key);  -- trade detail shows closed exceptions too
+CREATE INDEX correction_trade_any ON correction (trade_key);
 
 -- Lists of submissions, newest first, by status.
 CREATE INDEX submission_created ON submission (created_at, id);
 CREATE INDEX submission_status_created ON submission (status, created_at, id);
+-- Trades by submission status (search `status:nacked`): the newest submission per trade in a status.
+CREATE INDEX submission_status_trade ON submission (status, trade_key, counterparty1, created_at, id);
 CREATE INDEX submission_response_outcome ON submission_response (received_at, outcome);
 CREATE INDEX review_item_state ON review_item (state, created_at, source_id, seq);
 CREATE INDEX correction_status ON correction (status, id);
