@@ -94,8 +94,8 @@ async function copyEvents(db: pg.Pool, nowMs: number): Promise<{ events: number;
 async function fillRelated(db: pg.Pool): Promise<number> {
   const t0 = performance.now();
   const steps = [
-    `INSERT INTO submission (id, regime, repository, source_id, seq, trade_key, counterparty1, action_type, format, payload, status, created_at, sent_at, settled_at, due_at)
-     SELECT 'S' || t.id, 'cftc-part45', 'dtcc', t.source_id, t.seq, t.trade_key, t.counterparty1, t.action_type, 'json', '{}',
+    `INSERT INTO submission (id, regime, repository, source_id, seq, trade_key, counterparty1, action_type, format, status, created_at, sent_at, settled_at, due_at)
+     SELECT 'S' || t.id, 'cftc-part45', 'dtcc', t.source_id, t.seq, t.trade_key, t.counterparty1, t.action_type, 'json',
             CASE WHEN t.id % 200 = 0 THEN 'nacked' WHEN t.id % 100 = 1 THEN 'pending' WHEN t.id % 500 = 2 THEN 'failed' ELSE 'acked' END,
             t.last_event_at, t.last_event_at + interval '1 minute', t.last_event_at + interval '2 minutes', t.last_event_at + interval '1 day'
        FROM trade_current t WHERE t.version IS NOT NULL`,

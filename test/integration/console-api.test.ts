@@ -96,8 +96,9 @@ beforeAll(async () => {
   await c.waitForAck(from + 2);
   await c.close();
   // What the submission path and scoring would have written: a NACKed submission, its exception, a review item, an alert, a model.
-  await t.db.query(`INSERT INTO submission (id, regime, repository, source_id, seq, trade_key, counterparty1, action_type, format, payload, status, due_at, settled_at)
-                    VALUES ('sub-t1', 'cftc-part45', 'dtcc', 'fep1', 2, $1, $2, 'MODI', 'json', '{}', 'nacked', now() + interval '1 day', now())`, [T1, DEALER_LEI]);
+  await t.db.query(`INSERT INTO submission (id, regime, repository, source_id, seq, trade_key, counterparty1, action_type, format, status, due_at, settled_at)
+                    VALUES ('sub-t1', 'cftc-part45', 'dtcc', 'fep1', 2, $1, $2, 'MODI', 'json', 'nacked', now() + interval '1 day', now())`, [T1, DEALER_LEI]);
+  await t.db.query(`INSERT INTO submission_payload (id, payload) VALUES ('sub-t1', '{}')`);
   await t.db.query(`INSERT INTO submission_response (submission_id, outcome, codes) VALUES ('sub-t1', 'NACK', '[{"code":"E101","message":"bad notional"}]')`);
   const { rows } = await t.db.query<{ id: string }>(
     `INSERT INTO exception (kind, regime, repository, submission_id, source_id, seq, trade_key, counterparty1, action_type, codes, record)
@@ -341,8 +342,8 @@ describe('trades, search and detail', () => {
 
     // Trades by a rare submission status are listed from the submission side: once each, across pages.
     await t.db.query(
-      `INSERT INTO submission (id, regime, repository, source_id, seq, trade_key, counterparty1, format, payload, status, due_at, created_at)
-       SELECT 'pg-' || i || '-' || k, 'cftc-part45', 'dtcc', 'fep2', i * 10 + k, 'PG' || lpad(i::text, 6, '0'), $1, 'json', '{}', 'failed', now(), now() - (i || ' minutes')::interval + (k || ' seconds')::interval
+      `INSERT INTO submission (id, regime, repository, source_id, seq, trade_key, counterparty1, format, status, due_at, created_at)
+       SELECT 'pg-' || i || '-' || k, 'cftc-part45', 'dtcc', 'fep2', i * 10 + k, 'PG' || lpad(i::text, 6, '0'), $1, 'json', 'failed', now(), now() - (i || ' minutes')::interval + (k || ' seconds')::interval
          FROM generate_series(1, 12) AS i, generate_series(1, 2) AS k`, [cp]);
     const failed: string[] = [];
     cursor = null;

@@ -93,7 +93,7 @@ export async function tradeDetail(db: pg.Pool, tradeKey: string, cp: string | un
          FROM unnest($1::text[], $2::bigint[]) AS k(source_id, seq)
          JOIN event_score s ON s.source_id = k.source_id AND s.seq = k.seq
          LEFT JOIN review_item r ON r.source_id = s.source_id AND r.seq = s.seq ORDER BY s.seq`, keys),
-    db.query<RawSubmission & { payload: string }>(`SELECT ${SUBMISSION_COLUMNS}, payload FROM submission WHERE trade_key = $1 AND (counterparty1 = $2 OR counterparty1 IS NULL) ORDER BY created_at, id`, [tradeKey, cp1]),
+    db.query<RawSubmission & { payload: string }>(`SELECT ${SUBMISSION_COLUMNS.split(',').map((c) => 's.' + c.trim()).join(', ')}, p.payload FROM submission s LEFT JOIN submission_payload p ON p.id = s.id WHERE s.trade_key = $1 AND (s.counterparty1 = $2 OR s.counterparty1 IS NULL) ORDER BY s.created_at, s.id`, [tradeKey, cp1]),
     db.query<RawException>(`SELECT ${EXCEPTION_COLUMNS} FROM exception WHERE trade_key = $1 ORDER BY id`, [tradeKey]),
     db.query<RawCorrection>(`SELECT ${CORRECTION_COLUMNS} FROM correction WHERE trade_key = $1 ORDER BY id`, [tradeKey]),
   ]);
