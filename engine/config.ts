@@ -38,6 +38,40 @@ export interface EngineConfig {
   };
   /** Reports, submission to repositories, exceptions, alerts, scheduled reports (engine/submission/config.ts). */
   submission: SubmissionSettings;
+  /** The analyst console (ui/server/): API, WebSocket, authentication. */
+  console: ConsoleConfig;
+}
+
+/** Roles of console users, ordered (each may do what the ones before it may). */
+export type ConsoleRole = 'viewer' | 'analyst' | 'supervisor' | 'admin';
+const CONSOLE_ROLES: readonly ConsoleRole[] = ['viewer', 'analyst', 'supervisor', 'admin'];
+
+export interface ConsoleConfig {
+  enabled: boolean;
+  /** Sets the password of user `admin` at start (created if missing); unset: a first start prints a one-time one. */
+  adminPassword: string | undefined;
+  /** The access-token signing secret; unset: one generated once and kept in the database. */
+  jwtSecret: string | undefined;
+  accessTokenTtlS: number;
+  refreshTokenTtlS: number;
+  /** Failed logins per username per window, and attempts per IP per minute, before 429. */
+  login: { maxFailuresPerUser: number; userWindowS: number; maxPerIp: number; ipWindowS: number };
+  maxBodyBytes: number;
+  /** An external identity provider whose JWTs are accepted (verified against its JWKS). */
+  oidc: OidcConfig | undefined;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  jwksUrl: string;
+  audience: string | undefined;
+  /** The claim holding the user's roles or groups (a string or an array of strings). */
+  roleClaim: string;
+  /** Claim value → console role; empty: the claim values are role names themselves. */
+  roleMap: Record<string, ConsoleRole>;
+  usernameClaim: string;
+  /** Least time between two JWKS fetches for an unknown key id (jose's cooldown). */
+  jwksCooldownMs: number;
 }
 
 const LEI_CHECKS = ['error', 'warn', 'off'] as const;
@@ -93,7 +127,56 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
       retrainEveryMs: int(env.SWAPREP_RETRAIN_DAYS, 7, 'SWAPREP_RETRAIN_DAYS') * 86_400_000,
     },
     submission: loadSubmissionSettings(get, env, dataDir),
+    console: loadConsoleConfig(env, get),
   };
+}
+
+function loadConsoleConfig(env: Env, get: (flag: string, envName: string) => string | undefined): ConsoleConfig {
+  const jwtSecret = env.SWAPREP_JWT_SECRET || undefined;
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) throw new Error('SWAPREP_JWT_SECRET: must be at least 32 bytes long (HS256 key)');
+  const adminPassword = env.SWAPREP_ADMIN_PASSWORD || undefined;
+  if (adminPassword !== undefined && adminPassword.length < 8) throw new Error('SWAPREP_ADMIN_PASSWORD: must be at least 8 characters');
+  const issuer = get('oidc-issuer', 'SWAPREP_OIDC_ISSUER') || undefined;
+  const jwksUrl = get('oidc-jwks-url', 'SWAPREP_OIDC_JWKS_URL') || undefined;
+  if (Boolean(issuer) !== Boolean(jwksUrl)) throw new Error('an external identity provider needs both SWAPREP_OIDC_ISSUER and SWAPREP_OIDC_JWKS_URL');
+  if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) throw new Error(`SWAPREP_OIDC_JWKS_URL: "${jwksUrl}" is not an http(s) URL`);
+  return {
+    enabled: oneOf(get('console', 'SWAPREP_CONSOLE'), ['on', 'off'] as const, 'on', 'SWAPREP_CONSOLE') === 'on',
+    adminPassword,
+    jwtSecret,
+    accessTokenTtlS: int(env.SWAPREP_ACCESS_TOKEN_TTL_S, 900, 'SWAPREP_ACCESS_TOKEN_TTL_S') || 900,
+    refreshTokenTtlS: int(env.SWAPREP_REFRESH_TOKEN_TTL_S, 7 * 86_400, 'SWAPREP_REFRESH_TOKEN_TTL_S') || 7 * 86_400,
+    login: {
+      maxFailuresPerUser: int(env.SWAPREP_LOGIN_MAX_FAILURES, 5, 'SWAPREP_LOGIN_MAX_FAILURES') || 5,
+      userWindowS: int(env.SWAPREP_LOGIN_WINDOW_S, 900, 'SWAPREP_LOGIN_WINDOW_S') || 900,
+      maxPerIp: int(env.SWAPREP_LOGIN_MAX_PER_IP, 30, 'SWAPREP_LOGIN_MAX_PER_IP') || 30,
+      ipWindowS: 60,
+    },
+    maxBodyBytes: int(env.SWAPREP_API_MAX_BODY_BYTES, 1024 * 1024, 'SWAPREP_API_MAX_BODY_BYTES') || 1024 * 1024,
+    oidc: issuer && jwksUrl ? {
+      issuer,
+      jwksUrl,
+      audience: env.SWAPREP_OIDC_AUDIENCE || undefined,
+      roleClaim: env.SWAPREP_OIDC_ROLE_CLAIM || 'roles',
+      roleMap: parseRoleMap(env.SWAPREP_OIDC_ROLE_MAP ?? ''),
+      usernameClaim: env.SWAPREP_OIDC_USERNAME_CLAIM || 'preferred_username',
+      jwksCooldownMs: int(env.SWAPREP_OIDC_JWKS_COOLDOWN_MS, 30_000, 'SWAPREP_OIDC_JWKS_COOLDOWN_MS'),
+    } : undefined,
+  };
+}
+
+/** `group=role,group2=role2` (SWAPREP_OIDC_ROLE_MAP). */
+export function parseRoleMap(spec: string): Record<string, ConsoleRole> {
+  const map: Record<string, ConsoleRole> = {};
+  for (const pair of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.lastIndexOf('=');
+    const value = pair.slice(eq + 1).trim();
+    if (eq <= 0 || !(CONSOLE_ROLES as readonly string[]).includes(value)) {
+      throw new Error(`SWAPREP_OIDC_ROLE_MAP: "${pair}" is not claim-value=role with role one of ${CONSOLE_ROLES.join(', ')}`);
+    }
+    map[pair.slice(0, eq).trim()] = value as ConsoleRole;
+  }
+  return map;
 }
 
 function parseProviders(spec: string): ('cuda' | 'cpu')[] {

@@ -8,12 +8,14 @@ import { IngestHub } from './ingest/ingest-hub.js';
 import { listenTcp } from './ingest/tcp-listener.js';
 import { listenGrpc } from './ingest/grpc-listener.js';
 import { listenHttp } from './http/http-server.js';
+import { staticRoutes } from '../ui/server/static.js';
 import { createMetrics } from './metrics.js';
 import { createJudge } from './judge.js';
 import { projectRoot } from './project-root.js';
 import { startActorSystem, stopActorSystem } from '../actors/system.js';
 import { Router } from '../actors/router.js';
 import { ScoringService } from '../gpu-pool/scoring-service.js';
+import { startConsole } from '../ui/server/console.js';
 import { startServeSubmission, type ServeSubmission } from './submission/serve.js';
 import type { EngineConfig } from './config.js';
 import { log } from './log.js';
@@ -82,10 +84,22 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   // After durability, from event_log: reports -> repositories, exceptions, corrections (as source `console`), alerts.
   if (config.submission.enabled) submission = await startServeSubmission(database.url, hub, writer, config.submission.path);
 
+  // The analyst console (ui/server/): API, WebSocket and projections on its own small pool, off the ack path.
+  const consolePool = createPool(database.url, 6);
+  const ui = config.console.enabled
+    ? await startConsole({ pool: consolePool, config: config.console, metrics, enginePool: pool, sources: () => hub!.sourceStates(), regime: config.regime, leiCheck: config.leiCheck,
+        // Corrections and alerts come from the submission path when it runs; an approved correction enters as source `console`.
+        corrections: submission?.corrections, alerts: submission?.alerts,
+        sendCorrection: submission ? async (a) => { await submission!.sendCorrection(a); } : undefined })
+    : undefined;
+  if (ui?.adminPassword) log('warn', `console: created user "admin" with the one-time password ${ui.adminPassword} (change it; SWAPREP_ADMIN_PASSWORD sets it instead)`);
+
   const tcp = await listenTcp(hub, { host: config.host, port: config.tcpPort, maxFrameBytes: config.maxFrameBytes, tls: config.tls });
   const grpc = await listenGrpc(hub, { host: config.host, port: config.grpcPort, maxFrameBytes: config.maxFrameBytes, tls: config.tls });
   const http = await listenHttp(config.host, config.httpPort, {
     metrics,
+    // The console's API and WebSocket, then its bundle and index.html for deep links (static last).
+    routes: ui ? [ui.routes, staticRoutes()] : [],
     health: async () => {
       try {
         await pool.query('SELECT 1');
@@ -113,6 +127,8 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
         hub!.closeAll();
         await Promise.all([tcp.close(), grpc.close()]);
         http.close();
+        await ui?.stop();
+        await consolePool.end();
         router.stop();
         stopActorSystem(system);
         await pool.end();

@@ -24,6 +24,14 @@ options (each also an environment variable):
   --scoring on|off       anomaly scoring of durable events (SWAPREP_SCORING, default on); SWAPREP_SCORING_WORKERS (2),
                          SWAPREP_SCORING_PROVIDERS (cuda,cpu), SWAPREP_SCORING_MAX_BATCH (4096), SWAPREP_RETRAIN_DAYS (7)
   --tls-cert FILE --tls-key FILE   TLS for both FEP listeners (SWAPREP_TLS_CERT, SWAPREP_TLS_KEY)
+  --console on|off       the analyst console's API and WebSocket on the HTTP port (SWAPREP_CONSOLE, default on);
+                         SWAPREP_ADMIN_PASSWORD (sets user admin's password), SWAPREP_JWT_SECRET (>= 32 bytes; default:
+                         generated once, kept in the database), SWAPREP_ACCESS_TOKEN_TTL_S (900), SWAPREP_REFRESH_TOKEN_TTL_S
+                         (604800), SWAPREP_LOGIN_MAX_FAILURES (5 per SWAPREP_LOGIN_WINDOW_S, 900), SWAPREP_LOGIN_MAX_PER_IP
+                         (30 a minute), SWAPREP_API_MAX_BODY_BYTES (1048576)
+  --oidc-issuer URL --oidc-jwks-url URL   accept JWTs of an external identity provider (SWAPREP_OIDC_ISSUER,
+                         SWAPREP_OIDC_JWKS_URL; SWAPREP_OIDC_AUDIENCE, SWAPREP_OIDC_ROLE_CLAIM (roles),
+                         SWAPREP_OIDC_ROLE_MAP (group=role,...), SWAPREP_OIDC_USERNAME_CLAIM (preferred_username))
 reports and submission (after durability; see README "Configuration"):
   --sdr name=URL[,name@regime+regime=URL]  HTTPS repositories (SWAPREP_SDR; bearer token SWAPREP_SDR_TOKEN);
                          none: submissions are generated and stay pending (/healthz says so)
@@ -36,7 +44,7 @@ idle counterparty actors are passivated after SWAPREP_PASSIVATE_AFTER_MS (300000
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const names = ['host', 'tcp-port', 'grpc-port', 'http-port', 'database-url', 'data-dir', 'embedded-pg-port', 'max-frame-bytes', 'max-inflight-events', 'sources', 'tls-cert', 'tls-key', 'regime', 'lei-check', 'scoring', 'sdr', 'config', 'reports-dir', 'submission'];
+  const names = ['host', 'tcp-port', 'grpc-port', 'http-port', 'database-url', 'data-dir', 'embedded-pg-port', 'max-frame-bytes', 'max-inflight-events', 'sources', 'tls-cert', 'tls-key', 'regime', 'lei-check', 'scoring', 'console', 'oidc-issuer', 'oidc-jwks-url', 'sdr', 'config', 'reports-dir', 'submission'];
   const { values } = parseArgs({
     args: argv,
     options: { help: { type: 'boolean', short: 'h' }, ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) },

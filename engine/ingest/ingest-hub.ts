@@ -169,6 +169,11 @@ export class IngestHub {
     }
   }
 
+  /** A read-only view of the sources this process has seen, for the console (off the hot path: called about once a second). */
+  sourceStates(): { sourceId: string; connected: boolean; lastAdmitted: number; lastDurable: number }[] {
+    return [...this.trackers.values()].map((t) => ({ sourceId: t.sourceId, connected: this.sessionsBySource.has(t.sourceId), lastAdmitted: t.lastAdmitted, lastDurable: t.lastDurable }));
+  }
+
   get connectionCount(): number {
     return this.sessions.size;
   }

@@ -10,33 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { createFileRegistry, fromBinary, getOption, ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 
-/** What a field holds, as far as the JSON codec cares. */
-export type FieldKind =
-  | 'text' // proto string: any JSON string (code lists, identifiers, dates...)
-  | 'decimal' // proto string marked (decimal_text): JSON number or string, kept as exact decimal text
-  | 'bool'
-  | 'int32'
-  | 'message' // nested record message
-  | 'struct'; // google.protobuf.Struct: any JSON object, kept as a plain object
-
-export interface FieldSpec {
-  /** Key in the DRR JSON (the field's json_name). */
-  readonly jsonName: string;
-  /** Property name in the ts-proto generated interface (may differ from jsonName: Barrier `_single` -> `single`). */
-  readonly prop: string;
-  readonly number: number;
-  readonly repeated: boolean;
-  readonly kind: FieldKind;
-  /** Set when kind is 'message'. */
-  readonly message?: MessageSpec;
-}
-
-export interface MessageSpec {
-  /** Fully qualified protobuf name, e.g. "swaprep.record.Leg". */
-  readonly typeName: string;
-  /** Fields in .proto declaration order. */
-  readonly fields: readonly FieldSpec[];
-}
+export type { FieldKind, FieldSpec, MessageSpec } from './schema-types.js';
+import type { FieldKind, FieldSpec, MessageSpec } from './schema-types.js';
 
 export const SWAP_REPORT_TYPE = 'swaprep.record.SwapReport';
 const DECIMAL_OPTION = 'swaprep.record.decimal_text';

@@ -1,0 +1,252 @@
+/**
+ * The console's API with a big database: loads SWAPREP_BENCH_TRADES trades (default 1,000,000) straight into
+ * event_log with binary COPY, lets the trade projector build trade_current (its rate is reported), generates the
+ * submission path's tables from them in SQL (a submission and a response per trade, NACK exceptions, review
+ * items, findings, alerts, audit), then times every page's API calls over real HTTP against the 300 ms goal.
+ *
+ *   npm run build && SWAPREP_BENCH_TRADES=1000000 npm run bench:console
+ *
+ * Env: SWAPREP_BENCH_TRADES (trades), SWAPREP_BENCH_CALLS (calls per endpoint per run, default 15),
+ * SWAPREP_BENCH_RUNS (runs, default 3), DATABASE_URL (server to use; default the local one or an embedded one).
+ */
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { SwapReport } from '../proto/gen/swap_report.js';
+import { loadConfig } from '../engine/config.js';
+import { listenHttp } from '../engine/http/http-server.js';
+import { createMetrics } from '../engine/metrics.js';
+import { migrate } from '../engine/store/migrate.js';
+import { BinaryCopyEncoder } from '../engine/store/copy-binary.js';
+import { startConsole } from '../ui/server/console.js';
+import { benchPostgres } from './support/postgres.js';
+import { machine, median, writeResult } from './support/results.js';
+
+const TRADES = Number(process.env.SWAPREP_BENCH_TRADES ?? 1_000_000);
+const CALLS = Number(process.env.SWAPREP_BENCH_CALLS ?? 15);
+const RUNS = Number(process.env.SWAPREP_BENCH_RUNS ?? 3);
+const GOAL_MS = 300;
+const SOURCES = 4;
+const DAY = 86_400_000;
+const CLASSES = ['InterestRate', 'Credit', 'ForeignExchange', 'Equity', 'Commodity'];
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run loads the same data. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const lei = (i: number) => `5493${String(i).padStart(14, '0')}XX`;
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+async function copyEvents(db: pg.Pool, nowMs: number): Promise<{ events: number; ms: number }> {
+  const r = rng(7);
+  const t0 = performance.now();
+  const seqs = new Array<number>(SOURCES).fill(0);
+  let events = 0;
+  const chunk = 50_000;
+  for (let start = 0; start < TRADES; start += chunk) {
+    const enc = new BinaryCopyEncoder(16 << 20);
+    for (let i = start; i < Math.min(TRADES, start + chunk); i++) {
+      const src = i % SOURCES;
+      const cp1 = lei(Math.floor(r() * r() * 200));
+      const uti = `${cp1}T${String(i).padStart(10, '0')}`;
+      const exec = nowMs - Math.floor(r() * 90 * DAY);
+      const notional = (Math.floor(r() * 1e6) * 1000 * (r() < 0.01 ? 1000 : 1)).toString();
+      const rejected = r() < 0.01;
+      const versions = rejected ? 1 : r() < 0.1 ? 2 : 1;
+      for (let v = 1; v <= versions; v++) {
+        const report = SwapReport.encode(SwapReport.fromPartial({
+          uniqueTransactionIdentifier: uti, counterparty1: cp1, counterparty2: lei(1000 + Math.floor(r() * 5000)), actionType: v === 1 ? 'NEWT' : 'MODI',
+          eventTimestamp: iso(exec + (v - 1) * 3600_000), executionTimestamp: iso(exec), cftcGuidebook: { assetClass: CLASSES[i % CLASSES.length]! },
+          leg1: { notionalAmount: notional, notionalCurrency: 'USD' },
+        })).finish();
+        const seq = ++seqs[src]!;
+        enc.row(11).text(`bench-${src}`).int8(seq).timestamptzMs(exec + (v - 1) * 3600_000 + 5000).text(uti).text(cp1).text(v === 1 ? 'NEWT' : 'MODI')
+          .text(iso(exec)).text(rejected ? 'rejected' : 'accepted');
+        if (rejected) enc.null().null();
+        else enc.int4(v).text('live');
+        enc.bytea(report);
+        events++;
+      }
+    }
+    const client = await db.connect();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const stream = client.query(copyFrom('COPY event_log (source_id, seq, received_at, trade_key, counterparty1, action_type, event_timestamp, status, version, lifecycle, report) FROM STDIN WITH (FORMAT binary)'));
+        stream.on('finish', resolve).on('error', reject);
+        stream.end(enc.finish());
+      });
+    } finally {
+      client.release();
+    }
+  }
+  for (let s = 0; s < SOURCES; s++) await db.query('INSERT INTO fep_source (source_id, token_hash, durable_seq) VALUES ($1, $2, $3)', [`bench-${s}`, 'x', seqs[s]]);
+  return { events, ms: performance.now() - t0 };
+}
+
+/** The submission path's and scoring's tables, generated in SQL from the trades. */
+async function fillRelated(db: pg.Pool): Promise<number> {
+  const t0 = performance.now();
+  const steps = [
+    `INSERT INTO submission (id, regime, repository, source_id, seq, trade_key, counterparty1, action_type, format, status, created_at, sent_at, settled_at, due_at)
+     SELECT 'S' || t.id, 'cftc-part45', 'dtcc', t.source_id, t.seq, t.trade_key, t.counterparty1, t.action_type, 'json',
+            CASE WHEN t.id % 200 = 0 THEN 'nacked' WHEN t.id % 100 = 1 THEN 'pending' WHEN t.id % 500 = 2 THEN 'failed' ELSE 'acked' END,
+            t.last_event_at, t.last_event_at + interval '1 minute', t.last_event_at + interval '2 minutes', t.last_event_at + interval '1 day'
+       FROM trade_current t WHERE t.version IS NOT NULL`,
+    `UPDATE submission SET sent_at = NULL, settled_at = NULL, due_at = now() + (random() * interval '3 hours') - interval '1 hour' WHERE status = 'pending'`,
+    `INSERT INTO submission_response (submission_id, received_at, outcome, codes)
+     SELECT id, settled_at, CASE WHEN status = 'nacked' THEN 'NACK' ELSE 'ACK' END,
+            CASE WHEN status = 'nacked' THEN '[{"code":"E101","message":"notional out of range"}]'::jsonb ELSE '[]'::jsonb END
+       FROM submission WHERE status IN ('acked', 'nacked')`,
+    `INSERT INTO exception (kind, status, regime, repository, submission_id, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at, assignee)
+     SELECT 'nack', CASE WHEN seq % 3 = 0 THEN 'closed' ELSE 'open' END, regime, repository, id, source_id, seq, trade_key, counterparty1, action_type,
+            '[{"code":"E101","message":"notional out of range"}]', '{}', settled_at, CASE WHEN seq % 4 = 0 THEN 'ana' END
+       FROM submission WHERE status = 'nacked'`,
+    `INSERT INTO exception (kind, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at)
+     SELECT 'validation', source_id, seq, trade_key, counterparty1, 'NEWT', '[]', '{}', received_at FROM trade_event_ref`,
+    `INSERT INTO finding (source_id, seq, rule, element, path, severity, message)
+     SELECT source_id, seq, 'P45-C28', '28', 'amendmentIndicator', 'error', 'amendmentIndicator is required when actionType = MODI' FROM trade_event_ref`,
+    `INSERT INTO event_score (source_id, seq, status, version_id, score, flagged) SELECT source_id, seq, 'scored', 'm1', 3.5, true FROM trade_current WHERE id % 200 = 7`,
+    `INSERT INTO review_item (source_id, seq, trade_key, version_id, score, top_features, state, created_at)
+     SELECT source_id, seq, trade_key, 'm1', 3.5, '[{"feature":"notional_z","value":9.1,"contribution":2.5}]',
+            CASE WHEN id % 3 = 0 THEN 'open' WHEN id % 3 = 1 THEN 'confirmed' ELSE 'dismissed' END, last_event_at
+       FROM trade_current WHERE id % 200 = 7`,
+    `INSERT INTO audit_log (actor, entity, entity_id, action, before, after, at) SELECT 'system', 'exception', id::text, 'open', NULL, '{}', opened_at FROM exception`,
+    `INSERT INTO alert (rule, dedup_key, severity, title, first_at, last_at, status)
+     SELECT 'deadline', 'deadline:' || i, 'warning', 'deadline at risk ' || i, now(), now(), CASE WHEN i % 2 = 0 THEN 'open' ELSE 'resolved' END FROM generate_series(1, 200) i`,
+    `INSERT INTO model_version (version_id, features_version, source, manifest, metrics, active) VALUES ('m1', 1, 'synthetic', '{}', '{"rocAuc":0.9}', true)`,
+    `INSERT INTO report_file (kind, report_date, path, format, rows, bytes, sha256, created_by)
+     SELECT 'daily-activity', current_date - i, 'reports/daily-' || i || '.csv', 'csv', 1000, 100000, 'x', 'scheduler' FROM generate_series(1, 300) i`,
+    'ANALYZE',
+  ];
+  for (const sql of steps) await db.query(sql);
+  return performance.now() - t0;
+}
+
+interface Timed { name: string; call: () => Promise<string> }
+
+async function main(): Promise<void> {
+  const server = await benchPostgres();
+  const url = await server.freshDatabase();
+  const db = new pg.Pool({ connectionString: url, max: 6 });
+  const c = await db.connect();
+  await migrate(c);
+  c.release();
+  const nowMs = Date.now();
+  process.stderr.write(`loading ${TRADES} trades into ${server.kind}...\n`);
+  const load = await copyEvents(db, nowMs);
+  process.stderr.write(`COPY: ${load.events} events in ${(load.ms / 1000).toFixed(1)} s; projecting...\n`);
+
+  const config = { ...loadConfig({}).console, adminPassword: 'bench-password-1', jwtSecret: 'bench-secret-bench-secret-bench-secret!' };
+  const ui = await startConsole({ pool: db, config, metrics: createMetrics(), enginePool: db, regime: 'cftc-part45', projector: false });
+  const p0 = performance.now();
+  const projected = await ui.projector.catchUp();
+  const projectMs = performance.now() - p0;
+  process.stderr.write(`projector: ${projected} events in ${(projectMs / 1000).toFixed(1)} s; generating related tables...\n`);
+  const relatedMs = await fillRelated(db);
+  const http = await listenHttp('127.0.0.1', 0, { metrics: createMetrics(), health: async () => ({ ok: true, detail: {} }), routes: [ui.routes] });
+  const base = `http://127.0.0.1:${http.port}`;
+  const token = ((await (await fetch(`${base}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'bench-password-1' }) })).json()) as { accessToken: string }).accessToken;
+  const get = async (path: string): Promise<string> => {
+    const r = await fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
+    const text = await r.text();
+    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${text.slice(0, 300)}`);
+    return text;
+  };
+
+  const { rows: sample } = await db.query<{ trade_key: string; counterparty1: string }>(`SELECT trade_key, counterparty1 FROM trade_current TABLESAMPLE SYSTEM (1) LIMIT 200`);
+  const r = rng(3);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
+  let cursor: string | null = null;
+  const since = new Date(nowMs - 30 * DAY).toISOString().slice(0, 10);
+  const until = new Date(nowMs - 20 * DAY).toISOString().slice(0, 10);
+  const endpoints: Timed[] = [
+    { name: 'dashboard', call: () => get('/api/dashboard') },
+    { name: 'trades (first page)', call: () => get('/api/trades') },
+    {
+      name: 'trades (next page by cursor)', call: async () => {
+        const text = await get(`/api/trades?limit=50${cursor ? `&cursor=${cursor}` : ''}`);
+        cursor = (JSON.parse(text) as { nextCursor: string | null }).nextCursor;
+        return text;
+      },
+    },
+    { name: 'trades by UTI', call: () => get(`/api/trades?uti=${pick(sample).trade_key}`) },
+    { name: 'trades by counterparty', call: () => get(`/api/trades?cp=${pick(sample).counterparty1}`) },
+    { name: 'trades by counterparty prefix', call: () => get(`/api/trades?cp=${pick(sample).counterparty1.slice(0, 12)}*`) },
+    { name: 'trades by product', call: () => get(`/api/trades?product=${pick(CLASSES)}`) },
+    { name: 'trades by status (lifecycle)', call: () => get('/api/trades?status=live') },
+    { name: 'trades by status (nacked)', call: () => get('/api/trades?status=nacked') },
+    { name: 'trades by status (rejected)', call: () => get('/api/trades?status=rejected') },
+    { name: 'trades by date range', call: () => get(`/api/trades?since=${since}&until=${until}`) },
+    { name: 'search (uncached)', call: () => { ui.dataVersion.bump(); return get(`/api/search?q=${encodeURIComponent(`status:nacked product:${pick(CLASSES)} notional>1e8`)}`); } },
+    { name: 'search notional>1e9 since (uncached)', call: () => { ui.dataVersion.bump(); return get(`/api/search?q=${encodeURIComponent(`notional>1e9 since:${since}`)}`); } },
+    { name: 'search (cached)', call: () => get(`/api/search?q=${encodeURIComponent('status:live product:Credit')}`) },
+    { name: 'trade detail', call: () => { const x = pick(sample); return get(`/api/trades/${encodeURIComponent(x.trade_key)}?cp=${x.counterparty1}`); } },
+    { name: 'events (first page)', call: () => get('/api/events') },
+    { name: 'events by UTI', call: () => get(`/api/events?uti=${pick(sample).trade_key}`) },
+    { name: 'events rejected', call: () => get('/api/events?status=rejected') },
+    { name: 'events by source', call: () => get('/api/events?source=bench-2') },
+    { name: 'exceptions (open)', call: () => get('/api/exceptions?status=open') },
+    { name: 'exceptions by kind and assignee', call: () => get('/api/exceptions?kind=nack&assignee=ana') },
+    { name: 'review queue', call: () => get('/api/review') },
+    { name: 'corrections', call: () => get('/api/corrections') },
+    { name: 'submissions', call: () => get('/api/submissions') },
+    { name: 'submissions nacked', call: () => get('/api/submissions?status=nacked') },
+    { name: 'submissions by trade', call: () => get(`/api/submissions?tradeKey=${pick(sample).trade_key}`) },
+    { name: 'alerts', call: () => get('/api/alerts') },
+    { name: 'reports', call: () => get('/api/reports') },
+    { name: 'sources', call: () => get('/api/sources') },
+    { name: 'models', call: () => get('/api/models') },
+    { name: 'users', call: () => get('/api/users') },
+    { name: 'audit', call: () => get('/api/audit?entity=exception') },
+    { name: 'elements', call: () => get('/api/elements') },
+  ];
+
+  const results: Record<string, { runs: { medianMs: number; p95Ms: number }[]; medianMs: number; p95Ms: number; meetsGoal: boolean }> = {};
+  for (const e of endpoints) {
+    const runs: { medianMs: number; p95Ms: number }[] = [];
+    const all: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const times: number[] = [];
+      for (let i = 0; i < CALLS; i++) {
+        const t0 = performance.now();
+        await e.call();
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      runs.push({ medianMs: median(times), p95Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.95))]! });
+      all.push(...times);
+    }
+    all.sort((a, b) => a - b);
+    const p95 = all[Math.min(all.length - 1, Math.floor(all.length * 0.95))]!;
+    const med = median(runs.map((x) => x.medianMs));
+    results[e.name] = { runs, medianMs: round(med), p95Ms: round(p95), meetsGoal: p95 < GOAL_MS };
+    process.stderr.write(`${e.name.padEnd(40)} median ${med.toFixed(1).padStart(7)} ms   p95 ${p95.toFixed(1).padStart(7)} ms${p95 < GOAL_MS ? '' : '   OVER GOAL'}\n`);
+  }
+  const { rows: counts } = await db.query<{ trades: string; submissions: string; exceptions: string }>(
+    `SELECT (SELECT count(*) FROM trade_current) AS trades, (SELECT count(*) FROM submission) AS submissions, (SELECT count(*) FROM exception) AS exceptions`);
+  writeResult('console', {
+    machine: machine(), postgres: server.kind, goalMs: GOAL_MS, callsPerRun: CALLS, runs: RUNS,
+    data: { trades: Number(counts[0]!.trades), events: load.events, submissions: Number(counts[0]!.submissions), exceptions: Number(counts[0]!.exceptions) },
+    load: { copyEventsPerSecond: Math.round(load.events / (load.ms / 1000)), projectorEventsPerSecond: Math.round(projected / (projectMs / 1000)), relatedTablesMs: Math.round(relatedMs) },
+    endpoints: results,
+    allMeetGoal: Object.values(results).every((x) => x.meetsGoal),
+  });
+  http.close();
+  await ui.stop();
+  await db.end();
+  await server.close();
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
+
+main().then(() => process.exit(0), (err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

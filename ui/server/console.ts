@@ -1,0 +1,49 @@
+/**
+ * The console's server side in one start call for the composition root: authentication (and the first admin),
+ * the trade projector, the live state ticker, the WebSocket hub, and the routes installer for the HTTP server.
+ */
+import { AuthService } from './auth/service.js';
+import { DataVersion } from './data-version.js';
+import type { ConsoleDeps } from './deps.js';
+import { LiveState } from './live.js';
+import { TradeProjector } from './projector.js';
+import { installConsoleRoutes } from './routes.js';
+import { WsHub, type WsHubOptions } from './ws-hub.js';
+import type { TemplatedApp } from 'uws-pack';
+
+export interface RunningConsole {
+  /** Installs /auth/*, /api/* and /ws on the engine's HTTP server (pass to listenHttp's `routes`). */
+  routes: (app: TemplatedApp) => void;
+  auth: AuthService;
+  hub: WsHub;
+  live: LiveState;
+  projector: TradeProjector;
+  dataVersion: DataVersion;
+  /** The password of user admin when this start created it (printed once by the caller). */
+  adminPassword: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startConsole(deps: ConsoleDeps, wsOptions?: WsHubOptions): Promise<RunningConsole> {
+  const auth = new AuthService(deps.pool, deps.config, deps.clock);
+  const { adminPassword } = await auth.init();
+  const dataVersion = new DataVersion();
+  const hub = new WsHub(auth, wsOptions);
+  const live = new LiveState(deps, dataVersion, (topic, data) => hub.publish(topic, data), () => hub.clientCount > 0);
+  const projector = new TradeProjector(deps.pool);
+  projector.onProjected = () => dataVersion.bump();
+  if (deps.projector !== false) projector.start();
+  live.start(deps.tickMs ?? 1000);
+  return {
+    routes: (app) => {
+      installConsoleRoutes(app, { deps, auth, live, version: dataVersion });
+      hub.install(app);
+    },
+    auth, hub, live, projector, dataVersion, adminPassword,
+    stop: async () => {
+      hub.closeAll();
+      await live.stop();
+      await projector.stop();
+    },
+  };
+}

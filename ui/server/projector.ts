@@ -1,0 +1,214 @@
+/**
+ * The trade_current projection: one row per trade with what lists and searches filter on, maintained off the
+ * acknowledgement path. Like the submission intake, it follows event_log per source from a cursor
+ * (trade_projection_cursor), taking seqs that are contiguous or at most the source's durable_seq (above it a hole
+ * may be an event still in another group commit), and writes the rows and the advanced cursor in one transaction,
+ * so a crash or a second engine never applies an event twice (an advisory lock lets one projector run at a time).
+ */
+import type pg from 'pg';
+import { SwapReport } from '../../proto/gen/swap_report.js';
+import { log } from '../../engine/log.js';
+
+export interface ProjectorOptions {
+  batchSize: number;
+  idleMs: number;
+}
+
+export const DEFAULT_PROJECTOR: ProjectorOptions = { batchSize: 5_000, idleMs: 250 };
+const LOCK_KEY = 7405;
+
+interface EventRow {
+  seq: string; received_at: Date; trade_key: string | null; counterparty1: string | null; action_type: string | null; status: string;
+  version: number | null; lifecycle: string | null; report: Buffer;
+}
+
+interface TradeUpdate {
+  tradeKey: string; cp1: string; cp2: string | null; product: string | null; assetClass: string | null; notional: string | null; currency: string | null;
+  version: number | null; lifecycle: string | null; actionType: string | null; executionAt: string | null; lastStatus: string; lastEventAt: string;
+  seq: number; events: number;
+}
+
+const DECIMAL = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+function timestamp(s: string | undefined): string | null {
+  if (!s) return null;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
+export class TradeProjector {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  /** Told after a pass projected events (the console bumps its data version). */
+  onProjected: ((events: number) => void) | undefined;
+
+  constructor(private readonly pool: pg.Pool, private readonly options: ProjectorOptions = DEFAULT_PROJECTOR) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        let n = 0;
+        try {
+          n = await this.runOnce();
+        } catch (err) {
+          log('warn', `trade projector: ${(err as Error).message}`);
+        }
+        if (n === 0 && this.running) await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.options.idleMs);
+          this.wake = () => { clearTimeout(t); resolve(); };
+        });
+      }
+    })();
+  }
+
+  nudge(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** One pass over every source; returns the number of events projected. */
+  async runOnce(): Promise<number> {
+    const { rows: sources } = await this.pool.query<{ source_id: string; durable_seq: string; cursor: string }>(
+      `SELECT f.source_id, f.durable_seq, COALESCE(c.seq, 0) AS cursor FROM fep_source f LEFT JOIN trade_projection_cursor c ON c.source_id = f.source_id`);
+    let total = 0;
+    for (const s of sources) total += await this.runSource(s.source_id, Number(s.cursor), Number(s.durable_seq));
+    if (total > 0) this.onProjected?.(total);
+    return total;
+  }
+
+  /** Runs passes until a pass finds nothing (tests and benchmarks). */
+  async catchUp(): Promise<number> {
+    let total = 0;
+    for (let n = await this.runOnce(); n > 0; n = await this.runOnce()) total += n;
+    return total;
+  }
+
+  private async runSource(sourceId: string, cursor: number, durableSeq: number): Promise<number> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT seq, received_at, trade_key, counterparty1, action_type, status, version, lifecycle, report FROM event_log
+        WHERE source_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [sourceId, cursor, this.options.batchSize]);
+    const take: EventRow[] = [];
+    let last = cursor;
+    for (const r of rows) {
+      const seq = Number(r.seq);
+      if (seq !== last + 1 && seq > durableSeq) break;
+      take.push(r);
+      last = seq;
+    }
+    if (take.length === 0) return 0;
+
+    const trades = new Map<string, TradeUpdate>();
+    const refs: { seq: number; tradeKey: string; cp1: string; status: string; receivedAt: string }[] = [];
+    for (const r of take) {
+      if (r.trade_key === null) continue;
+      const cp1 = r.counterparty1 ?? '';
+      const key = `${r.trade_key}\u0000${cp1}`;
+      const receivedAt = r.received_at.toISOString();
+      if (r.version === null) refs.push({ seq: Number(r.seq), tradeKey: r.trade_key, cp1, status: r.status, receivedAt });
+      const prev = trades.get(key);
+      const u: TradeUpdate = prev ?? {
+        tradeKey: r.trade_key, cp1, cp2: null, product: null, assetClass: null, notional: null, currency: null, version: null, lifecycle: null,
+        actionType: null, executionAt: null, lastStatus: r.status, lastEventAt: receivedAt, seq: Number(r.seq), events: 0,
+      };
+      u.events++;
+      u.lastStatus = r.status;
+      u.lastEventAt = receivedAt;
+      u.seq = Number(r.seq);
+      // State fields come from the newest version; from a rejected event only while the trade has no version.
+      if (r.version !== null || u.version === null) {
+        let report: SwapReport | undefined;
+        try {
+          report = SwapReport.decode(r.report);
+        } catch (err) {
+          log('warn', `trade projector: ${sourceId}#${r.seq} does not decode: ${(err as Error).message}`);
+        }
+        const assetClass = report?.cftcGuidebook?.assetClass ?? null;
+        const notional = report?.leg1?.notionalAmount;
+        Object.assign(u, {
+          cp2: report?.counterparty2 ?? null,
+          assetClass,
+          product: report?.uniqueProductIdentifier ?? assetClass,
+          notional: notional !== undefined && DECIMAL.test(notional) && notional.length < 60 ? notional : null,
+          currency: report?.leg1?.notionalCurrency ?? null,
+          executionAt: timestamp(report?.executionTimestamp),
+          version: r.version,
+          lifecycle: r.lifecycle,
+          actionType: r.action_type,
+        });
+      }
+      trades.set(key, u);
+    }
+
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN');
+      const { rows: locked } = await db.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [LOCK_KEY]);
+      if (!locked[0]!.ok) {
+        await db.query('ROLLBACK');
+        return 0;
+      }
+      // Another projector may have advanced this source meanwhile: start from the cursor as it is now.
+      const { rows: cur } = await db.query<{ seq: string }>('SELECT seq FROM trade_projection_cursor WHERE source_id = $1 FOR UPDATE', [sourceId]);
+      if (cur[0] && Number(cur[0].seq) !== cursor) {
+        await db.query('ROLLBACK');
+        return 0;
+      }
+      const list = [...trades.values()];
+      const col = <T>(f: (u: TradeUpdate) => T): T[] => list.map(f);
+      if (list.length > 0) {
+        await db.query(
+          `INSERT INTO trade_current AS t (trade_key, counterparty1, counterparty2, product, asset_class, notional, notional_currency, version, lifecycle,
+                                           action_type, execution_at, last_status, last_event_at, source_id, seq, events)
+           SELECT k, c1, c2, p, a, n::numeric, cur, v, l, act, ex, st, at, $15, s, ev
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[],
+                         $11::timestamptz[], $12::text[], $13::timestamptz[], $14::bigint[], $16::int[])
+                  AS u(k, c1, c2, p, a, n, cur, v, l, act, ex, st, at, s, ev)
+           ON CONFLICT (trade_key, counterparty1) DO UPDATE SET
+             counterparty2 = CASE WHEN ${NEWER} THEN EXCLUDED.counterparty2 ELSE t.counterparty2 END,
+             product = CASE WHEN ${NEWER} THEN EXCLUDED.product ELSE t.product END,
+             asset_class = CASE WHEN ${NEWER} THEN EXCLUDED.asset_class ELSE t.asset_class END,
+             notional = CASE WHEN ${NEWER} THEN EXCLUDED.notional ELSE t.notional END,
+             notional_currency = CASE WHEN ${NEWER} THEN EXCLUDED.notional_currency ELSE t.notional_currency END,
+             lifecycle = CASE WHEN ${NEWER} THEN EXCLUDED.lifecycle ELSE t.lifecycle END,
+             action_type = CASE WHEN ${NEWER} THEN EXCLUDED.action_type ELSE t.action_type END,
+             execution_at = CASE WHEN ${NEWER} THEN EXCLUDED.execution_at ELSE t.execution_at END,
+             version = CASE WHEN ${NEWER} THEN EXCLUDED.version ELSE t.version END,
+             last_status = CASE WHEN EXCLUDED.last_event_at >= t.last_event_at THEN EXCLUDED.last_status ELSE t.last_status END,
+             source_id = CASE WHEN EXCLUDED.last_event_at >= t.last_event_at THEN EXCLUDED.source_id ELSE t.source_id END,
+             seq = CASE WHEN EXCLUDED.last_event_at >= t.last_event_at THEN EXCLUDED.seq ELSE t.seq END,
+             last_event_at = GREATEST(t.last_event_at, EXCLUDED.last_event_at),
+             events = t.events + EXCLUDED.events`,
+          [col((u) => u.tradeKey), col((u) => u.cp1), col((u) => u.cp2), col((u) => u.product), col((u) => u.assetClass), col((u) => u.notional),
+            col((u) => u.currency), col((u) => u.version), col((u) => u.lifecycle), col((u) => u.actionType), col((u) => u.executionAt),
+            col((u) => u.lastStatus), col((u) => u.lastEventAt), col((u) => u.seq), sourceId, col((u) => u.events)],
+        );
+      }
+      if (refs.length > 0) {
+        await db.query(
+          `INSERT INTO trade_event_ref (source_id, seq, trade_key, counterparty1, status, received_at)
+           SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) ON CONFLICT DO NOTHING`,
+          [sourceId, refs.map((r) => r.seq), refs.map((r) => r.tradeKey), refs.map((r) => r.cp1), refs.map((r) => r.status), refs.map((r) => r.receivedAt)]);
+      }
+      await db.query(
+        `INSERT INTO trade_projection_cursor (source_id, seq) VALUES ($1, $2) ON CONFLICT (source_id) DO UPDATE SET seq = EXCLUDED.seq`, [sourceId, last]);
+      await db.query('COMMIT');
+    } catch (err) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      db.release();
+    }
+    return take.length;
+  }
+}
+
+/** The incoming row carries a newer trade version (or the trade has none yet and neither has the row). */
+const NEWER = `((EXCLUDED.version IS NOT NULL AND (t.version IS NULL OR EXCLUDED.version >= t.version)) OR (EXCLUDED.version IS NULL AND t.version IS NULL))`;
