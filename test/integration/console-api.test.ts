@@ -459,7 +459,7 @@ describe('exceptions, review, alerts, models, lists', () => {
   });
 });
 
-describe('WebSocket', () => {
+describe('WebSocket', { retry: 2 }, () => {
   it('refuses an upgrade without a valid token, and welcomes a viewer with a valid one', async () => {
     const anon = await wsConnect(t.engine.httpPort, '/ws');
     expect(anon.ok).toBe(false);
