@@ -241,6 +241,13 @@ async function main(): Promise<void> {
   http.close();
   await ui.stop();
   await db.end();
+  // A million trades take gigabytes: the database goes unless SWAPREP_BENCH_KEEP_DB is set.
+  if (!process.env.SWAPREP_BENCH_KEEP_DB) {
+    const admin = new pg.Client({ connectionString: server.adminUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)}`);
+    await admin.end();
+  }
   await server.close();
 }
 
