@@ -11,6 +11,7 @@ import { parseJsonLossless, reportFromJson, reportToJsonText } from '../record/j
 import { tradeKeyOf } from '../record/identity.js';
 import { audit } from './audit.js';
 import { getException, type ExceptionRow } from './store.js';
+import { withTransaction } from '../store/transaction.js';
 
 export type CorrectionAction = 'CORR' | 'EROR' | 'REVI' | 'NEWT';
 export type CorrectionStatus = 'pending_approval' | 'approved' | 'rejected' | 'sent' | 'acked' | 'nacked';
@@ -154,19 +155,8 @@ export class CorrectionService {
     return exc;
   }
 
-  private async tx<T>(fn: (db: pg.PoolClient, now: number) => Promise<T>): Promise<T> {
-    const db = await this.pool.connect();
-    try {
-      await db.query('BEGIN');
-      const out = await fn(db, this.clock());
-      await db.query('COMMIT');
-      return out;
-    } catch (err) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      db.release();
-    }
+  private tx<T>(fn: (db: pg.PoolClient, now: number) => Promise<T>): Promise<T> {
+    return withTransaction(this.pool, (db) => fn(db, this.clock()));
   }
 }
 

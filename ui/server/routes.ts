@@ -212,7 +212,11 @@ export function installConsoleRoutes(app: TemplatedApp, ctx: RouteContext): void
     const { rows } = await pool.query<RawCorrection & { record: unknown; regime: string | null }>(
       `SELECT ${CORRECTION_COLUMNS.split(', ').map((c) => 'c.' + c).join(', ')}, c.record::text AS record, e.regime FROM correction c JOIN exception e ON e.id = c.exception_id WHERE c.id = $1`, [cid]);
     if (!rows[0]) throw notFound(`no correction ${cid}`);
-    const detail: CorrectionDetail = { ...toCorrectionItem(rows[0]), record: parseJsonLossless(String(rows[0].record)) as Record<string, unknown>, regime: rows[0].regime };
+    // Through the record codec, as ExceptionDetail.original: lossless parsing alone would hand every number back
+    // quoted (its marks are not read by losslessStringify), and a quoted integer does not decode in the editor.
+    const decoded = reportFromJson(parseJsonLossless(String(rows[0].record)));
+    const record = decoded.ok ? reportToJson(decoded.report) : (parseJsonLossless(String(rows[0].record)) as Record<string, unknown>);
+    const detail: CorrectionDetail = { ...toCorrectionItem(rows[0]), record, regime: rows[0].regime };
     return exact(detail);
   });
   api('POST /api/corrections', async (req, user) => {

@@ -7,6 +7,7 @@ import type {
 } from '../../api/contract.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import { conflict, notFound } from '../http.js';
+import { withTransaction } from '../../../engine/store/transaction.js';
 import {
   ALERT_COLUMNS, CORRECTION_COLUMNS, EXCEPTION_COLUMNS, REVIEW_COLUMNS, SUBMISSION_COLUMNS, toAlertItem, toAuditItem, toCorrectionItem, toExceptionItem,
   toReviewItem, toSubmissionItem, type RawAlert, type RawAudit, type RawCorrection, type RawException, type RawReview, type RawSubmission,
@@ -39,7 +40,7 @@ export async function getExceptionItem(db: Db, id: number): Promise<ExceptionIte
 }
 
 export async function assignExceptions(pool: pg.Pool, actor: string, ids: number[], assignee: string | null, nowMs: number): Promise<BulkExceptionResponse> {
-  return tx(pool, async (db) => {
+  return withTransaction(pool, async (db) => {
     const { rows } = await db.query<{ id: string; assignee: string | null; status: string }>('SELECT id, assignee, status FROM exception WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [ids]);
     const out: BulkExceptionResponse = { updated: [], skipped: [] };
     for (const id of ids) {
@@ -55,7 +56,7 @@ export async function assignExceptions(pool: pg.Pool, actor: string, ids: number
 }
 
 export async function closeExceptions(pool: pg.Pool, actor: string, ids: number[], reason: string, nowMs: number): Promise<BulkExceptionResponse> {
-  return tx(pool, async (db) => {
+  return withTransaction(pool, async (db) => {
     const { rows } = await db.query<{ id: string; status: string }>('SELECT id, status FROM exception WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [ids]);
     const out: BulkExceptionResponse = { updated: [], skipped: [] };
     for (const id of ids) {
@@ -83,7 +84,7 @@ export async function listReview(db: Db, q: { state: ReviewItem['state']; limit:
 
 /** An analyst's verdict: a training label, the item closed, audited; a decided item is not decided again. */
 export async function decideReview(pool: pg.Pool, actor: string, d: { sourceId: string; seq: number; verdict: 'confirmed' | 'dismissed'; reason: string }, nowMs: number): Promise<ReviewItem> {
-  return tx(pool, async (db) => {
+  return withTransaction(pool, async (db) => {
     const { rows } = await db.query<RawReview>(`SELECT ${REVIEW_COLUMNS} FROM review_item WHERE source_id = $1 AND seq = $2 FOR UPDATE`, [d.sourceId, d.seq]);
     const item = rows[0];
     if (!item) throw notFound(`no review item for event ${d.sourceId}#${d.seq}`);
@@ -223,19 +224,3 @@ export async function listEvents(db: Db, q: EventQuery & { limit: number; sinceD
 }
 
 export { encodeCursor };
-
-async function tx<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-  const db = await pool.connect();
-  try {
-    await db.query('BEGIN');
-    const out = await fn(db);
-    await db.query('COMMIT');
-    return out;
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    db.release();
-  }
-}
-export { tx };
