@@ -27,6 +27,7 @@ import { log } from '../log.js';
 import { newBatchId, submissionId } from './ids.js';
 import { copySubmissions, insertSubmissions, type NewSubmission } from './store.js';
 import type { OutboundBatch, RepositoryConfig } from './types.js';
+import { WakeableLoop } from '../wakeable-loop.js';
 
 export interface IntakeOptions {
   /** Most events read in one pass (across sources); also the most submissions per regime in one handed-over batch. */
@@ -88,9 +89,7 @@ export const UNROUTED = '';
 
 export class SubmissionIntake {
   private readonly route = new Map<ReportRegime, RepositoryConfig>();
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly loop: WakeableLoop;
   private waitingSince: number | undefined;
   readonly stats: IntakeStats = { passes: 0, events: 0, submissions: 0, backlog: 0 };
   /** Told after a pass inserted submissions (the path wires it to the dispatcher's nudge). */
@@ -107,46 +106,35 @@ export class SubmissionIntake {
   ) {
     for (const r of repositories) for (const g of r.regimes) this.route.set(g, r);
     this.lingerMs = options.lingerMs ?? DEFAULT_INTAKE.lingerMs;
+    this.loop = new WakeableLoop('submission intake', async () => {
+      if (this.sink && !this.sink.hasRoom()) {
+        await Promise.race([this.sink.whenRoom(), this.loop.sleep(this.options.idleMs)]);
+        return true; // waited already: look again at once
+      }
+      return (await this.runOnce()) > 0;
+    }, () => (this.waitingSince === undefined ? this.options.idleMs : Math.min(this.options.idleMs, this.lingerMs)));
   }
 
   private readonly lingerMs: number;
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        let n = 0;
-        try {
-          if (this.sink && !this.sink.hasRoom()) {
-            await Promise.race([this.sink.whenRoom(), this.sleep(this.options.idleMs)]);
-            continue;
-          }
-          n = await this.runOnce();
-        } catch (err) {
-          log('warn', `submission intake: ${(err as Error).message}`);
-        }
-        if (n === 0 && this.running) await this.sleep(this.waitingSince === undefined ? this.options.idleMs : Math.min(this.options.idleMs, this.lingerMs));
-      }
-    })();
+    this.loop.start();
   }
 
   /** Asks a sleeping loop to look now (e.g. right after a group commit). */
   nudge(): void {
-    this.wake?.();
+    this.loop.nudge();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /**
    * One pass over every source; returns the number of events consumed. `force` takes whatever is durable
    * without lingering for a full batch (tests and the final pass use it).
    */
-  async runOnce(force = !this.running): Promise<number> {
+  async runOnce(force = !this.loop.running): Promise<number> {
     const { rows: sources } = await this.pool.query<SourceState>(
       `SELECT f.source_id, f.durable_seq, COALESCE(c.seq, 0) AS cursor FROM fep_source f
          LEFT JOIN submission_cursor c ON c.source_id = f.source_id ORDER BY f.source_id`,
@@ -308,19 +296,5 @@ export class SubmissionIntake {
       for (const x of f) bySeq.get(Number(x.seq))?.findings.push({ rule: x.rule, element: x.element, path: x.path, severity: x.severity, message: x.message });
     }
     await openValidationExceptions(db, rejected, now);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        this.wake = undefined;
-        resolve();
-      };
-    });
   }
 }

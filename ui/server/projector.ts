@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import { SwapReport } from '../../proto/gen/swap_report.js';
 import { log } from '../../engine/log.js';
+import { WakeableLoop } from '../../engine/wakeable-loop.js';
 
 export interface ProjectorOptions {
   batchSize: number;
@@ -37,41 +38,24 @@ function timestamp(s: string | undefined): string | null {
 }
 
 export class TradeProjector {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly loop: WakeableLoop;
   /** Told after a pass projected events (the console bumps its data version). */
   onProjected: ((events: number) => void) | undefined;
 
-  constructor(private readonly pool: pg.Pool, private readonly options: ProjectorOptions = DEFAULT_PROJECTOR) {}
+  constructor(private readonly pool: pg.Pool, private readonly options: ProjectorOptions = DEFAULT_PROJECTOR) {
+    this.loop = new WakeableLoop('trade projector', async () => (await this.runOnce()) > 0, () => this.options.idleMs);
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        let n = 0;
-        try {
-          n = await this.runOnce();
-        } catch (err) {
-          log('warn', `trade projector: ${(err as Error).message}`);
-        }
-        if (n === 0 && this.running) await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.options.idleMs);
-          this.wake = () => { clearTimeout(t); resolve(); };
-        });
-      }
-    })();
+    this.loop.start();
   }
 
   nudge(): void {
-    this.wake?.();
+    this.loop.nudge();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass over every source; returns the number of events projected. */
