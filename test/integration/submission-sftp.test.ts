@@ -106,11 +106,15 @@ describe('submission over SFTP (simulator process)', () => {
   it('a validation rejection by the engine opens an exception with its findings, and owes no submission', async () => {
     const s = ++seq;
     const report = tradeReport({ uti: `${DEALER}SFTPR` });
+    // The event and its finding in one statement, as the group commit writes them in one transaction: the running
+    // intake takes a contiguous seq at once, and must never see the event without its finding.
     await db.query(
-      `INSERT INTO event_log (source_id, seq, received_at, trade_key, counterparty1, action_type, event_timestamp, status, report)
-       VALUES ('sftp-src', $1, now(), $2, $3, 'NEWT', $4, 'rejected', $5)`,
+      `WITH e AS (
+         INSERT INTO event_log (source_id, seq, received_at, trade_key, counterparty1, action_type, event_timestamp, status, report)
+         VALUES ('sftp-src', $1, now(), $2, $3, 'NEWT', $4, 'rejected', $5) RETURNING source_id, seq)
+       INSERT INTO finding (source_id, seq, rule, element, path, severity, message)
+       SELECT source_id, seq, 'P45-C57', '67', 'leg1.fixedRate', 'error', 'fixed rate missing' FROM e`,
       [s, `${DEALER}SFTPR`, DEALER, report.eventTimestamp, Buffer.from(encodeReport(report))]);
-    await db.query(`INSERT INTO finding (source_id, seq, rule, element, path, severity, message) VALUES ('sftp-src', $1, 'P45-C57', '67', 'leg1.fixedRate', 'error', 'fixed rate missing')`, [s]);
     await db.query(`UPDATE fep_source SET durable_seq = $1 WHERE source_id = 'sftp-src'`, [s]);
     intake.nudge();
     await waitFor('validation exception', async () => (await db.query(`SELECT 1 FROM exception WHERE kind = 'validation'`)).rows.length === 1);
