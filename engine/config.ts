@@ -112,6 +112,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
       maxRows: int(env.SWAPREP_GROUP_COMMIT_ROWS, defaultGroupCommitOptions.maxRows, 'SWAPREP_GROUP_COMMIT_ROWS'),
       maxWaitMs: int(env.SWAPREP_GROUP_COMMIT_MS, defaultGroupCommitOptions.maxWaitMs, 'SWAPREP_GROUP_COMMIT_MS'),
       maxInFlight: int(env.SWAPREP_GROUP_COMMIT_INFLIGHT, defaultGroupCommitOptions.maxInFlight, 'SWAPREP_GROUP_COMMIT_INFLIGHT'),
+      slowMs: int(env.SWAPREP_SLOW_COMMIT_MS, defaultGroupCommitOptions.slowMs, 'SWAPREP_SLOW_COMMIT_MS'),
     },
     passivateAfterMs: int(env.SWAPREP_PASSIVATE_AFTER_MS, 5 * 60_000, 'SWAPREP_PASSIVATE_AFTER_MS'),
     seedSources: get('sources', 'SWAPREP_SOURCES') || undefined,

@@ -40,6 +40,7 @@ reports and submission (after durability; see README "Configuration"):
   --reports-dir DIR      scheduled report files (SWAPREP_REPORTS_DIR, default DATA_DIR/reports)
   --submission on|off    the whole path (SWAPREP_SUBMISSION, default on); SWAPREP_WEBHOOKS=url,... for alerts
 group commit tuning: SWAPREP_GROUP_COMMIT_ROWS (10000), SWAPREP_GROUP_COMMIT_MS (2), SWAPREP_GROUP_COMMIT_INFLIGHT (2);
+slower commits are logged with where the time went: SWAPREP_SLOW_COMMIT_MS (250, 0 = never);
 idle counterparty actors are passivated after SWAPREP_PASSIVATE_AFTER_MS (300000).
 `;
 

@@ -16,9 +16,20 @@ export interface GroupCommitOptions {
   maxWaitMs: number;
   /** Transactions in flight at once (each on its own connection), so encoding overlaps the COMMIT. */
   maxInFlight: number;
+  /** A group commit slower than this is logged with where its time went (0: never). */
+  slowMs: number;
 }
 
-export const defaultGroupCommitOptions: GroupCommitOptions = { maxRows: 10_000, maxWaitMs: 2, maxInFlight: 2 };
+export const defaultGroupCommitOptions: GroupCommitOptions = { maxRows: 10_000, maxWaitMs: 2, maxInFlight: 2, slowMs: 250 };
+
+/** Where one group commit's time went, in ms: what an SRE needs to tell a slow database from a busy engine. */
+interface CommitPhases {
+  encode: number;
+  connect: number;
+  copy: number;
+  watermark: number;
+  commit: number;
+}
 
 /**
  * Writes events in group commits: one transaction per group, COPY (binary) into event_log and finding,
@@ -114,9 +125,14 @@ export class GroupCommitWriter {
     const started = performance.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.commit(group, attempt > 0);
+        const phases = await this.commit(group, attempt > 0);
+        const ms = performance.now() - started;
         this.metrics.groupCommitRows.observe(group.length);
-        this.metrics.groupCommitSeconds.observe((performance.now() - started) / 1000);
+        this.metrics.groupCommitSeconds.observe(ms / 1000);
+        if (this.options.slowMs > 0 && ms >= this.options.slowMs) {
+          const where = Object.entries(phases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+          log('warn', `slow group commit: ${group.length} events in ${ms.toFixed(0)} ms (${where} ms; ${this.inFlight} in flight, ${this.queue.length} queued)`);
+        }
         return;
       } catch (err) {
         this.metrics.groupCommitRetries.inc();
@@ -127,9 +143,18 @@ export class GroupCommitWriter {
     }
   }
 
-  private async commit(group: readonly StoredEvent[], tolerateExisting: boolean): Promise<void> {
+  private async commit(group: readonly StoredEvent[], tolerateExisting: boolean): Promise<CommitPhases> {
+    let mark = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const ms = now - mark;
+      mark = now;
+      return ms;
+    };
     const encoded = encodeGroup(group);
+    const encode = lap();
     const client = await this.pool.connect();
+    const connect = lap();
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -146,8 +171,11 @@ export class GroupCommitWriter {
         await copy(client, 'event_log', EVENT_COLUMNS, encoded.events);
         if (encoded.findingCount > 0) await copy(client, 'finding', FINDING_COLUMNS, encoded.findings);
       }
+      const copied = lap();
       await this.inTransaction(client);
+      const watermark = lap();
       await client.query('COMMIT');
+      return { encode, connect, copy: copied, watermark, commit: lap() };
     } catch (err) {
       broken = true;
       throw err;
