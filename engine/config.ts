@@ -54,6 +54,8 @@ export interface ConsoleConfig {
   jwtSecret: string | undefined;
   accessTokenTtlS: number;
   refreshTokenTtlS: number;
+  /** How often expired refresh tokens are deleted (also once at start); spent ones stay until they expire. */
+  refreshTokenPurgeS: number;
   /** Failed logins per username per window, and attempts per IP per minute, before 429. */
   login: { maxFailuresPerUser: number; userWindowS: number; maxPerIp: number; ipWindowS: number };
   maxBodyBytes: number;
@@ -147,6 +149,7 @@ function loadConsoleConfig(env: Env, get: (flag: string, envName: string) => str
     jwtSecret,
     accessTokenTtlS: int(env.SWAPREP_ACCESS_TOKEN_TTL_S, 900, 'SWAPREP_ACCESS_TOKEN_TTL_S') || 900,
     refreshTokenTtlS: int(env.SWAPREP_REFRESH_TOKEN_TTL_S, 7 * 86_400, 'SWAPREP_REFRESH_TOKEN_TTL_S') || 7 * 86_400,
+    refreshTokenPurgeS: int(env.SWAPREP_REFRESH_TOKEN_PURGE_S, 3600, 'SWAPREP_REFRESH_TOKEN_PURGE_S') || 3600,
     login: {
       maxFailuresPerUser: int(env.SWAPREP_LOGIN_MAX_FAILURES, 5, 'SWAPREP_LOGIN_MAX_FAILURES') || 5,
       userWindowS: int(env.SWAPREP_LOGIN_WINDOW_S, 900, 'SWAPREP_LOGIN_WINDOW_S') || 900,

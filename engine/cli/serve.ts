@@ -27,7 +27,7 @@ options (each also an environment variable):
   --console on|off       the analyst console's API and WebSocket on the HTTP port (SWAPREP_CONSOLE, default on);
                          SWAPREP_ADMIN_PASSWORD (sets user admin's password), SWAPREP_JWT_SECRET (>= 32 bytes; default:
                          generated once, kept in the database), SWAPREP_ACCESS_TOKEN_TTL_S (900), SWAPREP_REFRESH_TOKEN_TTL_S
-                         (604800), SWAPREP_LOGIN_MAX_FAILURES (5 per SWAPREP_LOGIN_WINDOW_S, 900), SWAPREP_LOGIN_MAX_PER_IP
+                         (604800), SWAPREP_REFRESH_TOKEN_PURGE_S (3600), SWAPREP_LOGIN_MAX_FAILURES (5 per SWAPREP_LOGIN_WINDOW_S, 900), SWAPREP_LOGIN_MAX_PER_IP
                          (30 a minute), SWAPREP_API_MAX_BODY_BYTES (1048576)
   --oidc-issuer URL --oidc-jwks-url URL   accept JWTs of an external identity provider (SWAPREP_OIDC_ISSUER,
                          SWAPREP_OIDC_JWKS_URL; SWAPREP_OIDC_AUDIENCE, SWAPREP_OIDC_ROLE_CLAIM (roles),

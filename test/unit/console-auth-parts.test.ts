@@ -34,7 +34,9 @@ describe('console auth parts', () => {
   it('reads console settings and names the bad one', () => {
     const c = loadConfig({ SWAPREP_OIDC_ISSUER: 'https://idp', SWAPREP_OIDC_JWKS_URL: 'https://idp/jwks', SWAPREP_OIDC_ROLE_MAP: 'ops=supervisor, all=viewer' }).console;
     expect(c.oidc).toMatchObject({ issuer: 'https://idp', roleClaim: 'roles', roleMap: { ops: 'supervisor', all: 'viewer' } });
-    expect(c).toMatchObject({ enabled: true, accessTokenTtlS: 900, maxBodyBytes: 1024 * 1024 });
+    expect(c).toMatchObject({ enabled: true, accessTokenTtlS: 900, maxBodyBytes: 1024 * 1024, refreshTokenPurgeS: 3600 });
+    expect(loadConfig({ SWAPREP_REFRESH_TOKEN_PURGE_S: '600' }).console.refreshTokenPurgeS).toBe(600);
+    expect(() => loadConfig({ SWAPREP_REFRESH_TOKEN_PURGE_S: 'hourly' })).toThrow(/SWAPREP_REFRESH_TOKEN_PURGE_S/);
     expect(() => loadConfig({ SWAPREP_JWT_SECRET: 'short' })).toThrow(/SWAPREP_JWT_SECRET: must be at least 32 bytes/);
     expect(() => loadConfig({ SWAPREP_OIDC_ISSUER: 'https://idp' })).toThrow(/needs both SWAPREP_OIDC_ISSUER and SWAPREP_OIDC_JWKS_URL/);
     expect(() => loadConfig({ SWAPREP_OIDC_ISSUER: 'x', SWAPREP_OIDC_JWKS_URL: 'ftp://x' })).toThrow(/SWAPREP_OIDC_JWKS_URL: "ftp:\/\/x" is not an http/);

@@ -3,6 +3,7 @@
  * the trade projector, the live state ticker, the WebSocket hub, and the routes installer for the HTTP server.
  */
 import { AuthService } from './auth/service.js';
+import { RefreshTokenPurge } from './auth/token-purge.js';
 import { DataVersion } from './data-version.js';
 import type { ConsoleDeps } from './deps.js';
 import { LiveState } from './live.js';
@@ -15,6 +16,8 @@ export interface RunningConsole {
   /** Installs /auth/*, /api/* and /ws on the engine's HTTP server (pass to listenHttp's `routes`). */
   routes: (app: TemplatedApp) => void;
   auth: AuthService;
+  /** Deletes expired refresh tokens at start and every `refreshTokenPurgeS`. */
+  tokenPurge: RefreshTokenPurge;
   hub: WsHub;
   live: LiveState;
   projector: TradeProjector;
@@ -27,6 +30,8 @@ export interface RunningConsole {
 export async function startConsole(deps: ConsoleDeps, wsOptions?: WsHubOptions): Promise<RunningConsole> {
   const auth = new AuthService(deps.pool, deps.config, deps.clock);
   const { adminPassword } = await auth.init();
+  const tokenPurge = new RefreshTokenPurge(() => auth.purgeRefreshTokens(), deps.config.refreshTokenPurgeS * 1000);
+  tokenPurge.start();
   const dataVersion = new DataVersion();
   const hub = new WsHub(auth, wsOptions);
   const live = new LiveState(deps, dataVersion, (topic, data) => hub.publish(topic, data), () => hub.clientCount > 0);
@@ -39,9 +44,10 @@ export async function startConsole(deps: ConsoleDeps, wsOptions?: WsHubOptions):
       installConsoleRoutes(app, { deps, auth, live, version: dataVersion });
       hub.install(app);
     },
-    auth, hub, live, projector, dataVersion, adminPassword,
+    auth, tokenPurge, hub, live, projector, dataVersion, adminPassword,
     stop: async () => {
       hub.closeAll();
+      await tokenPurge.stop();
       await live.stop();
       await projector.stop();
     },

@@ -135,6 +135,16 @@ export class AuthService {
     }
   }
 
+  /**
+   * Deletes the refresh tokens past their expiry, whatever their state (unused, spent or revoked): an expired
+   * token is refused anyway. A spent token is kept until then on purpose: presented again within its lifetime it
+   * must still be recognised, and revoke its whole login. Returns how many rows went.
+   */
+  async purgeRefreshTokens(): Promise<number> {
+    const res = await this.pool.query('DELETE FROM console_refresh_token WHERE expires_at <= $1::timestamptz', [new Date(this.clock()).toISOString()]);
+    return res.rowCount ?? 0;
+  }
+
   async logout(token: string): Promise<void> {
     const [id, secret] = token.split('.');
     if (!id || !secret) throw unauthorized('refresh token is malformed');

@@ -7,7 +7,7 @@
  * record arrives. The action type is applied as approval will apply it (engine/exceptions/corrections.ts):
  * CORR/EROR/REVI carry no event type.
  */
-import { html, useMemo, useState } from '../html.js';
+import { html, useMemo, useState, type VNode } from '../html.js';
 import { t } from '../i18n/index.js';
 import type { CorrectionAction, ExceptionDetail } from '../../api/contract.js';
 import { api } from '../api/endpoints.js';
@@ -17,8 +17,11 @@ import { useResource } from '../components/use-resource.js';
 import { Badge } from '../components/badge.js';
 import { InlineError } from '../components/states.js';
 import { ELEMENTS, type DataElement } from '../../../engine/rules/elements.js';
-import { checkRecord, jsonPathOf, regimeOf, schemaFieldAt, type Finding, type LeiCheck, type Regime, type RecordCheck } from '../rules/browser-rulebook.js';
-import { getAt, itemCount, setAt } from '../rules/json-path.js';
+import { RecordField, mandatory, type FormField } from '../components/record-field.js';
+import { RepeatingGroup, type GroupSpec } from '../components/repeating-group.js';
+import { checkRecord, jsonPathOf, regimeOf, type Finding, type LeiCheck, type Regime, type RecordCheck } from '../rules/browser-rulebook.js';
+import { getAt, setAt } from '../rules/json-path.js';
+import { addItem, groupMember, itemsOf, removeItem } from '../rules/repeating-groups.js';
 import { navigate, tradeHref, type Route } from '../router.js';
 
 type Json = Record<string, unknown>;
@@ -32,35 +35,33 @@ const SECTIONS: { key: string; from: number; to: number }[] = [
   { key: 'sec.valuation', from: 107, to: 128 },
 ];
 
-/** One input of the form: a JSON path of the record and the element it belongs to. */
-interface FormField {
-  path: string;
-  /** The element's path as the rulebook writes it (property names, `[]` for items). */
-  propPath: string;
-  element: DataElement;
-  /** For repeated groups: the group's path, to add an item. */
-  group?: string;
-  scalarList: boolean;
-}
-
-function fieldsOf(element: DataElement, record: Json): FormField[] {
+/** The fields of an element outside repeating groups (members of a group are drawn by its RepeatingGroup). */
+function plainFieldsOf(element: DataElement): FormField[] {
   const out: FormField[] = [];
   for (const propPath of element.paths) {
     const path = jsonPathOf(propPath);
-    const groupAt = path.indexOf('[].');
-    if (groupAt >= 0) {
-      const group = path.slice(0, groupAt);
-      const rest = path.slice(groupAt + 3);
-      const n = itemCount(record, group);
-      if (n === 0) out.push({ path: `${group}[0].${rest}`, propPath, element, group, scalarList: false });
-      for (let i = 0; i < n; i++) out.push({ path: `${group}[${i}].${rest}`, propPath, element, group, scalarList: false });
-    } else if (path.endsWith('[]')) {
-      out.push({ path: path.slice(0, -2), propPath, element, scalarList: true });
-    } else {
-      out.push({ path, propPath, element, scalarList: false });
-    }
+    if (groupMember(path)) continue;
+    if (path.endsWith('[]')) out.push({ path: path.slice(0, -2), propPath, element, scalarList: true });
+    else out.push({ path, propPath, element, scalarList: false });
   }
   return out;
+}
+
+let groupTable: Map<string, GroupSpec> | undefined;
+/** Every repeating group of the data-element table with its members, in table order (built once, on first use). */
+function repeatingGroups(): Map<string, GroupSpec> {
+  if (groupTable) return groupTable;
+  groupTable = new Map();
+  for (const element of ELEMENTS) {
+    for (const propPath of element.paths) {
+      const m = groupMember(jsonPathOf(propPath));
+      if (!m) continue;
+      let g = groupTable.get(m.group);
+      if (!g) groupTable.set(m.group, (g = { group: m.group, members: [] }));
+      g.members.push({ element, propPath, field: m.field });
+    }
+  }
+  return groupTable;
 }
 
 /** The record with the correction's action type, as approval will send it (event type only on a NEWT). */
@@ -68,67 +69,6 @@ function asSent(record: Json, action: CorrectionAction): Json {
   const r: Json = { ...record, actionType: action };
   if (action !== 'NEWT') delete r.eventType;
   return r;
-}
-
-function mandatory(e: DataElement, regime: Regime): boolean {
-  return regime === 'cftc-part43' ? e.p43 === 'M' : e.p45 === 'M';
-}
-
-function Input({ field, record, onChange, findings, regime }: { field: FormField; record: Json; onChange: (path: string, v: unknown) => void; findings: Finding[]; regime: Regime }) {
-  const value = getAt(record, field.path);
-  const spec = schemaFieldAt(field.propPath);
-  const kind = spec?.kind ?? 'text';
-  const fmt = field.element.format;
-  const id = `f-${field.path}`;
-  const invalid = findings.some((f) => f.severity === 'error');
-  const common = { id, name: field.path, 'aria-invalid': invalid, 'aria-describedby': findings.length ? `${id}-msg` : undefined, 'data-path': field.path };
-  let input;
-  if (field.scalarList) {
-    const text = Array.isArray(value) ? value.join(', ') : '';
-    input = html`<input ...${common} value=${text} placeholder="A, B"
-      onChange=${(e: Event) => { const v = (e.target as HTMLInputElement).value.split(',').map((s) => s.trim()).filter(Boolean); onChange(field.path, v.length ? v : undefined); }} />`;
-  } else if (kind === 'bool') {
-    input = html`<select ...${common} value=${value === true ? 'true' : value === false ? 'false' : ''}
-      onChange=${(e: Event) => { const v = (e.target as HTMLSelectElement).value; onChange(field.path, v === '' ? undefined : v === 'true'); }}>
-      <option value="">–</option><option value="true">true</option><option value="false">false</option></select>`;
-  } else if (fmt.kind === 'code') {
-    const codes = [...new Set([...fmt.codes, ...Object.values(fmt.byRegime ?? {}).flat()])];
-    const cur = typeof value === 'string' ? value : '';
-    input = html`<select ...${common} value=${cur} onChange=${(e: Event) => onChange(field.path, (e.target as HTMLSelectElement).value || undefined)}>
-      <option value="">–</option>${cur && !codes.includes(cur) ? html`<option value=${cur}>${cur}</option>` : null}
-      ${codes.map((c) => html`<option value=${c}>${c}</option>`)}</select>`;
-  } else if (kind === 'message' || kind === 'struct') {
-    input = html`<${JsonInput} common=${common} value=${value} onChange=${(v: unknown) => onChange(field.path, v)} />`;
-  } else {
-    const text = value === undefined || value === null ? '' : String(value);
-    input = html`<input ...${common} class=${kind === 'decimal' || kind === 'int32' ? 'mono num-input' : 'mono'} value=${text} autocomplete="off" spellcheck=${false}
-      placeholder=${fmt.kind === 'timestamp' ? 'YYYY-MM-DDThh:mm:ssZ' : fmt.kind === 'date' ? 'YYYY-MM-DD' : ''}
-      onInput=${(e: Event) => {
-        const raw = (e.target as HTMLInputElement).value;
-        // int32 must be a JSON number; text that is not an integer stays text so the codec names the problem.
-        const v = raw === '' ? undefined : kind === 'int32' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
-        onChange(field.path, v);
-      }} />`;
-  }
-  return html`<div class=${`form-field ${invalid ? 'has-error' : findings.length ? 'has-warning' : ''}`} data-field=${field.path}>
-    <label for=${id}><span class="de">${field.element.de}</span> ${field.element.label}
-      ${field.element.paths.length > 1 || field.group ? html` <span class="mono muted small">${field.path}</span>` : null}
-      ${mandatory(field.element, regime) ? html`<span class="req" title=${t('corr.mandatory')}>*</span>` : null}</label>
-    ${input}
-    ${findings.length ? html`<ul class="field-msgs" id=${`${id}-msg`}>${findings.map((f) => html`<li class=${`sev-${f.severity}`}><code>${f.rule}</code> ${f.message}</li>`)}</ul>` : null}
-  </div>`;
-}
-
-function JsonInput({ common, value, onChange }: { common: Record<string, unknown>; value: unknown; onChange: (v: unknown) => void }) {
-  const [text, setText] = useState(value === undefined ? '' : JSON.stringify(value));
-  const [bad, setBad] = useState(false);
-  return html`<textarea ...${common} class="mono json-input" rows="2" value=${text} aria-invalid=${bad || common['aria-invalid']}
-    onInput=${(e: Event) => {
-      const raw = (e.target as HTMLTextAreaElement).value;
-      setText(raw);
-      if (raw.trim() === '') { setBad(false); onChange(undefined); return; }
-      try { onChange(JSON.parse(raw)); setBad(false); } catch { setBad(true); }
-    }}></textarea>${bad ? html`<span class="inline-error small">${t('corr.badJson')}</span>` : null}`;
 }
 
 function ValidationPanel({ check, onJump }: { check: RecordCheck; onJump: (path: string) => void }) {
@@ -172,14 +112,26 @@ function Editor({ detail, regime, leiCheck }: { detail: ExceptionDetail; regime:
     return m;
   }, [check]);
   const onChange = (path: string, v: unknown) => setRecord((r) => setAt(r, path, v));
+  const [generation, setGeneration] = useState(0);
+  const onRemoveItem = (group: string, index: number) => {
+    setRecord((r) => removeItem(r, group, index));
+    setGeneration((g) => g + 1);
+  };
   const jump = (path: string) => {
     setShowAll(true);
     setTimeout(() => document.querySelector<HTMLElement>(`[data-path="${CSS.escape(path)}"]`)?.focus(), 0);
   };
   const needle = filter.trim().toLowerCase();
+  const matches = (e: DataElement, path: string): boolean => e.label.toLowerCase().includes(needle) || String(e.de) === needle || path.toLowerCase().includes(needle);
   const visible = (f: FormField): boolean => {
-    if (needle) return f.element.label.toLowerCase().includes(needle) || String(f.element.de) === needle || f.path.toLowerCase().includes(needle);
+    if (needle) return matches(f.element, f.path);
     return showAll || getAt(record, f.path) !== undefined || mandatory(f.element, regime) || byPath.has(f.path);
+  };
+  // A group is shown whole (every item, every member) when it has items, a finding, a mandatory member or a match.
+  const groupVisible = (g: GroupSpec): boolean => {
+    if (needle) return g.members.some((m) => matches(m.element, `${g.group}[].${m.field}`));
+    return showAll || itemsOf(record, g.group).length > 0 || g.members.some((m) => mandatory(m.element, regime))
+      || [...byPath.keys()].some((p) => p === g.group || p.startsWith(`${g.group}[`));
   };
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -197,11 +149,20 @@ function Editor({ detail, regime, leiCheck }: { detail: ExceptionDetail; regime:
   // Element 26 (action type) is the Action control above the form.
   const numbered = ELEMENTS.filter((e) => typeof e.de === 'number' && e.de !== 26);
   const others = ELEMENTS.filter((e) => typeof e.de !== 'number');
+  const field = (f: FormField): VNode => html`<${RecordField} key=${f.path} field=${f} record=${record} onChange=${onChange} findings=${byPath.get(f.path) ?? []} regime=${regime} />`;
   const section = (title: string, els: readonly DataElement[]) => {
-    const fields = els.flatMap((el) => fieldsOf(el, record)).filter(visible);
-    if (fields.length === 0) return null;
-    return html`<fieldset class="form-section"><legend>${title}</legend>
-      ${fields.map((f) => html`<${Input} key=${f.path} field=${f} record=${record} onChange=${onChange} findings=${byPath.get(f.path) ?? []} regime=${regime} />`)}</fieldset>`;
+    const parts: VNode[] = [];
+    for (const el of els) {
+      for (const f of plainFieldsOf(el)) if (visible(f)) parts.push(field(f));
+      // A group is drawn once, where its first member is (the other payment's party formats join its items).
+      for (const g of repeatingGroups().values()) {
+        if (g.members[0]!.element !== el || !groupVisible(g)) continue;
+        parts.push(html`<${RepeatingGroup} key=${`group:${g.group}`} spec=${g} count=${itemsOf(record, g.group).length} generation=${generation}
+          renderField=${field} onAdd=${() => setRecord((r) => addItem(r, g.group))} onRemove=${(i: number) => onRemoveItem(g.group, i)} />`);
+      }
+    }
+    if (parts.length === 0) return null;
+    return html`<fieldset class="form-section"><legend>${title}</legend>${parts}</fieldset>`;
   };
   return html`<${PageHead} title=${t('corr.editTitle', { id: x.id })}>
       ${x.tradeKey ? html`<a href=${tradeHref(x.tradeKey, x.counterparty1)} class="mono">${x.tradeKey}</a>` : null}<span class="muted">${regime}</span>

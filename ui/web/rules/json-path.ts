@@ -27,7 +27,7 @@ export function getAt(record: Json, path: string): unknown {
 
 /**
  * A copy of `record` with `value` at `path` (undefined removes it; objects left empty are removed too, so
- * clearing the last field of a leg does not leave `leg2: {}` behind).
+ * clearing the last field of a leg does not leave `leg2: {}` behind, but an emptied item of an array stays).
  */
 export function setAt(record: Json, path: string, value: unknown): Json {
   const keys = splitPath(path);
@@ -50,6 +50,9 @@ export function setAt(record: Json, path: string, value: unknown): Json {
     delete node[last];
     for (let i = parents.length - 1; i >= 0; i--) {
       const [p, k] = parents[i]!;
+      // An item of a repeating group stays (as {}) until it is removed on purpose (repeating-groups.ts):
+      // deleting it here would leave a hole in the array, which JSON writes as null.
+      if (Array.isArray(p)) break;
       const child = p[k];
       if (child && typeof child === 'object' && !Array.isArray(child) && Object.keys(child).length === 0) delete p[k];
       else break;
