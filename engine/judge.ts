@@ -31,7 +31,8 @@ export function createJudge(options: RulebookOptions): Judge {
     }
     // The trade's history lives in the event log (every version's row, with the event that made it); the
     // actor keeps only what judging the next event needs (no history), so a million live trades stay small for the GC.
-    trades.set(event.tradeKey, lifecycle.state);
+    // Keyed by the state's own key string (equal to event.tradeKey), so the key and the state share one copy.
+    trades.set(lifecycle.state.tradeKey, lifecycle.state);
     event.status = status;
     event.findings = findings;
     event.version = lifecycle.state.version;

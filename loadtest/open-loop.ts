@@ -41,6 +41,9 @@ export interface OpenLoopResult {
   /** Why connections failed (Error frames or closed connections), one entry per failed connection. */
   errorMessages: string[];
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  /** Per second of the sending window (by when batches were due): the slowest ack and the events acked
+   *  later than 100 ms, to show when a tail happened (a stall at one moment, or slow all along). */
+  timeline: { second: number; maxMs: number; over100ms: number }[];
 }
 
 interface Pending {
@@ -92,6 +95,17 @@ async function connect(o: OpenLoopOptions, onAck: (upTo: number) => void): Promi
  */
 export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  const timeline: OpenLoopResult['timeline'] = [];
+  let start = 0;
+  const record = (p: Pending, now: number) => {
+    const ms = now - p.dueAtMs;
+    histogram.recordValueWithCount(Math.max(1, Math.round(ms * 1000)), p.count);
+    const second = Math.floor((p.dueAtMs - start) / 1000);
+    while (timeline.length <= second) timeline.push({ second: timeline.length, maxMs: 0, over100ms: 0 });
+    const t = timeline[second]!;
+    t.maxMs = Math.max(t.maxMs, Math.round(ms * 10) / 10);
+    if (ms > 100) t.over100ms += p.count;
+  };
   const conns = await Promise.all(
     Array.from({ length: o.connections }, async (_, i) => {
       const pending: Pending[] = [];
@@ -100,7 +114,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
         const now = performance.now();
         while (pending.length > 0 && pending[0]!.lastSeq <= upTo) {
           const p = pending.shift()!;
-          histogram.recordValueWithCount(Math.max(1, Math.round((now - p.dueAtMs) * 1000)), p.count);
+          record(p, now);
           acked += p.count;
         }
       });
@@ -109,7 +123,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       return { client, pending, next, get acked() { return acked; } };
     }),
   );
-  const start = performance.now();
+  start = performance.now();
   const batchIntervalMs = (o.batch / o.rate) * 1000;
   const totalBatches = Math.floor((o.rate * o.durationMs) / 1000 / o.batch);
   let sentBatches = 0;
@@ -142,7 +156,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const acked = conns.reduce((a, c) => a + c.acked, 0);
   // Events never acknowledged still count, with the latency they had reached (a lower bound): leaving
   // them out would hide exactly the stall that made them late.
-  for (const c of conns) for (const p of c.pending) histogram.recordValueWithCount(Math.max(1, Math.round((end - p.dueAtMs) * 1000)), p.count);
+  for (const c of conns) for (const p of c.pending) record(p, end);
   const errorMessages = conns.map((c) => c.client.failure()).filter((m): m is string => m !== undefined);
   const errors = errorMessages.length;
   await Promise.all(conns.map((c) => c.client.close().catch(() => {})));
@@ -159,6 +173,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     gaveUp,
     errorMessages,
     latencyMs: { p50: us(50), p90: us(90), p99: us(99), p999: us(99.9), max: histogram.maxValue / 1000, mean: histogram.mean / 1000 },
+    timeline,
   };
   histogram.destroy();
   return result;

@@ -134,50 +134,121 @@ export interface TradeMemo {
   expirationMs: number;
 }
 
+/** Strings that repeat across trades (counterparties, currencies, products), stored once and named by number. */
+class Interned {
+  private readonly ids = new Map<string, number>();
+  private readonly values: string[] = [];
+
+  id(s: string): number {
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(s);
+      this.ids.set(s, id);
+    }
+    return id;
+  }
+
+  value(id: number): string {
+    return this.values[id]!;
+  }
+}
+
+const NUMBER_COLUMNS = 6; // version, notional1Log, rate, price, effectiveMs, expirationMs
+const STRING_COLUMNS = 3; // counterparty2, currency, productKey
+
 /**
  * Previous versions of trades, bounded so that memory follows activity rather than history, like the
  * engine's passivated actors; an evicted trade's next event is scored as "previous version unknown".
  * Eviction is least recently used, approximately: a Map iterates in insertion order, and a written memo is
  * updated in place and moved to the end only when it has drifted into the older half (a delete and a set per
  * event would double the map work on the hot path for no practical difference).
+ *
+ * Stored by columns in typed arrays, one slot per trade, with repeating strings interned: a memo as an object
+ * is about ten heap objects (the object, its boxed doubles, its strings), and a million of them made every
+ * full GC of the scoring thread mark ten million objects. Here a trade costs its key and a Map entry; the
+ * rest is off the GC's books. `get` builds a short-lived memo, which the young generation collects cheaply.
  */
 export class TradeMemory {
-  private readonly map = new Map<string, TradeMemo & { touched: number }>();
+  private readonly slots = new Map<string, number>();
+  private readonly free: number[] = [];
+  private numbers = new Float64Array(0);
+  private strings = new Uint32Array(0);
+  private touched = new Float64Array(0);
+  private capacity = 0;
+  private used = 0;
   private clock = 0;
+  private readonly interned = new Interned();
 
   constructor(private readonly maxTrades = 1_000_000) {}
 
   get(key: string): TradeMemo | undefined {
-    return this.map.get(key);
+    const slot = this.slots.get(key);
+    if (slot === undefined) return undefined;
+    const n = slot * NUMBER_COLUMNS;
+    const t = slot * STRING_COLUMNS;
+    return {
+      version: this.numbers[n]!, notional1Log: this.numbers[n + 1]!, rate: this.numbers[n + 2]!, price: this.numbers[n + 3]!,
+      effectiveMs: this.numbers[n + 4]!, expirationMs: this.numbers[n + 5]!,
+      counterparty2: this.interned.value(this.strings[t]!), currency: this.interned.value(this.strings[t + 1]!),
+      productKey: this.interned.value(this.strings[t + 2]!),
+    };
   }
 
   set(key: string, memo: TradeMemo): void {
     const now = ++this.clock;
-    const existing = this.map.get(key);
-    if (existing) {
-      existing.version = memo.version;
-      existing.notional1Log = memo.notional1Log;
-      existing.rate = memo.rate;
-      existing.price = memo.price;
-      existing.counterparty2 = memo.counterparty2;
-      existing.currency = memo.currency;
-      existing.productKey = memo.productKey;
-      existing.effectiveMs = memo.effectiveMs;
-      existing.expirationMs = memo.expirationMs;
-      if (now - existing.touched <= this.maxTrades / 2) return;
-      existing.touched = now;
-      this.map.delete(key);
-      this.map.set(key, existing);
+    let slot = this.slots.get(key);
+    if (slot !== undefined) {
+      this.write(slot, memo);
+      if (now - this.touched[slot]! <= this.maxTrades / 2) return;
+      this.touched[slot] = now;
+      this.slots.delete(key);
+      this.slots.set(key, slot);
       return;
     }
-    this.map.set(key, { ...memo, touched: now });
-    if (this.map.size > this.maxTrades) {
-      const oldest = this.map.keys().next().value as string;
-      this.map.delete(oldest);
+    if (this.slots.size >= this.maxTrades) {
+      const oldest = this.slots.keys().next().value as string;
+      this.free.push(this.slots.get(oldest)!);
+      this.slots.delete(oldest);
     }
+    slot = this.free.pop() ?? this.allocate();
+    this.write(slot, memo);
+    this.touched[slot] = now;
+    this.slots.set(key, slot);
   }
 
   get size(): number {
-    return this.map.size;
+    return this.slots.size;
+  }
+
+  private write(slot: number, memo: TradeMemo): void {
+    const n = slot * NUMBER_COLUMNS;
+    this.numbers[n] = memo.version;
+    this.numbers[n + 1] = memo.notional1Log;
+    this.numbers[n + 2] = memo.rate;
+    this.numbers[n + 3] = memo.price;
+    this.numbers[n + 4] = memo.effectiveMs;
+    this.numbers[n + 5] = memo.expirationMs;
+    const t = slot * STRING_COLUMNS;
+    this.strings[t] = this.interned.id(memo.counterparty2);
+    this.strings[t + 1] = this.interned.id(memo.currency);
+    this.strings[t + 2] = this.interned.id(memo.productKey);
+  }
+
+  /** A fresh slot, growing the columns by doubling (never beyond maxTrades slots). */
+  private allocate(): number {
+    if (this.used === this.capacity) {
+      const capacity = Math.min(this.maxTrades, Math.max(1024, this.capacity * 2));
+      const grow = <T extends Float64Array | Uint32Array>(old: T, make: (n: number) => T, width: number): T => {
+        const next = make(capacity * width);
+        next.set(old);
+        return next;
+      };
+      this.numbers = grow(this.numbers, (n) => new Float64Array(n), NUMBER_COLUMNS);
+      this.strings = grow(this.strings, (n) => new Uint32Array(n), STRING_COLUMNS);
+      this.touched = grow(this.touched, (n) => new Float64Array(n), 1);
+      this.capacity = capacity;
+    }
+    return this.used++;
   }
 }

@@ -138,6 +138,16 @@ describe('rolling state', () => {
     expect(['a', 'b', 'c', 'd', 'e'].map((k) => m.get(k)?.version)).toEqual([2, undefined, 1, 2, 1]);
     expect(m.size).toBe(4);
   });
+
+  it('gives back exactly what was written, through growth and slot reuse after eviction', () => {
+    const m = new TradeMemory(1500);
+    const memo = (i: number) => ({ version: i, notional1Log: i / 7, rate: i % 3 === 0 ? NaN : i * 1e-4, price: -i, counterparty2: `CP${i % 17}`,
+      currency: i % 2 ? 'USD' : 'KRW', productKey: `P${i % 5}`, effectiveMs: 1.7e12 + i, expirationMs: i % 4 === 0 ? NaN : 1.8e12 + i });
+    for (let i = 0; i < 3000; i++) m.set(`T${i}`, memo(i)); // the first 1,500 are evicted and their slots reused
+    expect(m.size).toBe(1500);
+    expect(m.get('T0')).toBeUndefined();
+    for (const i of [1500, 2222, 2999]) expect(m.get(`T${i}`)).toEqual(memo(i));
+  });
 });
 
 describe('feature positions', () => {
