@@ -7,7 +7,7 @@ Drives an engine open loop: batches go out on a fixed schedule whether or not ac
 engine cannot hide its latency), from pre-encoded frames of the synthetic flow (the driver is not the
 bottleneck). Ack latency of every event, from when its batch was due to the Ack covering it, goes into an
 HDR histogram. Prints one JSON summary on stdout: sent, acked, errors, achieved rate, latency
-p50/p90/p99/p99.9/max (ms).
+p50/p90/p99/p99.9/max (ms), and the seconds of the run with acks later than 100 ms (when a tail happened).
 
 options:
   --to URL              the engine's FEP endpoint (required)
@@ -116,6 +116,8 @@ export async function run(argv: string[]): Promise<number> {
     sustained: r.sustained,
     gaveUp: r.gaveUp,
     latencyMs: Object.fromEntries(Object.entries(r.latencyMs).map(([k, v]) => [k, Number(v.toFixed(3))])),
+    // When the tail happened: the seconds of the window (from its start) with acks later than 100 ms.
+    slowSeconds: r.timeline.filter((t) => t.over100ms > 0).map((t) => ({ second: t.second, maxMs: t.maxMs, eventsOver100ms: t.over100ms })),
   };
   process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   return r.errors > 0 ? 1 : 0;

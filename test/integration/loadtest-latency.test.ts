@@ -46,6 +46,14 @@ describe('open-loop driver latency accounting', () => {
     expect(r.latencyMs.max).toBeGreaterThan(350);
     expect(r.latencyMs.p90).toBeGreaterThan(100);
     expect(r.latencyMs.p50).toBeLessThan(60);
+    // The timeline puts the stall where it happened: only the seconds around it had acks later than 100 ms,
+    // and they hold every event so delayed (about 600 of the 800 due in the stall waited over 100 ms).
+    const late = r.timeline.filter((t) => t.over100ms > 0);
+    expect(late.length).toBeGreaterThanOrEqual(1);
+    expect(late.length).toBeLessThanOrEqual(2);
+    expect(late.reduce((a, t) => a + t.over100ms, 0)).toBeGreaterThan(400);
+    expect(Math.max(...r.timeline.map((t) => t.maxMs))).toBeCloseTo(r.latencyMs.max, -1);
+    expect(r.timeline[0]!.maxMs).toBeLessThan(100);
   }, 30_000);
 
   it('counts events never acknowledged with the latency they reached', async () => {

@@ -11,8 +11,9 @@ describe('submission benchmark: paced verdict', () => {
   it('a growing backlog is growing even when settling is fast', () => {
     expect(pacedVerdict(50_000, 50_000, 48_000, 5_000, 15)).toBe('growing');
   });
-  it('an ingest driver short of the target says nothing about the target', () => {
+  it('an ingest driver short of the target says nothing about the target, unless the path fell behind it too', () => {
     expect(pacedVerdict(50_000, 20_000, 20_000, 0, 15)).toBe('ingest short');
+    expect(pacedVerdict(50_000, 37_938, 1_810, 41_373, 15)).toBe('growing');
   });
   it('too few samples in the steady half give no verdict', () => {
     expect(pacedVerdict(50_000, 50_000, 50_000, 0, 2)).toBe('too short');
