@@ -56,9 +56,26 @@ describe('operations', () => {
     expect(inflight).toBeGreaterThanOrEqual(2_000);
     expect(inflight).toBeLessThanOrEqual(2_500);
     expect(c.lastAck).toBeLessThan(from);
-    await locker.query('ROLLBACK');
-    await locker.end();
-    await c.waitForAck(from + total - 1);
+    // The stalled commits are logged as slow, naming COPY (waiting for the lock) as where their time went.
+    const logged: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      logged.push(String(chunk));
+      return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    try {
+      await locker.query('ROLLBACK');
+      await locker.end();
+      await c.waitForAck(from + total - 1);
+    } finally {
+      process.stderr.write = write;
+    }
+    const slow = logged.filter((l) => l.includes('slow group commit'));
+    expect(slow.length).toBeGreaterThan(0);
+    const copyMs = Number(/copy ([\d.]+)/.exec(slow[0]!)?.[1]);
+    const totalMs = Number(/ in (\d+) ms/.exec(slow[0]!)?.[1]);
+    expect(totalMs).toBeGreaterThanOrEqual(250);
+    expect(copyMs).toBeGreaterThan(totalMs / 2);
     expect(await metric('swaprep_inflight_events')).toBe(0);
     await c.close();
   });
