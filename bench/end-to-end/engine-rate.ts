@@ -16,7 +16,7 @@ import type { ModelVersion } from '../../gpu-pool/registry.js';
 import { ceilingRows, copyCeiling } from '../support/copy-ceiling.js';
 import { startHttpBaseline } from '../support/http-baseline.js';
 import { runHttpLoad, type HttpLoadResult } from '../support/http-load.js';
-import { processStats, waitForIdle } from '../support/process-stats.js';
+import { processStats, waitForIdle, waitForQuietMachine } from '../support/process-stats.js';
 import type { BenchPostgres } from '../support/postgres.js';
 import { round } from '../support/results.js';
 import { installModel } from '../support/scoring-model.js';
@@ -83,6 +83,8 @@ async function engineRun(run: number, s: E2ESettings, url: string, model: ModelV
       const first = offset;
       const idleMs = await waitForIdle(pid);
       if (idleMs > 5_000) say(`  (engine busy for ${(idleMs / 1000).toFixed(1)} s after the previous run)`);
+      const quietMs = await waitForQuietMachine();
+      if (quietMs > 5_000) say(`  (machine busy for ${(quietMs / 1000).toFixed(1)} s more: PostgreSQL working off the previous run)`);
       const before = processStats(pid);
       const r = await runOpenLoop({
         port: engine.tcpPort, sourceId: 'bench', token: TOKEN, rate, durationMs: seconds * 1000, batch, connections: s.connections,

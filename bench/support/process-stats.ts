@@ -61,3 +61,31 @@ export async function waitForIdle(pid: number, o: { maxCores?: number; windowMs?
   }
   return Math.round(performance.now() - started);
 }
+
+/** Busy CPU time of the whole machine so far, in seconds (all cores), from /proc/stat's first line (Linux). */
+export function machineBusySeconds(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal ...: idle and iowait are not busy.
+  const busy = cpu.reduce((a, v, i) => (i === 3 || i === 4 ? a : a + v), 0);
+  return busy / TICKS_PER_SECOND;
+}
+
+/**
+ * Waits until the whole machine has used less than `maxCores` over `windowMs`, or `timeoutMs` passed;
+ * resolves with the milliseconds waited. The engine process alone can look idle while PostgreSQL, on the
+ * same machine, still works off what an overloaded probe left (projection upserts, scores, checkpoints):
+ * a probe started then measures that leftover, not the rate it asks for.
+ */
+export async function waitForQuietMachine(o: { maxCores?: number; windowMs?: number; timeoutMs?: number } = {}): Promise<number> {
+  const maxCores = o.maxCores ?? 0.3;
+  const windowMs = o.windowMs ?? 1_000;
+  const started = performance.now();
+  let before = machineBusySeconds();
+  while (performance.now() - started < (o.timeoutMs ?? 120_000)) {
+    await new Promise((r) => setTimeout(r, windowMs));
+    const now = machineBusySeconds();
+    if ((now - before) / (windowMs / 1000) < maxCores) break;
+    before = now;
+  }
+  return Math.round(performance.now() - started);
+}
