@@ -148,6 +148,18 @@ describe('rolling state', () => {
     expect(m.get('T0')).toBeUndefined();
     for (const i of [1500, 2222, 2999]) expect(m.get(`T${i}`)).toEqual(memo(i));
   });
+
+  it('when full, evicts the least recently queued trade, skipping entries a rewrite made stale', () => {
+    const m = new TradeMemory(100);
+    const memo = (v: number) => ({ version: v, notional1Log: 1, rate: NaN, price: NaN, counterparty2: '', currency: '', productKey: '', effectiveMs: NaN, expirationMs: NaN });
+    for (let i = 0; i < 100; i++) m.set(`T${i}`, memo(1));
+    for (let i = 0; i < 10; i++) m.set(`T${i}`, memo(2)); // drifted past half: queued again, their first entries stale
+    for (let i = 100; i < 150; i++) m.set(`T${i}`, memo(1)); // 50 evictions: T10..T59, not the rewritten T0..T9
+    expect(m.size).toBe(100);
+    expect([0, 9].map((i) => m.get(`T${i}`)?.version)).toEqual([2, 2]);
+    expect([10, 59].map((i) => m.get(`T${i}`))).toEqual([undefined, undefined]);
+    expect([60, 99, 149].map((i) => m.get(`T${i}`)?.version)).toEqual([1, 1, 1]);
+  });
 });
 
 describe('feature positions', () => {
