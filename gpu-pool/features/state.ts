@@ -244,6 +244,24 @@ export class TradeMemory {
   private enqueue(slot: number, stamp: number): void {
     this.queueSlots.push(slot);
     this.queueStamps.push(stamp);
+    // Rewrites queue a trade again without evicting anything: while the memory is not full, stale entries would
+    // pile up forever. Past twice the live entries, keep only the current ones (amortised O(1) per write).
+    if (this.queueSlots.length - this.head > 2 * this.slots.size + 65_536) this.compactQueue();
+  }
+
+  private compactQueue(): void {
+    const slots: number[] = [];
+    const stamps: number[] = [];
+    for (let i = this.head; i < this.queueSlots.length; i++) {
+      const slot = this.queueSlots[i]!;
+      if (this.keyOf[slot] !== undefined && this.touched[slot] === this.queueStamps[i]) {
+        slots.push(slot);
+        stamps.push(this.queueStamps[i]!);
+      }
+    }
+    this.queueSlots = slots;
+    this.queueStamps = stamps;
+    this.head = 0;
   }
 
   /** Frees the slot at the head of the queue whose stamp is still current (older entries are stale). */

@@ -160,6 +160,15 @@ describe('rolling state', () => {
     expect([10, 59].map((i) => m.get(`T${i}`))).toEqual([undefined, undefined]);
     expect([60, 99, 149].map((i) => m.get(`T${i}`)?.version)).toEqual([1, 1, 1]);
   });
+
+  it('keeps its eviction queue bounded when trades are rewritten for ever without filling it', () => {
+    const m = new TradeMemory(10);
+    const memo = (v: number) => ({ version: v, notional1Log: 1, rate: NaN, price: NaN, counterparty2: '', currency: '', productKey: '', effectiveMs: NaN, expirationMs: NaN });
+    for (let v = 0; v < 100_000; v++) m.set(`T${v % 4}`, memo(v)); // 4 trades, each queued again every few writes
+    const queue = (m as unknown as { queueSlots: number[]; head: number });
+    expect(queue.queueSlots.length - queue.head).toBeLessThanOrEqual(2 * 4 + 65_536 + 1);
+    expect([0, 1, 2, 3].map((i) => m.get(`T${i}`)?.version)).toEqual([99_996, 99_997, 99_998, 99_999]);
+  });
 });
 
 describe('feature positions', () => {
