@@ -84,8 +84,10 @@ describe('submission over SFTP (simulator process)', () => {
     await sim.fault('5xx', 1, 'sftp');
     const refused = await settledOf(await storeEvent(`${DEALER}SFTPD`));
     expect([dup.status, lost.status, refused.status]).toEqual(['acked', 'acked', 'acked']);
-    expect(lost.attempts).toBe(2); // resent after the response timeout, same id
-    expect(refused.attempts).toBe(2); // retried after the refused upload
+    // Resent after the response timeout and retried after the refused upload, same ids. On a loaded machine a resend
+    // can itself outlive the 5 s response timeout and go once more: what must hold is one ACK and one report each.
+    expect(lost.attempts).toBeGreaterThanOrEqual(2);
+    expect(refused.attempts).toBeGreaterThanOrEqual(2);
 
     await waitFor('duplicate response file applied', async () => {
       const { rows } = await db.query('SELECT 1 FROM submission_response WHERE submission_id = $1 AND duplicate', [dup.id]);
@@ -99,7 +101,7 @@ describe('submission over SFTP (simulator process)', () => {
     const ids = state.trades.flatMap((t) => t.submissionIds);
     expect(ids.sort()).toEqual([dup.id, lost.id, refused.id, (await db.query<{ id: string }>('SELECT id FROM submission WHERE seq = 1')).rows[0]!.id].sort());
     const stats = await sim.stats();
-    expect(stats.resent).toBe(1); // the lost answer's resend was answered from the repository's memory
+    expect(stats.resent).toBeGreaterThanOrEqual(1); // the lost answer's resend was answered from the repository's memory
     expect(stats.faults).toMatchObject({ duplicate: 1, timeout: 1, '5xx': 1 });
   });
 
