@@ -44,22 +44,34 @@ export function sampleProcess(pid: number, intervalMs = 200): { stop(): ProcessS
   };
 }
 
+interface WaitOptions {
+  maxCores?: number;
+  windowMs?: number;
+  timeoutMs?: number;
+}
+
 /**
- * Waits until a process has used less than `maxCores` of CPU over `windowMs` (a load run's backlog and
- * after-work, such as scoring, are done), or `timeoutMs` passed; resolves with the milliseconds waited.
+ * Waits until `busySeconds` (a running total of CPU seconds) grows by less than `maxCores` over `windowMs`, or
+ * `timeoutMs` passed; resolves with the milliseconds waited.
  */
-export async function waitForIdle(pid: number, o: { maxCores?: number; windowMs?: number; timeoutMs?: number } = {}): Promise<number> {
-  const maxCores = o.maxCores ?? 0.2;
-  const windowMs = o.windowMs ?? 500;
+async function waitForCpuBelow(busySeconds: () => number, maxCores: number, windowMs: number, timeoutMs: number): Promise<number> {
   const started = performance.now();
-  let before = processStats(pid).cpuSeconds;
-  while (performance.now() - started < (o.timeoutMs ?? 30_000)) {
+  let before = busySeconds();
+  while (performance.now() - started < timeoutMs) {
     await new Promise((r) => setTimeout(r, windowMs));
-    const now = processStats(pid).cpuSeconds;
+    const now = busySeconds();
     if ((now - before) / (windowMs / 1000) < maxCores) break;
     before = now;
   }
   return Math.round(performance.now() - started);
+}
+
+/**
+ * Waits until a process has used less than `maxCores` of CPU over `windowMs` (a load run's backlog and
+ * after-work, such as scoring, are done), or `timeoutMs` passed; resolves with the milliseconds waited.
+ */
+export function waitForIdle(pid: number, o: WaitOptions = {}): Promise<number> {
+  return waitForCpuBelow(() => processStats(pid).cpuSeconds, o.maxCores ?? 0.2, o.windowMs ?? 500, o.timeoutMs ?? 30_000);
 }
 
 /** Busy CPU time of the whole machine so far, in seconds (all cores), from /proc/stat's first line (Linux). */
@@ -76,16 +88,6 @@ export function machineBusySeconds(): number {
  * same machine, still works off what an overloaded probe left (projection upserts, scores, checkpoints):
  * a probe started then measures that leftover, not the rate it asks for.
  */
-export async function waitForQuietMachine(o: { maxCores?: number; windowMs?: number; timeoutMs?: number } = {}): Promise<number> {
-  const maxCores = o.maxCores ?? 0.3;
-  const windowMs = o.windowMs ?? 1_000;
-  const started = performance.now();
-  let before = machineBusySeconds();
-  while (performance.now() - started < (o.timeoutMs ?? 120_000)) {
-    await new Promise((r) => setTimeout(r, windowMs));
-    const now = machineBusySeconds();
-    if ((now - before) / (windowMs / 1000) < maxCores) break;
-    before = now;
-  }
-  return Math.round(performance.now() - started);
+export function waitForQuietMachine(o: WaitOptions = {}): Promise<number> {
+  return waitForCpuBelow(machineBusySeconds, o.maxCores ?? 0.3, o.windowMs ?? 1_000, o.timeoutMs ?? 120_000);
 }
