@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { SwapReport } from '../../proto/gen/swap_report.js';
 import { log } from '../../engine/log.js';
 import { WakeableLoop } from '../../engine/wakeable-loop.js';
+import { withTransaction } from '../../engine/store/transaction.js';
 
 export interface ProjectorOptions {
   batchSize: number;
@@ -131,20 +132,12 @@ export class TradeProjector {
       trades.set(key, u);
     }
 
-    const db = await this.pool.connect();
-    try {
-      await db.query('BEGIN');
+    const projected = await withTransaction(this.pool, async (db) => {
       const { rows: locked } = await db.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [LOCK_KEY]);
-      if (!locked[0]!.ok) {
-        await db.query('ROLLBACK');
-        return 0;
-      }
+      if (!locked[0]!.ok) return false;
       // Another projector may have advanced this source meanwhile: start from the cursor as it is now.
       const { rows: cur } = await db.query<{ seq: string }>('SELECT seq FROM trade_projection_cursor WHERE source_id = $1 FOR UPDATE', [sourceId]);
-      if (cur[0] && Number(cur[0].seq) !== cursor) {
-        await db.query('ROLLBACK');
-        return 0;
-      }
+      if (cur[0] && Number(cur[0].seq) !== cursor) return false;
       const list = [...trades.values()];
       const col = <T>(f: (u: TradeUpdate) => T): T[] => list.map(f);
       if (list.length > 0) {
@@ -183,14 +176,9 @@ export class TradeProjector {
       }
       await db.query(
         `INSERT INTO trade_projection_cursor (source_id, seq) VALUES ($1, $2) ON CONFLICT (source_id) DO UPDATE SET seq = EXCLUDED.seq`, [sourceId, last]);
-      await db.query('COMMIT');
-    } catch (err) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      db.release();
-    }
-    return take.length;
+      return true;
+    });
+    return projected ? take.length : 0;
   }
 }
 

@@ -12,6 +12,7 @@ import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, SignJWT
 import type { ConsoleConfig, OidcConfig } from '../../../engine/config.js';
 import { audit } from '../../../engine/exceptions/audit.js';
 import { log } from '../../../engine/log.js';
+import { withTransaction } from '../../../engine/store/transaction.js';
 import { ROLES, type Me, type Role, type TokenResponse, type UserItem } from '../../api/contract.js';
 import { ApiError, conflict, notFound } from '../http.js';
 import { DUMMY_HASH, generatePassword, hashPassword, verifyPassword } from './passwords.js';
@@ -105,9 +106,7 @@ export class AuthService {
   async refresh(token: string): Promise<TokenResponse> {
     const [id, secret] = token.split('.');
     if (!id || !secret) throw unauthorized('refresh token is malformed');
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const outcome = await withTransaction(this.pool, async (client): Promise<{ tokens: TokenResponse } | { reusedBy: string }> => {
       const { rows } = await client.query<{ family: string; username: string; token_hash: string; expires_at: Date; used_at: Date | null; revoked_at: Date | null }>(
         'SELECT family, username, token_hash, expires_at, used_at, revoked_at FROM console_refresh_token WHERE id = $1 FOR UPDATE', [id]);
       const t = rows[0];
@@ -115,24 +114,21 @@ export class AuthService {
       const now = this.clock();
       if (t.revoked_at) throw unauthorized('refresh token was revoked');
       if (t.used_at) {
+        // Returned, not thrown: the revocation must be committed although the request fails.
         await client.query('UPDATE console_refresh_token SET revoked_at = $2::timestamptz WHERE family = $1 AND revoked_at IS NULL', [t.family, new Date(now).toISOString()]);
-        await client.query('COMMIT');
-        log('warn', `console: refresh token of ${t.username} reused; its family was revoked`);
-        throw unauthorized('refresh token was already used; every token of this login is now revoked');
+        return { reusedBy: t.username };
       }
       if (t.expires_at.getTime() <= now) throw unauthorized('refresh token expired; log in again');
       const user = await this.readUser(t.username, false, client);
       if (!user || user.disabled) throw unauthorized('the user is disabled');
       await client.query('UPDATE console_refresh_token SET used_at = $2::timestamptz WHERE id = $1', [id, new Date(now).toISOString()]);
-      const out = await this.issue(user, t.family, client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
+      return { tokens: await this.issue(user, t.family, client) };
+    });
+    if ('reusedBy' in outcome) {
+      log('warn', `console: refresh token of ${outcome.reusedBy} reused; its family was revoked`);
+      throw unauthorized('refresh token was already used; every token of this login is now revoked');
     }
+    return outcome.tokens;
   }
 
   /**
