@@ -18,6 +18,7 @@ import { createMetrics } from '../engine/metrics.js';
 import { migrate } from '../engine/store/migrate.js';
 import { BinaryCopyEncoder } from '../engine/store/copy-binary.js';
 import { startConsole } from '../ui/server/console.js';
+import { TradeProjector } from '../ui/server/projector.js';
 import { benchPostgres } from './support/postgres.js';
 import { machine, median, writeResult } from './support/results.js';
 
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
   const config = { ...loadConfig({}).console, adminPassword: 'bench-password-1', jwtSecret: 'bench-secret-bench-secret-bench-secret!' };
   const ui = await startConsole({ pool: db, config, metrics: createMetrics(), enginePool: db, regime: 'cftc-part45', projector: false });
   const p0 = performance.now();
-  const projected = await ui.projector.catchUp();
+  const projected = await new TradeProjector(db).catchUp();
   const projectMs = performance.now() - p0;
   process.stderr.write(`projector: ${projected} events in ${(projectMs / 1000).toFixed(1)} s; generating related tables...\n`);
   const relatedMs = await fillRelated(db);

@@ -84,10 +84,10 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   // After durability, from event_log: reports -> repositories, exceptions, corrections (as source `console`), alerts.
   if (config.submission.enabled) submission = await startServeSubmission(database.url, hub, writer, config.submission.path);
 
-  // The analyst console (ui/server/): API, WebSocket and projections on its own small pool, off the ack path.
+  // The analyst console (ui/server/): API and WebSocket on its own small pool, the trade projection on its own thread, off the ack path.
   const consolePool = createPool(database.url, 6);
   const ui = config.console.enabled
-    ? await startConsole({ pool: consolePool, config: config.console, metrics, enginePool: pool, sources: () => hub!.sourceStates(), regime: config.regime, leiCheck: config.leiCheck,
+    ? await startConsole({ pool: consolePool, databaseUrl: database.url, config: config.console, metrics, enginePool: pool, sources: () => hub!.sourceStates(), regime: config.regime, leiCheck: config.leiCheck,
         // Corrections and alerts come from the submission path when it runs; an approved correction enters as source `console`.
         corrections: submission?.corrections, alerts: submission?.alerts,
         sendCorrection: submission ? async (a) => { await submission!.sendCorrection(a); } : undefined })

@@ -14,7 +14,7 @@ import { log } from '../engine/log.js';
 import { MODEL_NAMES, type ModelName } from './ensemble.js';
 import { FEATURE_COUNT } from './features/table.js';
 import { DEFAULT_PROVIDERS, type Provider } from './providers.js';
-import { workerScriptUrl } from './worker-script.js';
+import { workerScriptUrl } from '../engine/worker-script.js';
 import type { FaultInjection, ScoreTask, TaskResult, WorkerConfig } from './worker-protocol.js';
 import type { FlaggedRow } from './scorer.js';
 
@@ -67,7 +67,7 @@ export class ScoringPool {
       ...(options.fault ? { fault: options.fault } : {}),
     };
     const piscina = new Piscina({
-      filename: (await workerScriptUrl('worker')).href,
+      filename: (await workerScriptUrl('gpu-pool/worker')).href,
       minThreads: workers,
       maxThreads: workers,
       idleTimeout: Number.MAX_SAFE_INTEGER,

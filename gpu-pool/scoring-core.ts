@@ -30,7 +30,7 @@ import type { ModelManifest } from './manifest.js';
 import type { TrainJob } from './train-job.js';
 import type { TrainOptions } from './train.js';
 import type { TrainWorkerMessage } from './train-worker.js';
-import { workerScriptUrl } from './worker-script.js';
+import { workerScriptUrl } from '../engine/worker-script.js';
 
 /**
  * The training of the bootstrap version a fresh engine makes for itself (small and quick: 20,000 synthetic
@@ -265,7 +265,7 @@ export class ScoringCore {
   /** Runs a training job in a worker thread; saves and activates its version. */
   private train(job: TrainJob, why: string): void {
     log('info', `${why}: training a model version in the background`);
-    void workerScriptUrl('train-worker').then((url) => {
+    void workerScriptUrl('gpu-pool/train-worker').then((url) => {
       if (this.stopped) return;
       const worker = new Worker(url, { workerData: job });
       this.trainer = worker;

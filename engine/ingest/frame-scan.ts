@@ -26,9 +26,9 @@ export const REPORT_FIELD = {
   uniqueTransactionIdentifier: 103,
 } as const;
 
-const VARINT = 0;
+export const VARINT = 0;
 const I64 = 1;
-const LEN = 2;
+export const LEN = 2;
 const I32 = 5;
 
 /**
@@ -52,8 +52,11 @@ export type ClientFrame =
 
 export class BadFrameError extends Error {}
 
-/** A forward-only reader over one protobuf message's bytes. */
-class Cursor {
+/**
+ * A forward-only reader over one protobuf message's bytes (also used by the console's trade projector, which
+ * reads a few fields of stored reports). Malformed input throws BadFrameError.
+ */
+export class WireCursor {
   pos: number;
   constructor(readonly buf: Buffer, start: number, readonly end: number) {
     this.pos = start;
@@ -109,7 +112,7 @@ class Cursor {
 
 /** Scans one FepFrame sent by a client. Throws BadFrameError naming what is wrong. */
 export function scanClientFrame(frame: Buffer): ClientFrame {
-  const c = new Cursor(frame, 0, frame.length);
+  const c = new WireCursor(frame, 0, frame.length);
   let result: ClientFrame | undefined;
   try {
     while (c.pos < c.end) {
@@ -135,7 +138,7 @@ export function scanClientFrame(frame: Buffer): ClientFrame {
 }
 
 function scanBatch(buf: Buffer, start: number, end: number): ScannedEvent[] {
-  const c = new Cursor(buf, start, end);
+  const c = new WireCursor(buf, start, end);
   const events: ScannedEvent[] = [];
   while (c.pos < c.end) {
     const tag = c.varint();
@@ -148,7 +151,7 @@ function scanBatch(buf: Buffer, start: number, end: number): ScannedEvent[] {
 }
 
 function scanEvent(buf: Buffer, start: number, end: number, index: number): ScannedEvent {
-  const c = new Cursor(buf, start, end);
+  const c = new WireCursor(buf, start, end);
   let seq = 0;
   let sentAtUs = 0;
   let reportStart = -1;
@@ -179,12 +182,12 @@ function scanEvent(buf: Buffer, start: number, end: number, index: number): Scan
 }
 
 /** A string field: short ASCII without a native call (the usual case), anything else as UTF-8. */
-function text(buf: Buffer, start: number, end: number): string {
+export function wireText(buf: Buffer, start: number, end: number): string {
   return asciiString(buf, start, end) ?? buf.toString('utf8', start, end);
 }
 
 function scanReportKeys(buf: Buffer, start: number, end: number, into: ScannedEvent): void {
-  const c = new Cursor(buf, start, end);
+  const c = new WireCursor(buf, start, end);
   let usi: string | undefined;
   let uti: string | undefined;
   while (c.pos < c.end) {
@@ -197,11 +200,11 @@ function scanReportKeys(buf: Buffer, start: number, end: number, into: ScannedEv
     }
     const s = c.lengthDelimited();
     switch (field) {
-      case REPORT_FIELD.counterparty1: into.counterparty1 = text(buf, s, c.pos); break;
-      case REPORT_FIELD.actionType: into.actionType = text(buf, s, c.pos); break;
-      case REPORT_FIELD.eventTimestamp: into.eventTimestamp = text(buf, s, c.pos); break;
-      case REPORT_FIELD.uniqueSwapIdentifier: usi = text(buf, s, c.pos); break;
-      case REPORT_FIELD.uniqueTransactionIdentifier: uti = text(buf, s, c.pos); break;
+      case REPORT_FIELD.counterparty1: into.counterparty1 = wireText(buf, s, c.pos); break;
+      case REPORT_FIELD.actionType: into.actionType = wireText(buf, s, c.pos); break;
+      case REPORT_FIELD.eventTimestamp: into.eventTimestamp = wireText(buf, s, c.pos); break;
+      case REPORT_FIELD.uniqueSwapIdentifier: usi = wireText(buf, s, c.pos); break;
+      case REPORT_FIELD.uniqueTransactionIdentifier: uti = wireText(buf, s, c.pos); break;
       default: break;
     }
   }

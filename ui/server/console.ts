@@ -8,6 +8,7 @@ import { DataVersion } from './data-version.js';
 import type { ConsoleDeps } from './deps.js';
 import { LiveState } from './live.js';
 import { TradeProjector } from './projector.js';
+import { startProjectorThread, type RunningProjector } from './projector-on-thread.js';
 import { installConsoleRoutes } from './routes.js';
 import { WsHub, type WsHubOptions } from './ws-hub.js';
 import type { TemplatedApp } from 'uws-pack';
@@ -20,7 +21,6 @@ export interface RunningConsole {
   tokenPurge: RefreshTokenPurge;
   hub: WsHub;
   live: LiveState;
-  projector: TradeProjector;
   dataVersion: DataVersion;
   /** The password of user admin when this start created it (printed once by the caller). */
   adminPassword: string | undefined;
@@ -35,21 +35,27 @@ export async function startConsole(deps: ConsoleDeps, wsOptions?: WsHubOptions):
   const dataVersion = new DataVersion();
   const hub = new WsHub(auth, wsOptions);
   const live = new LiveState(deps, dataVersion, (topic, data) => hub.publish(topic, data), () => hub.clientCount > 0);
-  const projector = new TradeProjector(deps.pool);
-  projector.onProjected = () => dataVersion.bump();
-  if (deps.projector !== false) projector.start();
+  let projector: RunningProjector | undefined;
+  if (deps.projector !== false && deps.databaseUrl !== undefined) {
+    projector = startProjectorThread(deps.databaseUrl, () => dataVersion.bump());
+  } else if (deps.projector !== false) {
+    const inline = new TradeProjector(deps.pool);
+    inline.onProjected = () => dataVersion.bump();
+    inline.start();
+    projector = inline;
+  }
   live.start(deps.tickMs ?? 1000);
   return {
     routes: (app) => {
       installConsoleRoutes(app, { deps, auth, live, version: dataVersion });
       hub.install(app);
     },
-    auth, tokenPurge, hub, live, projector, dataVersion, adminPassword,
+    auth, tokenPurge, hub, live, dataVersion, adminPassword,
     stop: async () => {
       hub.closeAll();
       await tokenPurge.stop();
       await live.stop();
-      await projector.stop();
+      await projector?.stop();
     },
   };
 }

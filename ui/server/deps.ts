@@ -40,4 +40,6 @@ export interface ConsoleDeps {
   tickMs?: number | undefined;
   /** Run the trade projector (default true). */
   projector?: boolean | undefined;
+  /** The database's URL: when given, the projector runs on its own thread with its own connections (the engine does this). */
+  databaseUrl?: string | undefined;
 }

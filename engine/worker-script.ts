@@ -1,5 +1,5 @@
 /**
- * The file a worker thread runs. Built code (dist/) has worker.js beside this module. When the code runs
+ * The file a worker thread runs. Built code (dist/) runs the entry module's .js file there. When the code runs
  * from TypeScript sources (vitest, which transforms imports in the main thread only), a worker thread could
  * not load worker.ts, so its import closure is transpiled once with the TypeScript compiler (a dev
  * dependency, present wherever sources are run) into node_modules/.cache/swaprep-workers/<hash>/, keyed by
@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { projectRoot } from '../engine/project-root.js';
+import { projectRoot } from './project-root.js';
 
 const here = fileURLToPath(import.meta.url);
 
@@ -23,13 +23,14 @@ function relativeImports(source: string): string[] {
   return out;
 }
 
-/** URL of the worker entry module `name` (e.g. 'worker') of gpu-pool. */
-export async function workerScriptUrl(name = 'worker'): Promise<URL> {
-  if (here.endsWith('.js')) return new URL(`./${name}.js`, import.meta.url);
+/** URL of a worker entry module, named by its path in the project without extension (e.g. 'gpu-pool/worker'). */
+export async function workerScriptUrl(modulePath: string): Promise<URL> {
+  // Built: dist/ mirrors the project, and this module is dist/engine/worker-script.js.
+  if (here.endsWith('.js')) return new URL(`../${modulePath}.js`, import.meta.url);
   // From sources, or from a transpiled copy (.mjs, inside a worker started from sources): the entry's
-  // sources are in the project's gpu-pool/.
+  // sources are in the project.
   const root = projectRoot();
-  const entry = join(root, 'gpu-pool', `${name}.ts`);
+  const entry = join(root, `${modulePath}.ts`);
   // Collect the closure of relative imports (".js" specifiers name ".ts" sources).
   const files = new Map<string, string>();
   const pending = [entry];

