@@ -28,6 +28,7 @@ import { newBatchId, submissionId } from './ids.js';
 import { copySubmissions, insertSubmissions, type NewSubmission } from './store.js';
 import type { OutboundBatch, RepositoryConfig } from './types.js';
 import { WakeableLoop } from '../wakeable-loop.js';
+import { readEventsAfter } from '../store/follow-event-log.js';
 
 export interface IntakeOptions {
   /** Most events read in one pass (across sources); also the most submissions per regime in one handed-over batch. */
@@ -210,22 +211,8 @@ export class SubmissionIntake {
     return count;
   }
 
-  /** The contiguous events after the cursor (or up to the durable watermark, which may have holes below it). */
-  private async read(sourceId: string, cursor: number, durableSeq: number, limit: number): Promise<EventRow[]> {
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT source_id, seq, status, received_at, trade_key, counterparty1, action_type, report FROM event_log
-        WHERE source_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-      [sourceId, cursor, limit],
-    );
-    let last = cursor;
-    let n = 0;
-    for (const r of rows) {
-      const seq = Number(r.seq);
-      if (seq !== last + 1 && seq > durableSeq) break;
-      last = seq;
-      n++;
-    }
-    return n === rows.length ? rows : rows.slice(0, n);
+  private read(sourceId: string, cursor: number, durableSeq: number, limit: number): Promise<EventRow[]> {
+    return readEventsAfter<EventRow>(this.pool, 'source_id, seq, status, received_at, trade_key, counterparty1, action_type, report', sourceId, cursor, durableSeq, limit);
   }
 
   private build(taken: readonly { sourceId: string; rows: EventRow[] }[]): { subs: NewSubmission[]; rejected: ValidationRejection[] } {

@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { log } from '../../engine/log.js';
 import { WakeableLoop } from '../../engine/wakeable-loop.js';
 import { withTransaction } from '../../engine/store/transaction.js';
+import { readEventsAfter } from '../../engine/store/follow-event-log.js';
 import { scanProjectionFields, type ProjectionFields } from './projection-fields.js';
 
 export interface ProjectorOptions {
@@ -22,7 +23,7 @@ export const DEFAULT_PROJECTOR: ProjectorOptions = { batchSize: 5_000, idleMs: 2
 const LOCK_KEY = 7405;
 
 interface EventRow {
-  seq: string; received_at: Date; trade_key: string | null; counterparty1: string | null; action_type: string | null; status: string;
+  seq: string; received_at: string; trade_key: string | null; counterparty1: string | null; action_type: string | null; status: string;
   version: number | null; lifecycle: string | null; report: Buffer;
 }
 
@@ -83,18 +84,11 @@ export class TradeProjector {
   }
 
   private async runSource(sourceId: string, cursor: number, durableSeq: number): Promise<number> {
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT seq, received_at, trade_key, counterparty1, action_type, status, version, lifecycle, report FROM event_log
-        WHERE source_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [sourceId, cursor, this.options.batchSize]);
-    const take: EventRow[] = [];
-    let last = cursor;
-    for (const r of rows) {
-      const seq = Number(r.seq);
-      if (seq !== last + 1 && seq > durableSeq) break;
-      take.push(r);
-      last = seq;
-    }
+    // received_at as text: it only goes back to the database, so it skips a Date each way.
+    const take = await readEventsAfter<EventRow>(this.pool, 'seq, received_at::text AS received_at, trade_key, counterparty1, action_type, status, version, lifecycle, report',
+      sourceId, cursor, durableSeq, this.options.batchSize);
     if (take.length === 0) return 0;
+    const last = Number(take[take.length - 1]!.seq);
 
     const trades = new Map<string, TradeUpdate>();
     const refs: { seq: number; tradeKey: string; cp1: string; status: string; receivedAt: string }[] = [];
@@ -102,7 +96,7 @@ export class TradeProjector {
       if (r.trade_key === null) continue;
       const cp1 = r.counterparty1 ?? '';
       const key = `${r.trade_key}\u0000${cp1}`;
-      const receivedAt = r.received_at.toISOString();
+      const receivedAt = r.received_at;
       if (r.version === null) refs.push({ seq: Number(r.seq), tradeKey: r.trade_key, cp1, status: r.status, receivedAt });
       const prev = trades.get(key);
       const u: TradeUpdate = prev ?? {
