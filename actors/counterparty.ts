@@ -1,7 +1,8 @@
 import nact from 'nact';
 import type pg from 'pg';
 import type { Judge, RoutedEvent } from './routed-event.js';
-import type { TradeState, LifecycleStatus } from '../engine/rules/index.js';
+import type { LifecycleStatus } from '../engine/rules/index.js';
+import { TradeTable } from './trade-table.js';
 import { SwapReport } from '../proto/gen/swap_report.js';
 import { compareTimestamps } from '../engine/rules/formats.js';
 import type { StoredEvent } from '../engine/store/stored-event.js';
@@ -12,8 +13,8 @@ export interface CounterpartyMessage {
 }
 
 interface CounterpartyState {
-  /** Trades keyed by UTI (or `USI:` + USI), loaded from trade_state on the first message. */
-  trades: Map<string, TradeState> | undefined;
+  /** Trades keyed by UTI (or `USI:` + USI), loaded from the event log on the first message; stored by column (trade-table.ts). */
+  trades: TradeTable | undefined;
 }
 
 export interface CounterpartyDeps {
@@ -24,7 +25,7 @@ export interface CounterpartyDeps {
 }
 
 /**
- * Spawns the actor of one reporting counterparty. It owns its trades' state as plain data and applies
+ * Spawns the actor of one reporting counterparty. It owns its trades' state as data (a TradeTable) and applies
  * its events strictly in arrival order: nact runs one message at a time per actor, and a message is one
  * micro-batch (all of this counterparty's events from one FEP frame), not one event.
  */
@@ -51,7 +52,7 @@ export function spawnCounterparty(parent: nact.ActorSystemRef, counterparty1: st
 }
 
 /** A failed load must not stop the actor (nact would drop its mailbox): wait for the database instead. */
-async function loadTradesWithRetry(db: pg.Pool, counterparty1: string): Promise<Map<string, TradeState>> {
+async function loadTradesWithRetry(db: pg.Pool, counterparty1: string): Promise<TradeTable> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await loadTrades(db, counterparty1);
@@ -68,7 +69,7 @@ async function loadTradesWithRetry(db: pg.Pool, counterparty1: string): Promise<
  * what judging the next event needs (the history itself stays in the event log). The execution
  * timestamp, which never changes, comes from the record of version 1.
  */
-async function loadTrades(db: pg.Pool, counterparty1: string): Promise<Map<string, TradeState>> {
+async function loadTrades(db: pg.Pool, counterparty1: string): Promise<TradeTable> {
   const { rows } = await db.query<{
     trade_key: string; version: number; lifecycle: LifecycleStatus; action_type: string | null;
     event_timestamp: string | null; first_report: Buffer | null;
@@ -78,7 +79,7 @@ async function loadTrades(db: pg.Pool, counterparty1: string): Promise<Map<strin
        FROM event_log WHERE counterparty1 = $1 AND version IS NOT NULL ORDER BY trade_key, version`,
     [counterparty1],
   );
-  const trades = new Map<string, TradeState>();
+  const trades = new TradeTable();
   let executionTimestamp: string | undefined;
   let lastEventTimestamp: string | undefined;
   for (let i = 0; i < rows.length; i++) {

@@ -1,5 +1,5 @@
 import type { ScannedEvent } from '../engine/ingest/frame-scan.js';
-import type { TradeState } from '../engine/rules/index.js';
+import type { TradeStates } from './trade-table.js';
 
 /** An event on its way from a session to its counterparty actor (admitted: sourceId, receivedAtMs and receipt are set). */
 export type RoutedEvent = ScannedEvent;
@@ -9,4 +9,4 @@ export type RoutedEvent = ScannedEvent;
  * trade version, and updates or adds the trade's entry in `trades` (plain data, keyed by UTI or
  * `USI:` + USI); a rejected event must leave the trades untouched.
  */
-export type Judge = (trades: Map<string, TradeState>, event: RoutedEvent) => void;
+export type Judge = (trades: TradeStates, event: RoutedEvent) => void;

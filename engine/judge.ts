@@ -1,7 +1,8 @@
 import type { SwapReport } from '../proto/gen/swap_report.js';
 import { decodeReport } from './record/decode-report.js';
-import { applyLifecycle, compileRulebook, statusOf, type Finding, type RulebookOptions, type TradeState } from './rules/index.js';
+import { applyLifecycle, compileRulebook, statusOf, type Finding, type RulebookOptions } from './rules/index.js';
 import type { Judge, RoutedEvent } from '../actors/routed-event.js';
+import type { TradeStates } from '../actors/trade-table.js';
 
 /**
  * Decides what becomes of one event, inside its counterparty actor: the stateless rulebook (formats,
@@ -12,7 +13,7 @@ import type { Judge, RoutedEvent } from '../actors/routed-event.js';
 export function createJudge(options: RulebookOptions): Judge {
   // Compiled once: the tables become closures, no per-record interpretation.
   const rulebook = compileRulebook(options);
-  return (trades: Map<string, TradeState>, event: RoutedEvent): void => {
+  return (trades: TradeStates, event: RoutedEvent): void => {
     let report: SwapReport;
     try {
       report = decodeReport(event.report);

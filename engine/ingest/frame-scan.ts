@@ -26,7 +26,7 @@ export const REPORT_FIELD = {
   uniqueTransactionIdentifier: 103,
 } as const;
 
-export const VARINT = 0;
+const VARINT = 0;
 const I64 = 1;
 export const LEN = 2;
 const I32 = 5;

@@ -4,6 +4,7 @@
  * row is computed, so an event is always compared with what came before it, and the same sequence of events
  * always gives the same rows (training and scoring replay events in order through the same code).
  */
+import { StringCodes } from '../../engine/string-codes.js';
 
 /**
  * The last `capacity` values, kept both in arrival order (to evict the oldest) and sorted (for medians and
@@ -134,26 +135,6 @@ export interface TradeMemo {
   expirationMs: number;
 }
 
-/** Strings that repeat across trades (counterparties, currencies, products), stored once and named by number. */
-class Interned {
-  private readonly ids = new Map<string, number>();
-  private readonly values: string[] = [];
-
-  id(s: string): number {
-    let id = this.ids.get(s);
-    if (id === undefined) {
-      id = this.values.length;
-      this.values.push(s);
-      this.ids.set(s, id);
-    }
-    return id;
-  }
-
-  value(id: number): string {
-    return this.values[id]!;
-  }
-}
-
 const NUMBER_COLUMNS = 6; // version, notional1Log, rate, price, effectiveMs, expirationMs
 const STRING_COLUMNS = 3; // counterparty2, currency, productKey
 
@@ -183,7 +164,7 @@ export class TradeMemory {
   private capacity = 0;
   private used = 0;
   private clock = 0;
-  private readonly interned = new Interned();
+  private readonly interned = new StringCodes();
   /** Eviction order: slots and the stamp they were queued with, from `head` on. */
   private queueSlots: number[] = [];
   private queueStamps: number[] = [];
@@ -199,8 +180,8 @@ export class TradeMemory {
     return {
       version: this.numbers[n]!, notional1Log: this.numbers[n + 1]!, rate: this.numbers[n + 2]!, price: this.numbers[n + 3]!,
       effectiveMs: this.numbers[n + 4]!, expirationMs: this.numbers[n + 5]!,
-      counterparty2: this.interned.value(this.strings[t]!), currency: this.interned.value(this.strings[t + 1]!),
-      productKey: this.interned.value(this.strings[t + 2]!),
+      counterparty2: this.interned.value(this.strings[t]!)!, currency: this.interned.value(this.strings[t + 1]!)!,
+      productKey: this.interned.value(this.strings[t + 2]!)!,
     };
   }
 
@@ -236,9 +217,9 @@ export class TradeMemory {
     this.numbers[n + 4] = memo.effectiveMs;
     this.numbers[n + 5] = memo.expirationMs;
     const t = slot * STRING_COLUMNS;
-    this.strings[t] = this.interned.id(memo.counterparty2);
-    this.strings[t + 1] = this.interned.id(memo.currency);
-    this.strings[t + 2] = this.interned.id(memo.productKey);
+    this.strings[t] = this.interned.code(memo.counterparty2);
+    this.strings[t + 1] = this.interned.code(memo.currency);
+    this.strings[t + 2] = this.interned.code(memo.productKey);
   }
 
   private enqueue(slot: number, stamp: number): void {
