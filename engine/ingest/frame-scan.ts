@@ -28,7 +28,7 @@ export const REPORT_FIELD = {
 
 const VARINT = 0;
 const I64 = 1;
-export const LEN = 2;
+const LEN = 2;
 const I32 = 5;
 
 /**
@@ -74,6 +74,27 @@ export class WireCursor {
       shift *= 128;
     }
     throw new BadFrameError('varint longer than 8 bytes');
+  }
+
+  /** Where the field found by nextLenField starts (it ends at pos). */
+  fieldStart = 0;
+
+  /**
+   * Moves to the next length-delimited field (strings, bytes, sub-messages), skipping the others, and returns its
+   * field number, its bytes being fieldStart..pos; 0 at the end of the message (field numbers start at 1).
+   */
+  nextLenField(): number {
+    while (this.pos < this.end) {
+      const tag = this.varint();
+      const wireType = tag & 7;
+      const field = Math.floor(tag / 8);
+      if (wireType === LEN) {
+        this.fieldStart = this.lengthDelimited();
+        return field;
+      }
+      this.skip(wireType, field);
+    }
+    return 0;
   }
 
   /** Length of a LEN field; returns its start, leaving pos at its end. */
@@ -190,21 +211,13 @@ function scanReportKeys(buf: Buffer, start: number, end: number, into: ScannedEv
   const c = new WireCursor(buf, start, end);
   let usi: string | undefined;
   let uti: string | undefined;
-  while (c.pos < c.end) {
-    const tag = c.varint();
-    const wireType = tag & 7;
-    const field = Math.floor(tag / 8);
-    if (wireType !== LEN) {
-      c.skip(wireType, field);
-      continue;
-    }
-    const s = c.lengthDelimited();
+  for (let field = c.nextLenField(); field !== 0; field = c.nextLenField()) {
     switch (field) {
-      case REPORT_FIELD.counterparty1: into.counterparty1 = wireText(buf, s, c.pos); break;
-      case REPORT_FIELD.actionType: into.actionType = wireText(buf, s, c.pos); break;
-      case REPORT_FIELD.eventTimestamp: into.eventTimestamp = wireText(buf, s, c.pos); break;
-      case REPORT_FIELD.uniqueSwapIdentifier: usi = wireText(buf, s, c.pos); break;
-      case REPORT_FIELD.uniqueTransactionIdentifier: uti = wireText(buf, s, c.pos); break;
+      case REPORT_FIELD.counterparty1: into.counterparty1 = wireText(buf, c.fieldStart, c.pos); break;
+      case REPORT_FIELD.actionType: into.actionType = wireText(buf, c.fieldStart, c.pos); break;
+      case REPORT_FIELD.eventTimestamp: into.eventTimestamp = wireText(buf, c.fieldStart, c.pos); break;
+      case REPORT_FIELD.uniqueSwapIdentifier: usi = wireText(buf, c.fieldStart, c.pos); break;
+      case REPORT_FIELD.uniqueTransactionIdentifier: uti = wireText(buf, c.fieldStart, c.pos); break;
       default: break;
     }
   }

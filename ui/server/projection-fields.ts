@@ -1,4 +1,4 @@
-import { LEN, WireCursor, wireText } from '../../engine/ingest/frame-scan.js';
+import { WireCursor, wireText } from '../../engine/ingest/frame-scan.js';
 
 /** The fields of a stored report that the trade_current projection keeps. */
 export interface ProjectionFields {
@@ -27,21 +27,13 @@ export function scanProjectionFields(report: Buffer): ProjectionFields {
     notionalAmount: undefined, notionalCurrency: undefined, assetClass: undefined,
   };
   const c = new WireCursor(report, 0, report.length);
-  while (c.pos < c.end) {
-    const tag = c.varint();
-    const wireType = tag & 7;
-    const field = Math.floor(tag / 8);
-    if (wireType !== LEN) {
-      c.skip(wireType, field);
-      continue;
-    }
-    const s = c.lengthDelimited();
+  for (let field = c.nextLenField(); field !== 0; field = c.nextLenField()) {
     switch (field) {
-      case REPORT.counterparty2: out.counterparty2 = wireText(report, s, c.pos); break;
-      case REPORT.uniqueProductIdentifier: out.uniqueProductIdentifier = wireText(report, s, c.pos); break;
-      case REPORT.executionTimestamp: out.executionTimestamp = wireText(report, s, c.pos); break;
-      case REPORT.leg1: scanLeg(report, s, c.pos, out); break;
-      case REPORT.cftcGuidebook: scanGuidebook(report, s, c.pos, out); break;
+      case REPORT.counterparty2: out.counterparty2 = wireText(report, c.fieldStart, c.pos); break;
+      case REPORT.uniqueProductIdentifier: out.uniqueProductIdentifier = wireText(report, c.fieldStart, c.pos); break;
+      case REPORT.executionTimestamp: out.executionTimestamp = wireText(report, c.fieldStart, c.pos); break;
+      case REPORT.leg1: scanLeg(report, c.fieldStart, c.pos, out); break;
+      case REPORT.cftcGuidebook: scanGuidebook(report, c.fieldStart, c.pos, out); break;
       default: break;
     }
   }
@@ -52,20 +44,16 @@ function scanLeg(buf: Buffer, start: number, end: number, out: ProjectionFields)
   out.notionalAmount = undefined;
   out.notionalCurrency = undefined;
   const c = new WireCursor(buf, start, end);
-  while (c.pos < c.end) {
-    const tag = c.varint();
-    if (tag === ((LEG.notionalAmount << 3) | LEN)) out.notionalAmount = wireText(buf, c.lengthDelimited(), c.pos);
-    else if (tag === ((LEG.notionalCurrency << 3) | LEN)) out.notionalCurrency = wireText(buf, c.lengthDelimited(), c.pos);
-    else c.skip(tag & 7, Math.floor(tag / 8));
+  for (let field = c.nextLenField(); field !== 0; field = c.nextLenField()) {
+    if (field === LEG.notionalAmount) out.notionalAmount = wireText(buf, c.fieldStart, c.pos);
+    else if (field === LEG.notionalCurrency) out.notionalCurrency = wireText(buf, c.fieldStart, c.pos);
   }
 }
 
 function scanGuidebook(buf: Buffer, start: number, end: number, out: ProjectionFields): void {
   out.assetClass = undefined;
   const c = new WireCursor(buf, start, end);
-  while (c.pos < c.end) {
-    const tag = c.varint();
-    if (tag === ((GUIDEBOOK.assetClass << 3) | LEN)) out.assetClass = wireText(buf, c.lengthDelimited(), c.pos);
-    else c.skip(tag & 7, Math.floor(tag / 8));
+  for (let field = c.nextLenField(); field !== 0; field = c.nextLenField()) {
+    if (field === GUIDEBOOK.assetClass) out.assetClass = wireText(buf, c.fieldStart, c.pos);
   }
 }
