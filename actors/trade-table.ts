@@ -41,7 +41,7 @@ class TextColumn {
   }
 
   set(slot: number, s: string | undefined): void {
-    this.overflow.delete(slot);
+    if (this.overflow.size > 0) this.overflow.delete(slot);
     if (s === undefined) {
       this.lengths[slot] = TextColumn.ABSENT;
       return;
