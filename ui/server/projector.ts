@@ -48,8 +48,8 @@ export class TradeProjector {
 
   constructor(private readonly pool: pg.Pool, private readonly options: ProjectorOptions = DEFAULT_PROJECTOR) {
     // A pass costs the database a few statements per source whatever its size, so passes are paced: the next one
-    // starts at once only while a source has a full batch waiting. (Back to back, at 20,000 events/s the passes
-    // shrank to a few dozen events and the projection cost PostgreSQL three times the CPU of the event log itself.)
+    // starts at once only while a source has a full batch waiting. (Measured at 20,000 events/s: run back to back
+    // from a process of its own, the projection cost PostgreSQL about 40 µs of CPU per event; paced, about 23.)
     this.loop = new WakeableLoop('trade projector', async () => (await this.pass()).full, () => this.options.idleMs);
   }
 
