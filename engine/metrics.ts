@@ -23,6 +23,8 @@ export function createMetrics() {
     storeQueueRows: new Gauge({ name: 'swaprep_store_queue_rows', help: 'Events waiting for the next group commit', registers: [registry] }),
     connections: new Gauge({ name: 'swaprep_fep_connections', help: 'Open FEP connections', labelNames: ['transport'] as const, registers: [registry] }),
     pausedConnections: new Gauge({ name: 'swaprep_fep_paused_connections', help: 'FEP connections paused by backpressure', registers: [registry] }),
+    projectedEvents: new Counter({ name: 'swaprep_projected_events_total', help: "Events the console's trade projector has applied to trade_current", registers: [registry] }),
+    projectionLag: new Gauge({ name: 'swaprep_projection_lag_events', help: "Durable events not yet in the console's trade projection, all sources (its lists show older trades meanwhile)", registers: [registry] }),
     counterpartyActors: new Gauge({ name: 'swaprep_counterparty_actors', help: 'Live counterparty actors (idle ones are passivated)', registers: [registry] }),
   };
   return m;

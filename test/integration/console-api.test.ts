@@ -323,6 +323,20 @@ describe('bad input', () => {
 });
 
 describe('trades, search and detail', () => {
+  it("reports the projector's progress and lag as Prometheus metrics", async () => {
+    // The three FEP events are projected (the setup waited for them); once a pass has run after that, no lag.
+    const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    let text = '';
+    for (let i = 0; ; i++) {
+      text = await (await fetch(`http://127.0.0.1:${t.engine.httpPort}/metrics`)).text();
+      if (metric(text, 'swaprep_projection_lag_events') === 0 && metric(text, 'swaprep_projected_events_total') >= 3) break;
+      if (i > 100) throw new Error('projector metrics never showed the events projected:\n' + text.split('\n').filter((l) => l.includes('projec')).join('\n'));
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(metric(text, 'swaprep_projection_lag_events')).toBe(0);
+    expect(metric(text, 'swaprep_projected_events_total')).toBeGreaterThanOrEqual(3);
+  });
+
   it('keyset pages have no duplicates or gaps while trades are added', async () => {
     const cp = 'PAGINATIONTEST000001';
     const insert = (from: number, n: number) => t.db.query(

@@ -35,12 +35,17 @@ export async function startConsole(deps: ConsoleDeps, wsOptions?: WsHubOptions):
   const dataVersion = new DataVersion();
   const hub = new WsHub(auth, wsOptions);
   const live = new LiveState(deps, dataVersion, (topic, data) => hub.publish(topic, data), () => hub.clientCount > 0);
+  const onPass = (events: number, lag: number) => {
+    if (events > 0) dataVersion.bump();
+    deps.metrics?.projectedEvents.inc(events);
+    deps.metrics?.projectionLag.set(lag);
+  };
   let projector: RunningProjector | undefined;
   if (deps.projector !== false && deps.databaseUrl !== undefined) {
-    projector = startProjectorThread(deps.databaseUrl, () => dataVersion.bump());
+    projector = startProjectorThread(deps.databaseUrl, onPass);
   } else if (deps.projector !== false) {
     const inline = new TradeProjector(deps.pool);
-    inline.onProjected = () => dataVersion.bump();
+    inline.onPass = onPass;
     inline.start();
     projector = inline;
   }

@@ -8,7 +8,7 @@ export interface ProjectorThreadData {
   options: ProjectorOptions;
 }
 export type ToProjectorThread = { type: 'stop' };
-export type FromProjectorThread = { type: 'projected'; events: number };
+export type FromProjectorThread = { type: 'pass'; events: number; lag: number };
 
 export interface RunningProjector {
   stop(): Promise<void>;
@@ -24,7 +24,7 @@ const STOP_GRACE_MS = 10_000;
  * 12 to 20 ms. A thread that exits unexpectedly is restarted: the
  * projection's cursor is in the database, so the new one goes on where the old one committed.
  */
-export function startProjectorThread(databaseUrl: string, onProjected: (events: number) => void, options = DEFAULT_PROJECTOR): RunningProjector {
+export function startProjectorThread(databaseUrl: string, onPass: (events: number, lag: number) => void, options = DEFAULT_PROJECTOR): RunningProjector {
   let worker: Worker | undefined;
   let stopping = false;
   let restartTimer: NodeJS.Timeout | undefined;
@@ -39,7 +39,7 @@ export function startProjectorThread(databaseUrl: string, onProjected: (events: 
     }
     worker = w;
     w.on('message', (m: FromProjectorThread) => {
-      if (m.type === 'projected') onProjected(m.events);
+      if (m.type === 'pass') onPass(m.events, m.lag);
     });
     w.on('error', (err) => log('error', `trade projector thread failed: ${err.message}`));
     w.once('exit', (code) => {

@@ -13,7 +13,7 @@ const { databaseUrl, options } = workerData as ProjectorThreadData;
 const pool = createPool(databaseUrl, 2);
 
 const projector = new TradeProjector(pool, options);
-projector.onProjected = (events) => send({ type: 'projected', events });
+projector.onPass = (events, lag) => send({ type: 'pass', events, lag });
 projector.start();
 
 port.on('message', (m: ToProjectorThread) => {

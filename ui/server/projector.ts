@@ -43,8 +43,11 @@ function timestamp(s: string | undefined): string | null {
 
 export class TradeProjector {
   private readonly loop: WakeableLoop;
-  /** Told after a pass projected events (the console bumps its data version). */
-  onProjected: ((events: number) => void) | undefined;
+  /**
+   * Told after every pass: the events it projected (the console bumps its data version) and the durable events
+   * still waiting, all sources together (a metric: a console whose projection lags shows old trades).
+   */
+  onPass: ((events: number, lag: number) => void) | undefined;
 
   constructor(private readonly pool: pg.Pool, private readonly options: ProjectorOptions = DEFAULT_PROJECTOR) {
     // A pass costs the database a few statements per source whatever its size, so passes are paced: the next one
@@ -66,13 +69,16 @@ export class TradeProjector {
     const { rows: sources } = await this.pool.query<{ source_id: string; durable_seq: string; cursor: string }>(
       `SELECT f.source_id, f.durable_seq, COALESCE(c.seq, 0) AS cursor FROM fep_source f LEFT JOIN trade_projection_cursor c ON c.source_id = f.source_id`);
     let events = 0;
+    let lag = 0;
     let full = false;
     for (const s of sources) {
-      const n = await this.runSource(s.source_id, Number(s.cursor), Number(s.durable_seq));
-      events += n;
-      if (n >= this.options.batchSize) full = true;
+      const durableSeq = Number(s.durable_seq);
+      const r = await this.runSource(s.source_id, Number(s.cursor), durableSeq);
+      events += r.events;
+      lag += Math.max(0, durableSeq - r.cursor);
+      if (r.events >= this.options.batchSize) full = true;
     }
-    if (events > 0) this.onProjected?.(events);
+    this.onPass?.(events, lag);
     return { events, full };
   }
 
@@ -83,11 +89,12 @@ export class TradeProjector {
     return total;
   }
 
-  private async runSource(sourceId: string, cursor: number, durableSeq: number): Promise<number> {
+  /** Projects the next events of one source; returns how many and the source's cursor after them. */
+  private async runSource(sourceId: string, cursor: number, durableSeq: number): Promise<{ events: number; cursor: number }> {
     // received_at as text: it only goes back to the database, so it skips a Date each way.
     const take = await readEventsAfter<EventRow>(this.pool, 'seq, received_at::text AS received_at, trade_key, counterparty1, action_type, status, version, lifecycle, report',
       sourceId, cursor, durableSeq, this.options.batchSize);
-    if (take.length === 0) return 0;
+    if (take.length === 0) return { events: 0, cursor };
     const last = Number(take[take.length - 1]!.seq);
 
     const trades = new Map<string, TradeUpdate>();
@@ -178,7 +185,7 @@ export class TradeProjector {
         `INSERT INTO trade_projection_cursor (source_id, seq) VALUES ($1, $2) ON CONFLICT (source_id) DO UPDATE SET seq = EXCLUDED.seq`, [sourceId, last]);
       return true;
     });
-    return projected ? take.length : 0;
+    return projected ? { events: take.length, cursor: last } : { events: 0, cursor };
   }
 }
 
