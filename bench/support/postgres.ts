@@ -12,13 +12,14 @@ import { openDatabase, type DatabaseHandle } from '../../engine/store/database.j
 export interface BenchPostgres {
   adminUrl: string;
   kind: string;
-  /** Creates an empty database on the server and returns its URL. */
+  /** Creates an empty database on the server and returns its URL; close() drops it (BENCH_KEEP_DATABASES=1 keeps it). */
   freshDatabase(): Promise<string>;
   /**
    * Runs `fn` on a fresh database and drops it afterwards (a run that stores millions of events would
    * otherwise leave gigabytes behind); BENCH_KEEP_DATABASES=1 keeps it for inspection.
    */
   withFreshDatabase<T>(fn: (url: string) => Promise<T>): Promise<T>;
+  /** Drops the databases freshDatabase made, and stops an embedded server. */
   close(): Promise<void>;
 }
 
@@ -47,9 +48,11 @@ export async function benchPostgres(): Promise<BenchPostgres> {
       await c.end();
     }
   };
+  const created: string[] = [];
   const freshDatabase = async () => {
     const name = `swaprep_bench_${randomBytes(4).toString('hex')}`;
     await adminQuery(`CREATE DATABASE ${name}`);
+    created.push(name);
     const url = new URL(admin);
     url.pathname = '/' + name;
     return url.toString();
@@ -67,7 +70,13 @@ export async function benchPostgres(): Promise<BenchPostgres> {
         if (process.env.BENCH_KEEP_DATABASES !== '1') await adminQuery(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
       }
     },
-    close: async () => handle?.close(),
+    close: async () => {
+      // A benchmark's databases hold millions of rows: left behind, a few runs fill the disk (61 GB seen here).
+      if (process.env.BENCH_KEEP_DATABASES !== '1') {
+        for (const name of created) await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      }
+      await handle?.close();
+    },
   };
 }
 

@@ -2,10 +2,10 @@ import { inject } from 'vitest';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 
-/** Creates a fresh, empty database for one test file on the run's PostgreSQL server and returns its URL. */
+/** Creates a fresh, empty database for one test file on the run's PostgreSQL server and returns its URL (dropped when the run ends). */
 export async function createTestDatabase(prefix = 't'): Promise<string> {
   const adminUrl = inject('pgAdminUrl');
-  const name = `swaprep_${prefix}_${randomBytes(4).toString('hex')}`;
+  const name = `${inject('testDatabasePrefix')}${prefix}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {

@@ -3,12 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import type { TestProject } from 'vitest/node';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { importEmbeddedPostgres } from '../../engine/store/database.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** A PostgreSQL server URL (database postgres) that test files may create their own databases on. */
     pgAdminUrl: string;
+    /** The prefix of this run's databases (createTestDatabase), dropped at the end of a run on a given server. */
+    testDatabasePrefix: string;
   }
 }
 
@@ -17,9 +21,13 @@ declare module 'vitest' {
  * temporary directory (so a fresh clone's `npm test` needs nothing installed).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const prefix = `swaprep_${randomBytes(3).toString('hex')}_`;
+  project.provide('testDatabasePrefix', prefix);
   if (process.env.DATABASE_URL) {
-    project.provide('pgAdminUrl', process.env.DATABASE_URL);
-    return async () => {};
+    // A server that outlives the run (a developer's, the machine's): the run's databases must not pile up on it.
+    const adminUrl = process.env.DATABASE_URL;
+    project.provide('pgAdminUrl', adminUrl);
+    return () => dropDatabases(adminUrl, prefix);
   }
   // Loaded through the engine's helper: the package's own exit hooks would turn a failed run's exit code into 0.
   const EmbeddedPostgres = await importEmbeddedPostgres();
@@ -54,4 +62,16 @@ function freePort(): Promise<number> {
     });
     srv.once('error', reject);
   });
+}
+
+async function dropDatabases(adminUrl: string, prefix: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [prefix]);
+    // FORCE: an engine a failed test left running must not keep its database (and its disk).
+    for (const r of rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
 }
