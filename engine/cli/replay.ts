@@ -20,7 +20,10 @@ rule, field and message to FILE.rejects.csv beside the input.
 options:
   --to tcp://HOST:PORT|grpc://HOST:PORT
                         replay into a running engine (default: start one in-process on the local
-                        database: DATABASE_URL, or the embedded PostgreSQL of --data-dir)
+                        database: DATABASE_URL, or the embedded PostgreSQL of --data-dir; it stores,
+                        judges and scores, and leaves submissions and the console's projection to
+                        \`swaprep serve\`, which takes them up from the event log: SWAPREP_SUBMISSION=on
+                        and SWAPREP_CONSOLE=on run them here too; --watch runs them)
   --source ID --token T with --to: the FEP source to send as (one file only). Without them each file is
                         its own source, created in the engine's database (--database-url / DATABASE_URL)
   --rate N              at most N records per second (default: as fast as the engine acknowledges)
@@ -146,7 +149,12 @@ export async function run(argv: string[]): Promise<number> {
     }
   } else {
     const { startEngine } = await import('../main.js');
-    const config = loadConfig(process.env, { ...overrides, host: '127.0.0.1', 'tcp-port': '0', 'grpc-port': '0', 'http-port': '0' });
+    // A one-shot replay loads the event log: the followers of the log (the submission path, the console's trade
+    // projection) pick its events up from their cursors when `swaprep serve` runs, and running them here took
+    // more than half of the process's CPU (200,000 lines: 7,260 -> 17,000 lines/s without them). --watch runs
+    // as long as a server, so it keeps them; SWAPREP_SUBMISSION=on / SWAPREP_CONSOLE=on keep them too.
+    const followers = values.watch ? {} : { submission: process.env.SWAPREP_SUBMISSION ?? 'off', console: process.env.SWAPREP_CONSOLE ?? 'off' };
+    const config = loadConfig(process.env, { ...overrides, ...followers, host: '127.0.0.1', 'tcp-port': '0', 'grpc-port': '0', 'http-port': '0' });
     const running = await startEngine(config);
     engine = running;
     target = { transport: 'tcp' as const, host: '127.0.0.1', port: running.tcpPort };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createTestDatabase } from '../support/database.js';
 import { jsonLines, runCli } from '../support/cli.js';
+import { startTestEngine, submissionSettings } from '../support/engine.js';
 import type { FileSummary } from '../../engine/ingest/files/replay-file.js';
 
 const CORPUS = join(process.cwd(), 'test', 'fixtures', 'drr-6.10', 'cftc-part45');
@@ -49,6 +50,35 @@ describe('swaprep replay (in-process engine)', () => {
     for (const s of again) expect([s.duplicates, s.accepted, s.resumedAfter]).toEqual([1, 0, 1]);
     expect(await stored()).toEqual({ events: 209, sources: 209 });
   }, 120_000);
+
+  it('leaves submissions and the console projection to the engine, which takes them up from the event log', async () => {
+    const count = async (sql: string) => Number((await db.query<{ n: string }>(sql)).rows[0]!.n);
+    // The replays above loaded the log only.
+    expect(await count(`SELECT count(*) AS n FROM submission WHERE source_id LIKE 'file-%'`)).toBe(0);
+    expect(await count(`SELECT count(*) AS n FROM trade_current WHERE source_id LIKE 'file-%'`)).toBe(0);
+    const engine = await startTestEngine({ databaseUrl, submission: submissionSettings({}) });
+    try {
+      // Every file source's events are taken up by both followers: their cursors reach the source's durable seq.
+      const behind = (cursorTable: string) =>
+        count(`SELECT count(*) AS n FROM fep_source f LEFT JOIN ${cursorTable} c USING (source_id)
+                WHERE f.source_id LIKE 'file-%' AND COALESCE(c.seq, 0) < f.durable_seq`);
+      for (let i = 0; (await behind('submission_cursor')) + (await behind('trade_projection_cursor')) > 0; i++) {
+        if (i > 200) throw new Error('the engine did not take up the replayed events');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await count(`SELECT count(*) AS n FROM fep_source WHERE source_id LIKE 'file-%'`)).toBe(209);
+      // The corpus's records all fail this rulebook (LEI check digits, among others): each rejected event gets its
+      // validation exception from the submission path, and its trade a row in the console's projection (some corpus
+      // files are versions of one trade).
+      expect(await count(`SELECT count(*) AS n FROM event_log WHERE source_id LIKE 'file-%' AND status = 'rejected'`)).toBe(209);
+      expect(await count(`SELECT count(*) AS n FROM exception WHERE kind = 'validation' AND source_id LIKE 'file-%'`)).toBe(209);
+      const trades = await count(`SELECT count(DISTINCT (trade_key, COALESCE(counterparty1, ''))) AS n FROM event_log WHERE source_id LIKE 'file-%' AND trade_key IS NOT NULL`);
+      expect(trades).toBeGreaterThan(100);
+      expect(await count(`SELECT count(*) AS n FROM trade_current WHERE source_id LIKE 'file-%'`)).toBe(trades);
+    } finally {
+      await engine.stop();
+    }
+  }, 60_000);
 
   it('counts bad lines as rejected records and names them in the rejects file beside the input', async () => {
     const good = readFileSync(join(CORPUS, 'rates', 'IR-IRS-Fixed-Float-ex01.json'), 'utf8');
