@@ -220,9 +220,17 @@ export class ScoringCore {
   }
 
   /** Rescores stored not-scored events (and, the first time, recent events without any score). */
-  async sweep(): Promise<void> {
-    if (this.sweeping || this.stopped || !this.pipeline.currentPool) return;
+  sweep(): Promise<void> {
+    if (this.sweeping || this.stopped || !this.pipeline.currentPool) return Promise.resolve();
     this.sweeping = true;
+    // Kept so that stop() waits for it instead of closing the connections under its queries.
+    this.sweepRun = this.runSweep();
+    return this.sweepRun;
+  }
+
+  private sweepRun: Promise<void> | undefined;
+
+  private async runSweep(): Promise<void> {
     try {
       for (;;) {
         const events = await notScoredEvents(this.db, SWEEP_LIMIT);
@@ -299,6 +307,7 @@ export class ScoringCore {
     for (const t of this.timers) clearInterval(t);
     await this.pipeline.idle();
     this.stopped = true;
+    await this.sweepRun;
     await this.activation;
     await this.trainer?.terminate();
     const pool = this.pipeline.setPool(undefined, 'scoring stopped');
