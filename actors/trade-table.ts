@@ -6,7 +6,6 @@ import { asciiString } from '../engine/record/decode-report.js';
 export interface TradeStates {
   get(tradeKey: string): TradeState | undefined;
   set(tradeKey: string, state: TradeState): void;
-  readonly size: number;
 }
 
 const STATUSES: readonly LifecycleStatus[] = ['live', 'errored', 'terminated'];

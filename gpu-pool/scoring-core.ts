@@ -98,7 +98,6 @@ export class ScoringCore {
   private timers: NodeJS.Timeout[] = [];
   private listener: pg.Client | undefined;
   private trainer: Worker | undefined;
-  private sweeping = false;
   private stopped = false;
 
   private constructor(
@@ -221,13 +220,13 @@ export class ScoringCore {
 
   /** Rescores stored not-scored events (and, the first time, recent events without any score). */
   sweep(): Promise<void> {
-    if (this.sweeping || this.stopped || !this.pipeline.currentPool) return Promise.resolve();
-    this.sweeping = true;
-    // Kept so that stop() waits for it instead of closing the connections under its queries.
-    this.sweepRun = this.runSweep();
+    if (this.sweepRun || this.stopped || !this.pipeline.currentPool) return Promise.resolve();
+    // Kept while it runs: one sweep at a time, and stop() waits for it instead of closing the connections under it.
+    this.sweepRun = this.runSweep().finally(() => (this.sweepRun = undefined));
     return this.sweepRun;
   }
 
+  /** The sweep running now, if any. */
   private sweepRun: Promise<void> | undefined;
 
   private async runSweep(): Promise<void> {
@@ -250,8 +249,6 @@ export class ScoringCore {
       }
     } catch (err) {
       log('warn', `scoring sweep: ${(err as Error).message}`);
-    } finally {
-      this.sweeping = false;
     }
   }
 

@@ -41,14 +41,7 @@ export async function startConsole(deps: ConsoleDeps, wsOptions?: WsHubOptions):
     deps.metrics?.projectionLag.set(lag);
   };
   let projector: RunningProjector | undefined;
-  if (deps.projector !== false && deps.databaseUrl !== undefined) {
-    projector = startProjectorThread(deps.databaseUrl, onPass);
-  } else if (deps.projector !== false) {
-    const inline = new TradeProjector(deps.pool);
-    inline.onPass = onPass;
-    inline.start();
-    projector = inline;
-  }
+  if (deps.projector !== false) projector = deps.databaseUrl !== undefined ? startProjectorThread(deps.databaseUrl, onPass) : startInlineProjector(deps.pool, onPass);
   live.start(deps.tickMs ?? 1000);
   return {
     routes: (app) => {
@@ -63,4 +56,12 @@ export async function startConsole(deps: ConsoleDeps, wsOptions?: WsHubOptions):
       await projector?.stop();
     },
   };
+}
+
+/** The projector on the caller's thread (a console given only a pool: tests of the API). */
+function startInlineProjector(pool: ConsoleDeps['pool'], onPass: (events: number, lag: number) => void): RunningProjector {
+  const projector = new TradeProjector(pool);
+  projector.onPass = onPass;
+  projector.start();
+  return projector;
 }
