@@ -31,7 +31,7 @@ export function itemPath(group: string, index: number, field: string): string {
   return `${group}[${index}].${field}`;
 }
 
-/** How many items the group has (0 when the record has no such array). */
+/** The group's items (none when the record has no such array). */
 export function itemsOf(record: Json, group: string): unknown[] {
   const v = getAt(record, group);
   return Array.isArray(v) ? v : [];
