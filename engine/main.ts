@@ -73,7 +73,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     hub!.durable(group);
     submission?.durable(group);
     // Rejected events are not scored: they never made a trade version.
-    if (scoring && !scoring.submit(group.filter((e) => e.status !== 'rejected'))) hub!.holdForDownstream(true);
+    if (scoring && !scoring.submit(group.filter((e) => e.status !== 'rejected'), hub!.durableWatermarks(group))) hub!.holdForDownstream(true);
   }, metrics, async (client) => {
     const w = hub!.takeWatermarks();
     await advanceDurableSeqs(client, w.sourceIds, w.seqs);

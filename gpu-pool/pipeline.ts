@@ -10,6 +10,7 @@
  * parsing to the database commit, so a slow pool and a slow database both reach the engine's sockets.
  */
 import { log } from '../engine/log.js';
+import { ArrivalOrder } from './arrival-order.js';
 import { MicroBatcher, type Batch } from './batcher.js';
 import type { TopFeature } from './explain.js';
 import { featurize, FeatureState, type EventContext } from './features/featurize.js';
@@ -85,6 +86,8 @@ interface Outgoing {
 /** Events parsed per turn of the event loop before yielding (keeps the engine's own work flowing). */
 const PARSE_SLICE = 2048;
 const WRITE_ATTEMPTS = 3;
+/** How often events held for their source's watermark are checked for having waited too long. */
+const HOLD_CHECK_MS = 500;
 
 export class ScoringPipeline {
   readonly state = new FeatureState();
@@ -107,6 +110,10 @@ export class ScoringPipeline {
   /** Results written for events submitted live (not rescored by a sweep). */
   liveWritten = 0;
   private readonly scratch = new Float32Array(FEATURE_COUNT);
+  private readonly order = new ArrivalOrder();
+  /** The latest durable watermark heard of per source. */
+  private readonly watermarks = new Map<string, number>();
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: PipelineOptions,
@@ -120,11 +127,35 @@ export class ScoringPipeline {
 
   /** Accepts the events; false when the pipeline is full (call again anyway: nothing is dropped). */
   submit(events: readonly ScoringEvent[], rescore = false, ticket?: Ticket): boolean {
-    for (const event of events) this.incoming.push({ event, rescore, ticket });
     this.pending += events.length;
-    this.schedulePump();
+    this.accept(events, rescore, ticket);
     if (this.pending >= this.options.maxQueued) this.blocked = true;
     return !this.blocked;
+  }
+
+  /**
+   * Live events just made durable, with their sources' durable watermarks: featurised in the order the sources
+   * sent them (see arrival-order.ts), not in the order their group commits finished.
+   */
+  submitDurable(events: readonly ScoringEvent[], watermarks: ReadonlyMap<string, number>): boolean {
+    this.pending += events.length;
+    for (const [sourceId, seq] of watermarks) this.watermarks.set(sourceId, seq);
+    this.accept(this.order.take(events, this.watermarks), false, undefined);
+    if (this.order.size > 0 && !this.holdTimer) {
+      this.holdTimer = setTimeout(() => {
+        this.holdTimer = undefined;
+        this.submitDurable([], new Map());
+      }, HOLD_CHECK_MS);
+      this.holdTimer.unref();
+    }
+    if (this.pending >= this.options.maxQueued) this.blocked = true;
+    return !this.blocked;
+  }
+
+  private accept(events: readonly ScoringEvent[], rescore: boolean, ticket: Ticket | undefined): void {
+    if (events.length === 0) return;
+    for (const event of events) this.incoming.push({ event, rescore, ticket });
+    this.schedulePump();
   }
 
   /** Submits and resolves once all of these events are written (the sweep uses it to run one at a time). */
@@ -183,12 +214,14 @@ export class ScoringPipeline {
 
   /** Resolves when every accepted event has been written (flushing the open batch). */
   async idle(): Promise<void> {
+    this.accept(this.order.drain(), false, undefined);
     this.batcher.flush();
     if (this.pending === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   close(): void {
+    clearTimeout(this.holdTimer);
     this.batcher.close();
   }
 

@@ -148,8 +148,8 @@ export class ScoringCore {
   }
 
   /** Accepts events (never refuses: flow control is the facade's, which counts what is not yet written). */
-  submit(events: readonly ScoringEvent[]): void {
-    this.pipeline.submit(events);
+  submit(events: readonly ScoringEvent[], watermarks: ReadonlyMap<string, number>): void {
+    this.pipeline.submitDurable(events, watermarks);
   }
 
   stats(): ScoringStats {

@@ -13,7 +13,8 @@ export interface FlaggedEvent {
 }
 
 export type FromService =
-  | { type: 'events'; buffer: ArrayBuffer }
+  /** Packed events (event-pack.ts) and the durable watermark of their sources (see arrival-order.ts). */
+  | { type: 'events'; buffer: ArrayBuffer; sourceIds: string[]; watermarks: number[] }
   | { type: 'activate'; id: number; versionId: string }
   | { type: 'flush'; id: number }
   | { type: 'stop'; id: number };

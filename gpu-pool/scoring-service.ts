@@ -124,11 +124,15 @@ export class ScoringService {
     setTimeout(restart, RESTART_DELAY_MS).unref();
   }
 
-  /** Called after COMMIT with durable events; never blocks; false when the queue is full (see onDrain). */
-  submit(events: readonly ScoringEvent[]): boolean {
+  /**
+   * Called after COMMIT with durable events and, when known, each source's durable watermark (every seq up to it
+   * stored): events are then scored in the order their source sent them. Never blocks; false when the queue is
+   * full (see onDrain).
+   */
+  submit(events: readonly ScoringEvent[], watermarks: ReadonlyMap<string, number> = new Map()): boolean {
     if (events.length > 0 && !this.stopping) {
       const buffer = packEvents(events);
-      const m: FromService = { type: 'events', buffer };
+      const m: FromService = { type: 'events', buffer, sourceIds: [...watermarks.keys()], watermarks: [...watermarks.values()] };
       this.worker.postMessage(m, [buffer]);
       this.submitted += events.length;
       if (this.submitted - this.written >= this.maxQueued) this.blocked = true;

@@ -54,7 +54,7 @@ port.on('message', (m: FromService) => {
     case 'events': {
       const events = unpackEvents(m.buffer);
       received += events.length;
-      core.submit(events);
+      core.submit(events, new Map(m.sourceIds.map((s, i) => [s, m.watermarks[i]!])));
       return;
     }
     case 'activate':

@@ -122,6 +122,19 @@ export class IngestHub {
     return { sourceIds, seqs };
   }
 
+  /** The durable watermark (every seq up to it stored) of each source with events in `group`. */
+  durableWatermarks(group: readonly StoredEvent[]): Map<string, number> {
+    const out = new Map<string, number>();
+    let last: string | undefined;
+    for (const e of group) {
+      if (e.sourceId === last || out.has(e.sourceId)) continue;
+      last = e.sourceId;
+      const t = this.trackers.get(e.sourceId);
+      if (t) out.set(e.sourceId, t.lastDurable);
+    }
+    return out;
+  }
+
   /** The store's COMMIT returned for these events. */
   durable(group: readonly StoredEvent[]): void {
     // Counted per group, not per event: a labelled prom-client inc() hashes its labels on every call.

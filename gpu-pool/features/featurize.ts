@@ -164,8 +164,12 @@ export function featurize(state: FeatureState, x: FeatureInput, ctx: EventContex
   const timeMs = Number.isFinite(x.executionMs) ? x.executionMs : x.reportingMs;
   const dayFraction = Number.isFinite(timeMs) ? (((timeMs % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS : NaN;
   const weekday = Number.isFinite(timeMs) ? (((Math.floor(timeMs / DAY_MS) + 4) % 7) + 7) % 7 : NaN; // 1970-01-01 was a Thursday (4)
-  const fast = commit ? source.fast.hit(ctx.receivedAtMs) : source.fast.peek(ctx.receivedAtMs);
-  const slow = commit ? source.slow.hit(ctx.receivedAtMs) : source.slow.peek(ctx.receivedAtMs);
+  // The source's rates run on the records' reporting clock, not on arrival: a record scores the same live or
+  // replayed from a file at any speed. On arrival time, every replay and load test was one long burst: replaying
+  // 200,000 flow lines at 20,000 lines/s flagged 40% of them, source_burst the top feature of 94% of those.
+  const rateAtMs = Number.isFinite(x.reportingMs) ? x.reportingMs : ctx.receivedAtMs;
+  const fast = commit ? source.fast.hit(rateAtMs) : source.fast.peek(rateAtMs);
+  const slow = commit ? source.slow.hit(rateAtMs) : source.slow.peek(rateAtMs);
   const action = x.actionType;
 
   let termsChanged = 0;

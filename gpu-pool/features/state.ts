@@ -74,32 +74,52 @@ export class RollingWindow {
   }
 }
 
-/** An event rate decayed exponentially with time constant `tauS` seconds (events per second). */
+/**
+ * An event rate decayed exponentially with time constant `tauS` seconds (events per second), bias-corrected
+ * while the source is younger than the window: the decayed count is divided by the part of the window the
+ * source has lived, not by the whole window. Uncorrected, a new source's 10-minute rate started at zero and
+ * climbed for half an hour, so every event of its first minutes looked like a burst against it.
+ */
 export class DecayedRate {
-  private rate = 0;
+  /** Events counted, each decayed by exp(-age / tau). */
+  private count = 0;
+  private firstMs = NaN;
   private lastMs = NaN;
 
   constructor(private readonly tauS: number) {}
 
+  /** The decayed count as seen at the later of `ms` and the latest event, with one more event at `ms`. */
+  private withEventAt(ms: number): number {
+    if (!Number.isFinite(ms) || !Number.isFinite(this.lastMs)) return this.count + 1;
+    const dt = (ms - this.lastMs) / 1000;
+    // A later event decays what came before it; an earlier one (events of different counterparties interleave
+    // out of reporting order) adds only what is left of it by now, so the order of arrival does not matter.
+    return dt >= 0 ? this.count * Math.exp(-dt / this.tauS) + 1 : this.count + Math.exp(dt / this.tauS);
+  }
+
+  /** The share of the window the source has lived, in seconds (at least one second). */
+  private span(endMs: number): number {
+    const livedS = Number.isFinite(this.firstMs) && Number.isFinite(endMs) ? Math.max(0, endMs - this.firstMs) / 1000 : 0;
+    return this.tauS * (1 - Math.exp(-Math.max(1, livedS) / this.tauS));
+  }
+
+  private endWith(ms: number): number {
+    return Number.isFinite(this.lastMs) && !(ms > this.lastMs) ? this.lastMs : ms;
+  }
+
   /** The rate an event at `ms` would see, counting itself, without recording it. */
   peek(ms: number): number {
-    const dt = Number.isFinite(this.lastMs) && Number.isFinite(ms) ? Math.max(0, ms - this.lastMs) / 1000 : 0;
-    return this.rate * Math.exp(-dt / this.tauS) + 1 / this.tauS;
+    return this.withEventAt(ms) / this.span(this.endWith(ms));
   }
 
-  /** Counts one event at `ms` and returns the rate including it. Out-of-order times count as "now". */
+  /** Counts one event at `ms` and returns the rate including it. */
   hit(ms: number): number {
-    if (Number.isFinite(this.lastMs) && Number.isFinite(ms)) {
-      const dt = Math.max(0, ms - this.lastMs) / 1000;
-      this.rate *= Math.exp(-dt / this.tauS);
+    this.count = this.withEventAt(ms);
+    if (Number.isFinite(ms)) {
+      if (!Number.isFinite(this.firstMs) || ms < this.firstMs) this.firstMs = ms;
+      if (!Number.isFinite(this.lastMs) || ms > this.lastMs) this.lastMs = ms;
     }
-    if (Number.isFinite(ms) && (!Number.isFinite(this.lastMs) || ms > this.lastMs)) this.lastMs = ms;
-    this.rate += 1 / this.tauS;
-    return this.rate;
-  }
-
-  get value(): number {
-    return this.rate;
+    return this.count / this.span(this.lastMs);
   }
 }
 

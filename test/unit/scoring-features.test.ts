@@ -8,7 +8,7 @@ import { inputFromBytes } from '../../gpu-pool/features/wire.js';
 import { inputFromReport, type FeatureInput } from '../../gpu-pool/features/input.js';
 import { featurize, FeatureState, productKey } from '../../gpu-pool/features/featurize.js';
 import { FEATURE_COUNT, FEATURES, featureIndex } from '../../gpu-pool/features/table.js';
-import { RollingWindow, TradeMemory } from '../../gpu-pool/features/state.js';
+import { DecayedRate, RollingWindow, TradeMemory } from '../../gpu-pool/features/state.js';
 import { loadRecords } from '../../gpu-pool/sample/templates.js';
 import { plantAnomaly } from '../../gpu-pool/sample/anomalies.js';
 import { Rng } from '../../gpu-pool/models/rng.js';
@@ -168,6 +168,49 @@ describe('rolling state', () => {
     const queue = (m as unknown as { queueSlots: number[]; head: number });
     expect(queue.queueSlots.length - queue.head).toBeLessThanOrEqual(2 * 4 + 65_536 + 1);
     expect([0, 1, 2, 3].map((i) => m.get(`T${i}`)?.version)).toEqual([99_996, 99_997, 99_998, 99_999]);
+  });
+});
+
+describe('source rates', () => {
+  const steady = (perSecond: number, seconds: number) => Array.from({ length: perSecond * seconds }, (_, i) => 1_700_000_000_000 + Math.round((i * 1000) / perSecond));
+
+  it('read a young source at its rate: a new source is not a burst against its own 10-minute rate', () => {
+    const fast = new DecayedRate(10);
+    const slow = new DecayedRate(600);
+    let f = 0;
+    let s = 0;
+    for (const ms of steady(50, 60)) {
+      f = fast.hit(ms);
+      s = slow.hit(ms);
+    }
+    // One minute into a source sending 50 events/s: both windows read about 50/s, though the 10-minute one has seen a tenth of its span.
+    expect(f).toBeGreaterThan(45);
+    expect(f).toBeLessThan(55);
+    expect(s).toBeGreaterThan(45);
+    expect(s).toBeLessThan(55);
+  });
+
+  it('do not depend on the order events are counted in, within the window', () => {
+    const times = steady(20, 30);
+    const inOrder = new DecayedRate(10);
+    for (const ms of times) inOrder.hit(ms);
+    // Reversed in blocks of 100 (5 s), as counterparty actors hand a source's events over.
+    const shuffled = new DecayedRate(10);
+    for (let i = 0; i < times.length; i += 100) for (const ms of times.slice(i, i + 100).reverse()) shuffled.hit(ms);
+    const end = times[times.length - 1]! + 1;
+    expect(shuffled.peek(end)).toBeCloseTo(inOrder.peek(end), 6);
+  });
+
+  it('see a burst as one', () => {
+    const fast = new DecayedRate(10);
+    const slow = new DecayedRate(600);
+    const quiet = steady(1, 600);
+    for (const ms of quiet) { fast.hit(ms); slow.hit(ms); }
+    const t = quiet[quiet.length - 1]!;
+    let f = 0;
+    let s = 0;
+    for (let i = 0; i < 500; i++) { f = fast.hit(t + i * 10); s = slow.hit(t + i * 10); }
+    expect(Math.log10((1 + f) / (1 + s))).toBeGreaterThan(1);
   });
 });
 
