@@ -63,7 +63,7 @@ async function main() {
           runs: s.runs, connections: s.connections, invalidRate: s.invalidRate, warmupSeconds: s.warmupSeconds, search: s.search,
           baseline: s.baseline, ceilingEvents: s.ceilingEvents,
           records: 'loadtest/flow-frames.ts seed 7: new trades of the seeded flow (Zipf counterparties, five asset classes) with the invalid share, UTIs stamped per send',
-          rules: 'cftc-part45, LEI check digits as errors', scoring: 'on (bootstrap model version)',
+          rules: 'cftc-part45, LEI check digits as errors', scoring: 'on (bootstrap model version: 20,000 events of the load generator, seed 1)',
         },
         medians: e2eMedians(runs),
         runs,

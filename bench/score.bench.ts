@@ -38,7 +38,7 @@ import { runOpenLoop } from '../loadtest/open-loop.js';
 import { startChildEngine } from '../loadtest/engine-process.js';
 import { benchPostgres, serverVersion } from './support/postgres.js';
 import { processStats } from './support/process-stats.js';
-import { installModel } from './support/scoring-model.js';
+import { bootstrapModel, installModel } from './support/scoring-model.js';
 import { machine, writeResult } from './support/results.js';
 
 const EVENTS = Number(process.env.BENCH_SCORE_EVENTS ?? 100_000);
@@ -209,7 +209,7 @@ async function serviceAndEngine(m: ModelManifest, files: Record<string, Uint8Arr
   // The engine with scoring off and on (same run, same machine).
   const endToEnd =
     process.env.BENCH_SCORE_E2E === '1'
-      ? await engineOnOff(pgServer, { manifest: m, files })
+      ? await engineOnOff(pgServer, await bootstrapModel())
       : { status: 'not run: set BENCH_SCORE_E2E=1 once the engine runs the scoring service (SWAPREP_SCORING=on|off); until then the engine-side cost is the "service.engineThread*" figures' };
   const postgres = { server: pgServer.kind, version: await serverVersion(pgServer.adminUrl).catch(() => 'unknown') };
   await pgServer.close();
@@ -219,11 +219,12 @@ async function serviceAndEngine(m: ModelManifest, files: Record<string, Uint8Arr
 
 /**
  * The engine (built, as a child process) at the sustained target rate with scoring off, then on, on fresh
- * databases that hold the same active model version. Scoring is switched with SWAPREP_SCORING; an engine that
+ * databases that hold the same active model version: the bootstrap version a fresh engine trains, on the load
+ * generator's flow that drives it here (the quality section's version learns the scoring sample; see scoring-core.ts). Scoring is switched with SWAPREP_SCORING; an engine that
  * does not wire the scoring service yet writes no event_score rows, and the comparison is then not recorded.
  */
 async function engineOnOff(pgServer: Awaited<ReturnType<typeof benchPostgres>>, model: ModelVersion) {
-  const runs: Record<string, { achievedEventsPerSecond: number; acked: number; sent: number; engineCpuCores: number; scores: number }> = {};
+  const runs: Record<string, { achievedEventsPerSecond: number; acked: number; sent: number; engineCpuCores: number; scores: number; flagged: number }> = {};
   for (const scoring of ['off', 'on'] as const) {
     const url = await pgServer.freshDatabase();
     await installModel(url, model);
@@ -239,10 +240,12 @@ async function engineOnOff(pgServer: Awaited<ReturnType<typeof benchPostgres>>, 
     const cpu = processStats(engine.process.pid!).cpuSeconds - cpu0;
     engine.process.kill('SIGTERM');
     await engine.exited;
-    const scores = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM event_score')).rows[0]!.n);
+    const counts = (await db.query<{ n: string; flagged: string }>('SELECT count(*) AS n, count(*) FILTER (WHERE flagged) AS flagged FROM event_score')).rows[0]!;
+    const scores = Number(counts.n);
+    const flagged = Number(counts.flagged);
     await db.end();
-    runs[scoring] = { achievedEventsPerSecond: Math.round(r.achievedRate), acked: r.acked, sent: r.sent, engineCpuCores: round(cpu / r.durationS, 2), scores };
-    say(`engine, scoring ${scoring}: ${Math.round(r.achievedRate)} events/s achieved (target ${E2E_RATE}), ${scores} scores stored`);
+    runs[scoring] = { achievedEventsPerSecond: Math.round(r.achievedRate), acked: r.acked, sent: r.sent, engineCpuCores: round(cpu / r.durationS, 2), scores, flagged };
+    say(`engine, scoring ${scoring}: ${Math.round(r.achievedRate)} events/s achieved (target ${E2E_RATE}), ${scores} scores stored, ${flagged} flagged`);
   }
   if (runs.on!.scores === 0) {
     return { status: 'not measured: the engine does not run the scoring service yet (no event_score rows with SWAPREP_SCORING=on)', targetRate: E2E_RATE, runs };

@@ -11,6 +11,7 @@ import { parseJsonLossless, reportFromJson } from '../engine/record/json.js';
 import type { TrainEvent } from './train.js';
 import { defaultCorpusDir, loadRecords, productTemplates } from './sample/templates.js';
 import { syntheticFlow } from './sample/synthetic.js';
+import { FlowGenerator, type FlowConfig } from '../loadtest/generator.js';
 
 export interface FileRecord {
   file: string;
@@ -89,6 +90,22 @@ export function fileFlow(records: readonly FileRecord[]): TrainEvent[] {
     const reported = Date.parse(r.report.reportingTimestamp ?? '');
     if (Number.isFinite(reported)) lastMs = reported;
     out.push({ report: r.report, sourceId: `file:${basename(r.file)}`, receivedAtMs: lastMs, tradeKey: key, version });
+  }
+  return out;
+}
+
+/**
+ * The load generator's flow (loadtest/generator.ts), its valid events without planted anomalies (the evaluation
+ * plants its own): what the engine scores under `swaprep loadtest`, `swaprep replay` of generated files and the
+ * benchmarks. One source, received when reported.
+ */
+export function generatorEvents(events: number, seed: number, config: Partial<FlowConfig> = {}): TrainEvent[] {
+  const versions = new Map<string, number>();
+  const out: TrainEvent[] = [];
+  for (const e of new FlowGenerator({ ...config, seed, invalidRate: 0, anomalyRate: 0 }).take(events)) {
+    const version = (versions.get(e.tradeKey) ?? 0) + 1;
+    versions.set(e.tradeKey, version);
+    out.push({ report: e.report, sourceId: 'generator', receivedAtMs: Date.parse(e.report.reportingTimestamp ?? ''), tradeKey: e.tradeKey, version });
   }
   return out;
 }

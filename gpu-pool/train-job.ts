@@ -7,11 +7,11 @@ import pg from 'pg';
 import { FEATURE_COUNT } from './features/table.js';
 import { featurize, FeatureState } from './features/featurize.js';
 import { inputFromReport } from './features/input.js';
-import { databaseEvents, expandFiles, fileFlow, readRecordFile, syntheticEvents } from './sources.js';
+import { databaseEvents, expandFiles, fileFlow, generatorEvents, readRecordFile, syntheticEvents } from './sources.js';
 import { defaultTrainOptions, trainAndEvaluate, type Log, type TrainedVersion, type TrainEvent, type TrainOptions } from './train.js';
 import { checkParity, type Parity } from './verify.js';
 
-export type TrainSource = { kind: 'synthetic'; events: number; seed: number } | { kind: 'db'; databaseUrl: string; events: number } | { kind: 'files'; paths: string[] };
+export type TrainSource = { kind: 'synthetic' | 'generator'; events: number; seed: number } | { kind: 'db'; databaseUrl: string; events: number } | { kind: 'files'; paths: string[] };
 
 export interface TrainJob {
   source: TrainSource;
@@ -27,6 +27,8 @@ export async function loadTrainEvents(source: TrainSource): Promise<TrainEvent[]
   switch (source.kind) {
     case 'synthetic':
       return syntheticEvents(source.events, source.seed);
+    case 'generator':
+      return generatorEvents(source.events, source.seed);
     case 'files':
       return fileFlow(expandFiles(source.paths).flatMap(readRecordFile));
     case 'db': {

@@ -40,7 +40,7 @@ export interface EngineRun {
   attempts: { phase: string; rate: number; seconds: number; ok: boolean; reason: string; batch: number; sent: number; acked: number; achievedRate: number; latencyMs: OpenLoopResult['latencyMs']; engineCpuCores: number }[];
   enginePeakRssMiB: number;
   /** What the database holds afterwards: proof that the events were judged and scored. */
-  stored: { accepted: number; rejected: number; scored: number };
+  stored: { accepted: number; rejected: number; scored: number; flagged: number };
   records: { distinct: number; invalid: number; counterparties: number };
 }
 
@@ -106,7 +106,7 @@ async function engineRun(run: number, s: E2ESettings, url: string, model: ModelV
     const stored = await storedCounts(url);
     const records = [...frames.values()][0]!;
     const c = search.confirmed?.result;
-    say(`run ${run} engine: ${search.sustainedRate ?? 0} events/s sustained; stored ${stored.accepted} accepted, ${stored.rejected} rejected, ${stored.scored} scored`);
+    say(`run ${run} engine: ${search.sustainedRate ?? 0} events/s sustained; stored ${stored.accepted} accepted, ${stored.rejected} rejected, ${stored.scored} scored, ${stored.flagged} flagged`);
     return {
       sustainedRate: search.sustainedRate ?? 0,
       atSustained: c ? { achievedRate: c.achievedRate, latencyMs: c.latencyMs, engineCpuCores: c.engineCpuCores, engineRssMiB: c.engineRssMiB } : null,
@@ -139,8 +139,8 @@ async function storedCounts(url: string): Promise<EngineRun['stored']> {
   try {
     const statuses = await c.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM event_log GROUP BY status');
     const count = (st: string) => Number(statuses.rows.find((r) => r.status === st)?.n ?? 0);
-    const scored = await c.query<{ n: string }>("SELECT count(*) AS n FROM event_score WHERE status = 'scored'");
-    return { accepted: count('accepted') + count('accepted_with_warnings'), rejected: count('rejected'), scored: Number(scored.rows[0]!.n) };
+    const scored = await c.query<{ n: string; flagged: string }>("SELECT count(*) AS n, count(*) FILTER (WHERE flagged) AS flagged FROM event_score WHERE status = 'scored'");
+    return { accepted: count('accepted') + count('accepted_with_warnings'), rejected: count('rejected'), scored: Number(scored.rows[0]!.n), flagged: Number(scored.rows[0]!.flagged) };
   } finally {
     await c.end();
   }

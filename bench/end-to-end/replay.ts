@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { projectRoot } from '../../engine/project-root.js';
 import type { FileSummary } from '../../engine/ingest/files/replay-file.js';
 import { writeFlowFile } from '../../loadtest/flow-files.js';
@@ -30,6 +31,8 @@ export interface ReplayResult {
   wallSeconds: number;
   peakRssMiB: number | null;
   cpuCores: number | null;
+  /** Events the scoring flagged for review (the model's alert rate is 0.5%; the flow plants about 1% anomalies). */
+  flagged: number;
   goal: string;
 }
 
@@ -79,8 +82,19 @@ export async function replayRun(path: string, url: string, model: ModelVersion, 
     wallSeconds: round(wallSeconds, 1),
     peakRssMiB: stats?.peakRssMiB ?? null,
     cpuCores: stats ? round(stats.cpuSeconds / wallSeconds, 2) : null,
+    flagged: await flaggedCount(url),
     goal: 'at least 50,000 lines/s and RSS below 500 MB for 1,000,000 lines',
   };
-  say(`replay: ${result.lines} lines, ${result.linesPerSecond} lines/s (${result.replaySeconds} s; ${result.wallSeconds} s with engine start and stop), peak RSS ${result.peakRssMiB ?? '?'} MiB`);
+  say(`replay: ${result.lines} lines, ${result.linesPerSecond} lines/s (${result.replaySeconds} s; ${result.wallSeconds} s with engine start and stop), peak RSS ${result.peakRssMiB ?? '?'} MiB, ${result.flagged} flagged`);
   return result;
+}
+
+async function flaggedCount(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM event_score WHERE flagged')).rows[0]!.n);
+  } finally {
+    await c.end();
+  }
 }

@@ -5,9 +5,9 @@ import { bootstrapJob } from '../../gpu-pool/scoring-core.js';
 import { runTrainJob } from '../../gpu-pool/train-job.js';
 
 /**
- * The model version a fresh engine would train for itself (its bootstrap version), trained once per
- * benchmark: installing it in each fresh database up front means the engine scores from its first event,
- * instead of storing events as not scored while its own bootstrap training runs.
+ * The model version a fresh engine would train for itself (its bootstrap version, on the load generator's flow),
+ * trained once per benchmark: installing it in each fresh database up front means the engine scores from its
+ * first event, instead of storing events as not scored while its own bootstrap training runs.
  */
 export async function bootstrapModel(log: (m: string) => void = () => {}): Promise<ModelVersion> {
   return (await runTrainJob(bootstrapJob(), log)).version;

@@ -11,7 +11,7 @@ interface Command {
 const commands: Record<string, Command> = {
   serve: { summary: 'run the engine (FEP over TCP and gRPC, HTTP /healthz and /metrics)', load: () => import('./serve.js') },
   source: { summary: 'manage FEP sources: `swaprep source add ID` prints a new token', load: () => import('./source.js') },
-  train: { summary: 'train, evaluate and record an anomaly-scoring model version (--from db|synthetic|FILE, --activate)', load: () => import('./train.js') },
+  train: { summary: 'train, evaluate and record an anomaly-scoring model version (--from db|synthetic|generator|FILE, --activate)', load: () => import('./train.js') },
   score: { summary: 'score JSON/JSONL records offline with the active or a named model version, one JSON line each', load: () => import('./score.js') },
   gpu: { summary: 'CUDA for the scoring pool: `swaprep gpu install-cuda` (provider for onnxruntime-node 1.29.0), `swaprep gpu status`', load: () => import('./gpu.js') },
   validate: { summary: 'validate JSON/JSONL records against the rulebook, without an engine or database', load: () => import('./validate.js') },

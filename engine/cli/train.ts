@@ -7,7 +7,7 @@ import { DatabaseRegistry, DirectoryRegistry, type Registry } from '../../gpu-po
 import { runTrainJob, type TrainSource } from '../../gpu-pool/train-job.js';
 import { defaultTrainOptions, formatEvaluation, type TrainOptions } from '../../gpu-pool/train.js';
 
-const HELP = `usage: swaprep train [--from db|synthetic|FILE...] [--activate] [options]
+const HELP = `usage: swaprep train [--from db|synthetic|generator|FILE...] [--activate] [options]
 
 Trains the scoring models (isolation forest, autoencoder, robust z-score), evaluates them on a held-out part
 of the events with planted anomalies (100x rate, notional x1000, stale reporting, changed counterparty,
@@ -16,7 +16,9 @@ version with its files and evaluation.
 
   --from db            the engine's recent events (default; --database-url / DATABASE_URL, else the embedded
                        PostgreSQL under --data-dir)
-  --from synthetic     the built-in synthetic flow (corpus products, seeded)
+  --from synthetic     the scoring sample (gpu-pool/sample/: corpus products, seeded)
+  --from generator     the load generator's flow (loadtest/generator.ts, seeded; what a fresh engine's
+                       bootstrap version learns)
   --from FILE          JSON/JSONL record files or directories (corpus shape); no database needed
   --activate           make the new version the active one (a running engine swaps to it without a restart)
   --models-dir DIR     keep versions in DIR instead of the database (default for --from FILE:
@@ -64,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const from = [...(values.from ?? []), ...positionals];
-  const kind = from.length === 0 || from[0] === 'db' ? 'db' : from[0] === 'synthetic' ? 'synthetic' : 'files';
+  const kind = from.length === 0 || from[0] === 'db' ? 'db' : from[0] === 'synthetic' || from[0] === 'generator' ? from[0] : 'files';
   const config = loadConfig(process.env, stringFlags(values));
   const events = int(values.events, 100_000, 'events');
   const seed = int(values.seed, 1, 'seed');
@@ -93,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
         client.release();
       }
     }
-    const source: TrainSource = kind === 'db' ? { kind: 'db', databaseUrl: database!.url, events } : kind === 'synthetic' ? { kind: 'synthetic', events, seed } : { kind: 'files', paths: from };
+    const source: TrainSource = kind === 'db' ? { kind: 'db', databaseUrl: database!.url, events } : kind === 'synthetic' || kind === 'generator' ? { kind, events, seed } : { kind: 'files', paths: from };
     const log = (m: string) => process.stderr.write(`${m}\n`);
     const { version } = await runTrainJob({ source, options }, log);
     const registry: Registry = useDirectory ? new DirectoryRegistry(values['models-dir'] ?? join(config.dataDir, 'models')) : new DatabaseRegistry(db!);

@@ -22,6 +22,8 @@ const BP = 1e-4;
 const DAY_MS = 86_400_000;
 const Z_CLIP = 50;
 const FRESH_MS = 15 * 60_000;
+const PRODUCT_HISTORY_CAP = 1000;
+const SOURCE_RATE_CAP = 100; // events per second
 
 export const slog = (x: number): number => (x < 0 ? -Math.log10(1 - x) : Math.log10(1 + x));
 
@@ -216,9 +218,13 @@ export function featurize(state: FeatureState, x: FeatureInput, ctx: EventContex
   out[o + 28] = termsChanged;
   out[o + 29] = prev && action === 'NEWT' ? 1 : 0;
   out[o + 30] = pairMismatches(x);
-  out[o + 31] = Math.log10(1 + fast);
+  // Capped like product_history: a model trained where sources sent 500 events/s flagged three in four events of
+  // a load test sending 5,000/s per source; above the cap a source is simply busy, and bursts are feature 32's.
+  out[o + 31] = Math.log10(1 + Math.min(fast, SOURCE_RATE_CAP));
   out[o + 32] = Math.log10((1 + fast) / (1 + slow));
-  out[o + 33] = Math.log10(1 + product.count);
+  // Capped: past a thousand events the product's windows are full and trusted; uncapped, a product busier than in
+  // the training data looked new to the models (the top feature of a quarter of a replay's flags).
+  out[o + 33] = Math.log10(1 + Math.min(product.count, PRODUCT_HISTORY_CAP));
   out[o + 34] = x.assetClass === 'InterestRate' ? 1 : 0;
   out[o + 35] = x.assetClass === 'Credit' ? 1 : 0;
   out[o + 36] = x.assetClass === 'ForeignExchange' ? 1 : 0;

@@ -172,7 +172,7 @@ describe('scoring service', () => {
     try {
       await waitFor('the bootstrap version', async () => service.activeVersion !== undefined, 90_000);
       const row = (await other.query<{ source: string; active: boolean }>(`SELECT source, active FROM model_version`)).rows;
-      expect(row).toEqual([{ source: 'synthetic', active: true }]);
+      expect(row).toEqual([{ source: 'generator', active: true }]);
     } finally {
       await service.stop();
       await other.end();
