@@ -6,6 +6,12 @@
  * (text COPY would hex-escape every bytea, doubling the bytes and PostgreSQL's parsing work).
  * Format: https://www.postgresql.org/docs/current/sql-copy.html ("Binary Format").
  */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+
+const { from: copyFrom } = copyStreams;
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Microseconds between the Unix epoch and PostgreSQL's epoch (2000-01-01T00:00:00Z). */
 const PG_EPOCH_OFFSET_US = 946_684_800_000_000;
@@ -97,6 +103,23 @@ export class BinaryCopyEncoder {
     return this;
   }
 
+  /** float4 (PostgreSQL `real`). */
+  float4(value: number): this {
+    this.ensure(8);
+    this.buf.writeInt32BE(4, this.pos);
+    this.buf.writeFloatBE(value, this.pos + 4);
+    this.pos += 8;
+    return this;
+  }
+
+  bool(value: boolean): this {
+    this.ensure(5);
+    this.buf.writeInt32BE(1, this.pos);
+    this.buf[this.pos + 4] = value ? 1 : 0;
+    this.pos += 5;
+    return this;
+  }
+
   /** timestamptz from Unix epoch milliseconds. */
   timestamptzMs(epochMs: number): this {
     this.ensure(12);
@@ -128,4 +151,9 @@ export class BinaryCopyEncoder {
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
+}
+
+/** Sends `data` (a finished encoder's bytes) as `COPY table (columns) FROM STDIN WITH (FORMAT binary)`. */
+export async function copyBinary(client: pg.PoolClient, table: string, columns: string, data: Buffer): Promise<void> {
+  await pipeline(Readable.from([data]), client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN WITH (FORMAT binary)`)));
 }

@@ -1,13 +1,8 @@
 import type pg from 'pg';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-import copyStreams from 'pg-copy-streams';
-import { BinaryCopyEncoder } from './copy-binary.js';
+import { BinaryCopyEncoder, copyBinary } from './copy-binary.js';
 import type { StoredEvent } from './stored-event.js';
 import type { Metrics } from '../metrics.js';
 import { log } from '../log.js';
-
-const { from: copyFrom } = copyStreams;
 
 export interface GroupCommitOptions {
   /** Most events in one transaction. */
@@ -161,15 +156,15 @@ export class GroupCommitWriter {
       if (tolerateExisting) {
         await client.query(`CREATE TEMP TABLE IF NOT EXISTS stage_event_log (LIKE event_log) ON COMMIT DELETE ROWS;
           CREATE TEMP TABLE IF NOT EXISTS stage_finding (LIKE finding) ON COMMIT DELETE ROWS`);
-        await copy(client, 'stage_event_log', EVENT_COLUMNS, encoded.events);
-        await copy(client, 'stage_finding', FINDING_COLUMNS, encoded.findings);
+        await copyBinary(client, 'stage_event_log', EVENT_COLUMNS, encoded.events);
+        await copyBinary(client, 'stage_finding', FINDING_COLUMNS, encoded.findings);
         // Only events not already stored bring their findings with them.
         await client.query(`WITH fresh AS (
             INSERT INTO event_log (${EVENT_COLUMNS}) SELECT ${EVENT_COLUMNS} FROM stage_event_log ON CONFLICT DO NOTHING RETURNING source_id, seq)
           INSERT INTO finding (${FINDING_COLUMNS}) SELECT ${FINDING_COLUMNS.split(', ').map((c) => 's.' + c).join(', ')} FROM stage_finding s JOIN fresh f USING (source_id, seq)`);
       } else {
-        await copy(client, 'event_log', EVENT_COLUMNS, encoded.events);
-        if (encoded.findingCount > 0) await copy(client, 'finding', FINDING_COLUMNS, encoded.findings);
+        await copyBinary(client, 'event_log', EVENT_COLUMNS, encoded.events);
+        if (encoded.findingCount > 0) await copyBinary(client, 'finding', FINDING_COLUMNS, encoded.findings);
       }
       const copied = lap();
       await this.inTransaction(client);
@@ -207,7 +202,3 @@ export function encodeGroup(group: readonly StoredEvent[]) {
   return { events: events.finish(), findings: findings.finish(), findingCount };
 }
 
-async function copy(client: pg.PoolClient, table: string, columns: string, data: Buffer): Promise<void> {
-  const stream = client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN WITH (FORMAT binary)`));
-  await pipeline(Readable.from([data]), stream);
-}
