@@ -13,7 +13,7 @@
  *             (CPU time of this process's main thread per event, from /proc)
  *   endToEnd  with BENCH_SCORE_E2E=1: the engine (child process) driven open loop with SWAPREP_SCORING=off
  *             and =on in the same run, achieved events/s each (goal: scoring costs at most 15% at 50,000
- *             events/s); recorded as not measured when the engine writes no event_score rows (not wired)
+ *             events/s), at each rate of BENCH_SUSTAINED_RATE (comma-separated; default 50000)
  * Results go to bench/results.json under "score".
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -44,7 +44,8 @@ import { machine, writeResult } from './support/results.js';
 const EVENTS = Number(process.env.BENCH_SCORE_EVENTS ?? 100_000);
 const POOL_SECONDS = Number(process.env.BENCH_SCORE_SECONDS ?? 5);
 const E2E_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const E2E_RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 50_000);
+/** Target rates of the scoring off/on comparison, comma-separated (e.g. "15000,30000": below and at saturation). */
+const E2E_RATES = (process.env.BENCH_SUSTAINED_RATE ?? '50000').split(',').map(Number);
 const WORKERS = Number(process.env.BENCH_SCORE_WORKERS ?? Math.max(1, cpus().length));
 const SERVICE_EVENTS = Number(process.env.BENCH_SCORE_SERVICE_EVENTS ?? 50_000);
 /** Quality and pool only (no PostgreSQL, no engine): what a CUDA host without a database can run. */
@@ -209,7 +210,7 @@ async function serviceAndEngine(m: ModelManifest, files: Record<string, Uint8Arr
   // The engine with scoring off and on (same run, same machine).
   const endToEnd =
     process.env.BENCH_SCORE_E2E === '1'
-      ? await engineOnOff(pgServer, await bootstrapModel())
+      ? await engineOnOffAtRates(pgServer, await bootstrapModel())
       : { status: 'not run: set BENCH_SCORE_E2E=1 once the engine runs the scoring service (SWAPREP_SCORING=on|off); until then the engine-side cost is the "service.engineThread*" figures' };
   const postgres = { server: pgServer.kind, version: await serverVersion(pgServer.adminUrl).catch(() => 'unknown') };
   await pgServer.close();
@@ -223,7 +224,13 @@ async function serviceAndEngine(m: ModelManifest, files: Record<string, Uint8Arr
  * generator's flow that drives it here (the quality section's version learns the scoring sample; see scoring-core.ts). Scoring is switched with SWAPREP_SCORING; an engine that
  * does not wire the scoring service yet writes no event_score rows, and the comparison is then not recorded.
  */
-async function engineOnOff(pgServer: Awaited<ReturnType<typeof benchPostgres>>, model: ModelVersion) {
+async function engineOnOffAtRates(pgServer: Awaited<ReturnType<typeof benchPostgres>>, model: ModelVersion) {
+  const byRate = [];
+  for (const rate of E2E_RATES) byRate.push(await engineOnOff(pgServer, model, rate));
+  return byRate.length === 1 ? byRate[0]! : { byRate };
+}
+
+async function engineOnOff(pgServer: Awaited<ReturnType<typeof benchPostgres>>, model: ModelVersion, rate: number) {
   const runs: Record<string, { achievedEventsPerSecond: number; acked: number; sent: number; engineCpuCores: number; scores: number; flagged: number }> = {};
   for (const scoring of ['off', 'on'] as const) {
     const url = await pgServer.freshDatabase();
@@ -234,7 +241,7 @@ async function engineOnOff(pgServer: Awaited<ReturnType<typeof benchPostgres>>, 
     const frames = flowFrames({ seed: 7, batch: 500, counterOffset: 1 });
     const cpu0 = processStats(engine.process.pid!).cpuSeconds;
     const r = await runOpenLoop({
-      port: engine.tcpPort, sourceId: 'bench', token: 'bench-token', rate: E2E_RATE, durationMs: E2E_SECONDS * 1000, batch: 500, connections: 2, maxBacklog: 50_000, drainMs: 5_000,
+      port: engine.tcpPort, sourceId: 'bench', token: 'bench-token', rate: rate, durationMs: E2E_SECONDS * 1000, batch: 500, connections: 2, maxBacklog: 50_000, drainMs: 5_000,
       frame: frames.frame,
     });
     const cpu = processStats(engine.process.pid!).cpuSeconds - cpu0;
@@ -245,13 +252,13 @@ async function engineOnOff(pgServer: Awaited<ReturnType<typeof benchPostgres>>, 
     const flagged = Number(counts.flagged);
     await db.end();
     runs[scoring] = { achievedEventsPerSecond: Math.round(r.achievedRate), acked: r.acked, sent: r.sent, engineCpuCores: round(cpu / r.durationS, 2), scores, flagged };
-    say(`engine, scoring ${scoring}: ${Math.round(r.achievedRate)} events/s achieved (target ${E2E_RATE}), ${scores} scores stored, ${flagged} flagged`);
+    say(`engine, scoring ${scoring}: ${Math.round(r.achievedRate)} events/s achieved (target ${rate}), ${scores} scores stored, ${flagged} flagged`);
   }
   if (runs.on!.scores === 0) {
-    return { status: 'not measured: the engine does not run the scoring service yet (no event_score rows with SWAPREP_SCORING=on)', targetRate: E2E_RATE, runs };
+    return { status: 'not measured: the engine does not run the scoring service yet (no event_score rows with SWAPREP_SCORING=on)', targetRate: rate, runs };
   }
   const cost = 1 - runs.on!.achievedEventsPerSecond / runs.off!.achievedEventsPerSecond;
-  return { targetRate: E2E_RATE, secondsPerRun: E2E_SECONDS, runs, scoringCostFraction: round(cost, 3), goal: 'scoring costs at most 15% of the end-to-end rate at 50,000 events/s' };
+  return { targetRate: rate, secondsPerRun: E2E_SECONDS, runs, scoringCostFraction: round(cost, 3), goal: 'scoring costs at most 15% of the end-to-end rate at 50,000 events/s' };
 }
 
 /** CPU seconds of this process's main thread (Linux: its task has the process id). */
