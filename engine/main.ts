@@ -63,7 +63,8 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     }
   }
 
-  const metrics = createMetrics();
+  const scoringNow = scoring;
+  const metrics = createMetrics(scoringNow ? () => scoringNow.stats() : undefined);
   const system = startActorSystem();
   // The hub and the writer refer to each other through these callbacks (durable → ack, route → actors).
   let hub: IngestHub | undefined;

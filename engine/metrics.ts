@@ -1,10 +1,19 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** What the scoring service last reported (its thread reports about once a second). */
+export interface ScoringCounts {
+  queued: number;
+  inflightBatches: number;
+  scored: number;
+  flagged: number;
+  notScored: number;
+}
+
 /**
  * The engine's Prometheus metrics. One registry per engine instance so tests can run several engines
- * in one process without their counters mixing.
+ * in one process without their counters mixing. `scoring` is read at each scrape when scoring runs.
  */
-export function createMetrics() {
+export function createMetrics(scoring?: () => ScoringCounts | undefined) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'swaprep_process_' });
   const m = {
@@ -27,6 +36,29 @@ export function createMetrics() {
     projectionLag: new Gauge({ name: 'swaprep_projection_lag_events', help: "Durable events not yet in the console's trade projection, all sources (its lists show older trades meanwhile)", registers: [registry] }),
     counterpartyActors: new Gauge({ name: 'swaprep_counterparty_actors', help: 'Live counterparty actors (idle ones are passivated)', registers: [registry] }),
   };
+  if (scoring) {
+    new Gauge({
+      name: 'swaprep_scoring_queued_events', help: 'Durable events waiting to be scored (features, a batch slot, or their source order)', registers: [registry],
+      collect() { this.set(scoring()?.queued ?? 0); },
+    });
+    new Gauge({
+      name: 'swaprep_scoring_inflight_batches', help: 'Scoring batches on the worker pool', registers: [registry],
+      collect() { this.set(scoring()?.inflightBatches ?? 0); },
+    });
+    // Counted by the scoring thread; each scrape adds what it counted since the last one.
+    const seen = { scored: 0, flagged: 0, notScored: 0 };
+    new Counter({
+      name: 'swaprep_scored_events_total', help: 'Events whose score is stored, by outcome (flagged ones are also counted as scored)', labelNames: ['outcome'] as const, registers: [registry],
+      collect() {
+        const s = scoring();
+        if (!s) return;
+        for (const [key, outcome] of [['scored', 'scored'], ['flagged', 'flagged'], ['notScored', 'not_scored']] as const) {
+          if (s[key] > seen[key]) this.inc({ outcome }, s[key] - seen[key]);
+          seen[key] = s[key];
+        }
+      },
+    });
+  }
   return m;
 }
 

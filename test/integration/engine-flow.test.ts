@@ -23,5 +23,15 @@ describe('generated flows through the engine', () => {
     // Scoring follows durability asynchronously (a bootstrap model is trained first, then a sweep catches up).
     const scored = async () => Number((await t.db.query<{ n: string }>("SELECT count(*) AS n FROM event_score WHERE source_id = 'fep1' AND status = 'scored'")).rows[0]!.n);
     await expect.poll(scored, { timeout: 90_000, interval: 1_000 }).toBe(2000);
+    // The bootstrap model learned the generator's flow: a few of its events are flagged, not a flood.
+    const flagged = Number((await t.db.query<{ n: string }>("SELECT count(*) AS n FROM event_score WHERE source_id = 'fep1' AND flagged")).rows[0]!.n);
+    expect(flagged).toBeLessThan(100);
+    // /metrics reports what the scoring thread counted (it reports about once a second).
+    const sample = async (outcome: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${t.engine.httpPort}/metrics`)).text();
+      return Number(new RegExp(`^swaprep_scored_events_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    };
+    await expect.poll(() => sample('scored'), { timeout: 10_000, interval: 500 }).toBe(2000);
+    expect((await sample('flagged')) || 0).toBe(flagged); // a series appears with its first count
   }, 120_000);
 });
