@@ -7,7 +7,9 @@ import { openDatabase, type DatabaseHandle } from '../../engine/store/database.j
 
 /**
  * The PostgreSQL server benchmarks run against: DATABASE_URL when set, else the local server at
- * 127.0.0.1:5432 when one answers, else an embedded one. Each run gets a fresh database on it.
+ * 127.0.0.1:5432 when one answers, else an embedded one (the engine's own: `npm start`'s server, PostgreSQL 18 with stock settings).
+ * BENCH_POSTGRES=embedded chooses the embedded one in any case. Each run gets a
+ * fresh database on it.
  */
 export interface BenchPostgres {
   adminUrl: string;
@@ -25,11 +27,12 @@ export interface BenchPostgres {
 
 export async function benchPostgres(): Promise<BenchPostgres> {
   let handle: DatabaseHandle | undefined;
-  let adminUrl = process.env.DATABASE_URL;
+  const embeddedOnly = process.env.BENCH_POSTGRES === 'embedded';
+  let adminUrl = embeddedOnly ? undefined : process.env.DATABASE_URL;
   let kind = 'DATABASE_URL';
   if (!adminUrl) {
     const local = 'postgres://postgres@127.0.0.1:5432/postgres';
-    if (await answers(local)) {
+    if (!embeddedOnly && (await answers(local))) {
       adminUrl = local;
       kind = 'local server 127.0.0.1:5432';
     } else {

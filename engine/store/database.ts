@@ -1,4 +1,4 @@
-import { mkdirSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { log } from '../log.js';
@@ -26,6 +26,8 @@ export async function openDatabase(url: string | undefined, embedded: EmbeddedOp
   const dir = join(embedded.dataDir, 'pg');
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
   mkdirSync(embedded.dataDir, { recursive: true });
+  // As root the server runs as an unprivileged user (below), who must be able to enter the directory.
+  if (process.getuid?.() === 0) chmodSync(embedded.dataDir, 0o755);
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     user: 'postgres',
