@@ -130,7 +130,8 @@ export class ScoringService {
    * full (see onDrain).
    */
   submit(events: readonly ScoringEvent[], watermarks: ReadonlyMap<string, number> = new Map()): boolean {
-    if (events.length > 0 && !this.stopping) {
+    // A group of rejected events only still carries watermarks that release events held in the scoring thread.
+    if ((events.length > 0 || watermarks.size > 0) && !this.stopping) {
       const buffer = packEvents(events);
       const m: FromService = { type: 'events', buffer, sourceIds: [...watermarks.keys()], watermarks: [...watermarks.values()] };
       this.worker.postMessage(m, [buffer]);
