@@ -39,7 +39,18 @@ export async function openDatabase(url: string | undefined, embedded: EmbeddedOp
     onLog: () => {},
     onError: (message: unknown) => log('warn', 'embedded postgres: ' + String(message)),
   });
-  if (fresh) await server.initialise();
+  if (fresh) {
+    try {
+      await server.initialise();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (process.getuid?.() === 0 && /Permission denied/.test(message)) {
+        throw new Error(`the embedded PostgreSQL runs as an unprivileged user when swaprep runs as root, and it cannot reach ${dir}: ` +
+          `choose a data directory (--data-dir) whose parent directories every user can enter, or set DATABASE_URL (${message.trim()})`);
+      }
+      throw err;
+    }
+  }
   await server.start();
   if (fresh) await server.createDatabase('swaprep');
   const embeddedUrl = `postgres://postgres:swaprep@127.0.0.1:${embedded.port}/swaprep`;
