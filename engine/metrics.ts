@@ -48,7 +48,7 @@ export function createMetrics(scoring?: () => ScoringCounts | undefined) {
     // Counted by the scoring thread; each scrape adds what it counted since the last one.
     const seen = { scored: 0, flagged: 0, notScored: 0 };
     new Counter({
-      name: 'swaprep_scored_events_total', help: 'Events whose score is stored, by outcome (flagged ones are also counted as scored)', labelNames: ['outcome'] as const, registers: [registry],
+      name: 'swaprep_scored_events_total', help: 'Events the scoring thread has finished with, by outcome (flagged ones are also counted as scored; a score whose write failed is left to the catch-up sweep)', labelNames: ['outcome'] as const, registers: [registry],
       collect() {
         const s = scoring();
         if (!s) return;

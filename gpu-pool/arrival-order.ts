@@ -10,8 +10,9 @@
  *
  * Each source's events wait here until the source's durable watermark (every seq up to it is stored) passes
  * them, and leave in seq order. Rejected events are never scored, yet they count towards the watermark, so a
- * rejected event leaves no hole to wait for. A source whose watermark is not given, or that waits longer than
- * `maxHoldMs` (a reconnect, a restart), has what it holds released in seq order anyway.
+ * rejected event leaves no hole to wait for. Events of a source no watermark was ever given for leave at once;
+ * those that waited `maxHoldMs` (a watermark that stopped moving: a reconnect, events stored before a crash and
+ * acknowledged without a group commit) leave in seq order anyway, at the caller's next call.
  */
 import type { ScoringEvent } from './pipeline.js';
 

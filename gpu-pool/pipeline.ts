@@ -46,7 +46,8 @@ export interface EventResult {
 }
 
 export interface ResultSink {
-  write(results: readonly EventResult[]): Promise<void>;
+  /** `live`: every result is of an event submitted live (none is a sweep's rescoring of a stored event). */
+  write(results: readonly EventResult[], live: boolean): Promise<void>;
 }
 
 export interface PipelineOptions {
@@ -86,7 +87,7 @@ interface Outgoing {
 /** Events parsed per turn of the event loop before yielding (keeps the engine's own work flowing). */
 const PARSE_SLICE = 2048;
 const WRITE_ATTEMPTS = 3;
-/** How often events held for their source's watermark are checked for having waited too long. */
+/** How often events held for their source's watermark are checked for having waited too long (so they wait at most 2.5 s). */
 const HOLD_CHECK_MS = 500;
 
 export class ScoringPipeline {
@@ -205,7 +206,7 @@ export class ScoringPipeline {
 
   stats() {
     return {
-      queued: this.incoming.length - this.incomingHead + this.batcher.open + this.ready.reduce((a, b) => a + b.n, 0),
+      queued: this.order.size + this.incoming.length - this.incomingHead + this.batcher.open + this.ready.reduce((a, b) => a + b.n, 0),
       inflightBatches: this.inflight,
       pending: this.pending,
       ...this.counters,
@@ -325,7 +326,7 @@ export class ScoringPipeline {
       this.toWrite = [];
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.sink.write(chunk.map((o) => o.result));
+          await this.sink.write(chunk.map((o) => o.result), chunk.every((o) => o.live));
           break;
         } catch (err) {
           if (attempt >= WRITE_ATTEMPTS) {

@@ -103,6 +103,8 @@ export class ScoringService {
     this.carried.scored += this.lastStats.scored;
     this.carried.flagged += this.lastStats.flagged;
     this.carried.notScored += this.lastStats.notScored;
+    // Counted once: until the new thread reports, its counts are zero (a scrape in between must not see them twice).
+    this.lastStats = { ...this.lastStats, queued: 0, inflightBatches: 0, scored: 0, flagged: 0, notScored: 0 };
     for (const p of this.pending.values()) p.reject(new Error('scoring thread exited'));
     this.pending.clear();
     this.submitted = this.received = this.written = 0;

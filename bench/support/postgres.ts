@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type DatabaseHandle } from '../../engine/store/database.js';
@@ -36,7 +36,9 @@ export async function benchPostgres(): Promise<BenchPostgres> {
       adminUrl = local;
       kind = 'local server 127.0.0.1:5432';
     } else {
-      handle = await openDatabase(undefined, { dataDir: mkdtempSync(join(tmpdir(), 'swaprep-bench-')), port: 54398 });
+      const dataDir = mkdtempSync(join(tmpdir(), 'swaprep-bench-'));
+      chmodSync(dataDir, 0o755); // as root the server runs as an unprivileged user, who must be able to enter it
+      handle = await openDatabase(undefined, { dataDir, port: 54398 });
       adminUrl = handle.url;
       kind = 'embedded';
     }

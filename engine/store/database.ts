@@ -25,9 +25,10 @@ export async function openDatabase(url: string | undefined, embedded: EmbeddedOp
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const dir = join(embedded.dataDir, 'pg');
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
+  const created = !existsSync(embedded.dataDir);
   mkdirSync(embedded.dataDir, { recursive: true });
-  // As root the server runs as an unprivileged user (below), who must be able to enter the directory.
-  if (process.getuid?.() === 0) chmodSync(embedded.dataDir, 0o755);
+  // As root the server runs as an unprivileged user (below), who must be able to enter the directory made here.
+  if (created && process.getuid?.() === 0) chmodSync(embedded.dataDir, 0o755);
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     user: 'postgres',

@@ -24,6 +24,7 @@ const Z_CLIP = 50;
 const FRESH_MS = 15 * 60_000;
 const PRODUCT_HISTORY_CAP = 1000;
 const SOURCE_RATE_CAP = 100; // events per second
+const MAX_CLOCK_SKEW_MS = 60_000;
 
 export const slog = (x: number): number => (x < 0 ? -Math.log10(1 - x) : Math.log10(1 + x));
 
@@ -169,7 +170,9 @@ export function featurize(state: FeatureState, x: FeatureInput, ctx: EventContex
   // The source's rates run on the records' reporting clock, not on arrival: a record scores the same live or
   // replayed from a file at any speed. On arrival time, every replay and load test was one long burst: replaying
   // 200,000 flow lines at 20,000 lines/s flagged 40% of them, source_burst the top feature of 94% of those.
-  const rateAtMs = Number.isFinite(x.reportingMs) ? x.reportingMs : ctx.receivedAtMs;
+  // A reporting time later than arrival (plus clock skew) is wrong, and would stop the source's clock there: every
+  // later event would count as long past. It runs on arrival time instead.
+  const rateAtMs = Number.isFinite(x.reportingMs) && !(x.reportingMs > ctx.receivedAtMs + MAX_CLOCK_SKEW_MS) ? x.reportingMs : ctx.receivedAtMs;
   const fast = commit ? source.fast.hit(rateAtMs) : source.fast.peek(rateAtMs);
   const slow = commit ? source.slow.hit(rateAtMs) : source.slow.peek(rateAtMs);
   const action = x.actionType;

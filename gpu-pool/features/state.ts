@@ -93,13 +93,15 @@ export class DecayedRate {
     if (!Number.isFinite(ms) || !Number.isFinite(this.lastMs)) return this.count + 1;
     const dt = (ms - this.lastMs) / 1000;
     // A later event decays what came before it; an earlier one (events of different counterparties interleave
-    // out of reporting order) adds only what is left of it by now, so the order of arrival does not matter.
+    // out of reporting order) adds only what is left of it by now, so the count does not depend on the order
+    // events come in (the rate each event reads does: arrival-order.ts puts them back in order first).
     return dt >= 0 ? this.count * Math.exp(-dt / this.tauS) + 1 : this.count + Math.exp(dt / this.tauS);
   }
 
-  /** The share of the window the source has lived, in seconds (at least one second). */
-  private span(endMs: number): number {
-    const livedS = Number.isFinite(this.firstMs) && Number.isFinite(endMs) ? Math.max(0, endMs - this.firstMs) / 1000 : 0;
+  /** The share of the window the source has lived by `endMs`, counting an event at `ms`, in seconds (at least one). */
+  private span(endMs: number, ms = NaN): number {
+    const firstMs = Number.isFinite(ms) && !(ms >= this.firstMs) ? ms : this.firstMs;
+    const livedS = Number.isFinite(firstMs) && Number.isFinite(endMs) ? Math.max(0, endMs - firstMs) / 1000 : 0;
     return this.tauS * (1 - Math.exp(-Math.max(1, livedS) / this.tauS));
   }
 
@@ -109,7 +111,7 @@ export class DecayedRate {
 
   /** The rate an event at `ms` would see, counting itself, without recording it. */
   peek(ms: number): number {
-    return this.withEventAt(ms) / this.span(this.endWith(ms));
+    return this.withEventAt(ms) / this.span(this.endWith(ms), ms);
   }
 
   /** Counts one event at `ms` and returns the rate including it. */

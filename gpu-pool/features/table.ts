@@ -59,7 +59,7 @@ export const FEATURES: readonly FeatureSpec[] = [
   { name: 'terms_changed', role: 'deviation', description: 'count of leg 1 currency, product, effective date and expiration date that differ from the previous version' },
   { name: 'duplicate_new', role: 'deviation', description: '1 for a NEWT whose trade (UTI) is already known: a duplicate UTI' },
   { name: 'pair_mismatch', role: 'deviation', description: 'count of legs whose payer and receiver are not the counterparty 1 / counterparty 2 pair' },
-  { name: 'source_rate_log', role: 'context', description: "log10(1 + the source's event rate per second, decayed over 10 s, by reporting timestamp, corrected while the source is younger than the window, at most 100/s)" },
+  { name: 'source_rate_log', role: 'context', description: "log10(1 + the source's event rate per second, decayed over 10 s, by reporting timestamp (arrival when that is later), corrected while the source is younger than the window, at most 100/s)" },
   { name: 'source_burst', role: 'deviation', description: "log10 of the source's 10 s rate over its 10 min rate (each + 1/s, by reporting timestamp): bursts" },
   { name: 'product_history', role: 'context', description: 'log10(1 + events seen of the product, at most 1,000): how much the "vs product" features can be trusted' },
   { name: 'asset_rates', role: 'context', description: '1 for asset class InterestRate' },

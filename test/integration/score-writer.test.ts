@@ -53,7 +53,7 @@ describe('ScoreWriter', () => {
   it("upgrades a 'not_scored' row when its rescoring succeeds", async () => {
     await writer.write([{ sourceId: 'fep-1', seq: 5, tradeKey: 'UTI5', status: 'not_scored', reason: 'no model version yet', attempts: 1 }]);
     expect((await rows()).at(-1)).toEqual({ seq: 5, status: 'not_scored', score: null, flagged: null, zscore: null, attempts: 1 });
-    await writer.write([scored(5, 0.75)]);
+    await writer.write([scored(5, 0.75)], false); // a sweep's rescoring
     expect((await rows()).at(-1)).toEqual({ seq: 5, status: 'scored', score: 0.75, flagged: false, zscore: 0.75, attempts: 2 });
   });
 });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SwapReport } from '../../proto/gen/swap_report.js';
 import { inputFromBytes } from '../../gpu-pool/features/wire.js';
-import { inputFromReport, type FeatureInput } from '../../gpu-pool/features/input.js';
+import { emptyInput, inputFromReport, type FeatureInput } from '../../gpu-pool/features/input.js';
 import { featurize, FeatureState, productKey } from '../../gpu-pool/features/featurize.js';
 import { FEATURE_COUNT, FEATURES, featureIndex } from '../../gpu-pool/features/table.js';
 import { DecayedRate, RollingWindow, TradeMemory } from '../../gpu-pool/features/state.js';
@@ -199,6 +199,26 @@ describe('source rates', () => {
     for (let i = 0; i < times.length; i += 100) for (const ms of times.slice(i, i + 100).reverse()) shuffled.hit(ms);
     const end = times[times.length - 1]! + 1;
     expect(shuffled.peek(end)).toBeCloseTo(inOrder.peek(end), 6);
+  });
+
+  it("ignore a reporting time later than the event's arrival: one bad record must not stop its source's clock", () => {
+    const state = new FeatureState();
+    const row = new Float32Array(FEATURE_COUNT);
+    const rateLog = featureIndex('source_rate_log');
+    const t0 = Date.UTC(2026, 10, 2, 12);
+    const event = (i: number, reportingMs = t0 + i * 100) => {
+      const x = emptyInput();
+      x.reportingMs = reportingMs;
+      featurize(state, x, { sourceId: 'fep1', receivedAtMs: t0 + i * 100, tradeKey: undefined }, row);
+      return row[rateLog]!;
+    };
+    for (let i = 0; i < 300; i++) event(i);
+    const before = event(300);
+    event(301, Date.UTC(2052, 0, 1)); // a typo in the year
+    let after = 0;
+    for (let i = 302; i < 400; i++) after = event(i);
+    expect(before).toBeCloseTo(Math.log10(11), 1); // 10 events/s
+    expect(after).toBeCloseTo(before, 1);
   });
 
   it('see a burst as one', () => {
