@@ -104,7 +104,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     health: async () => {
       try {
         await pool.query('SELECT 1');
-        return { ok: true, detail: { database: 'up', connections: hub!.connectionCount, submission: submission?.describe() ?? 'off' } };
+        return { ok: true, detail: { database: 'up', connections: hub!.connectionCount, submission: submission?.describe() ?? 'off', scoring: describeScoring(scoring) } };
       } catch (err) {
         return { ok: false, detail: { database: (err as Error).message } };
       }
@@ -138,4 +138,14 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
         log('info', 'stopped');
       })()),
   };
+}
+
+/** What /healthz says of scoring: off, waiting for its first model version, or the version scoring now. */
+function describeScoring(scoring: ScoringService | undefined): string {
+  if (!scoring) return 'off';
+  const s = scoring.stats();
+  const version = scoring.activeVersion;
+  return version === undefined
+    ? `no model version yet (a bootstrap version is trained when there is none); ${s.notScored} events stored as not scored, to be rescored`
+    : `model version ${version}; ${s.queued} events queued`;
 }

@@ -33,5 +33,7 @@ describe('generated flows through the engine', () => {
     };
     await expect.poll(() => sample('scored'), { timeout: 10_000, interval: 500 }).toBe(2000);
     expect((await sample('flagged')) || 0).toBe(flagged); // a series appears with its first count
+    const health = (await (await fetch(`http://127.0.0.1:${t.engine.httpPort}/healthz`)).json()) as { scoring: string };
+    expect(health.scoring).toMatch(/^model version v\S+; \d+ events queued$/);
   }, 120_000);
 });
