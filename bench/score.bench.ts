@@ -219,9 +219,10 @@ async function serviceAndEngine(m: ModelManifest, files: Record<string, Uint8Arr
 }
 
 /**
- * The engine (built, as a child process) at the sustained target rate with scoring off, then on, on fresh
+ * The engine (built, as a child process) at each target rate with scoring off, then on, on fresh
  * databases that hold the same active model version: the bootstrap version a fresh engine trains, on the load
- * generator's flow that drives it here (the quality section's version learns the scoring sample; see scoring-core.ts). Scoring is switched with SWAPREP_SCORING; an engine that
+ * generator's flow that drives it here (the quality section's version learns the scoring sample; see
+ * scoring-core.ts). Scoring is switched with SWAPREP_SCORING; an engine that
  * does not wire the scoring service yet writes no event_score rows, and the comparison is then not recorded.
  */
 async function engineOnOffAtRates(pgServer: Awaited<ReturnType<typeof benchPostgres>>, model: ModelVersion) {
@@ -241,7 +242,7 @@ async function engineOnOff(pgServer: Awaited<ReturnType<typeof benchPostgres>>, 
     const frames = flowFrames({ seed: 7, batch: 500, counterOffset: 1 });
     const cpu0 = processStats(engine.process.pid!).cpuSeconds;
     const r = await runOpenLoop({
-      port: engine.tcpPort, sourceId: 'bench', token: 'bench-token', rate: rate, durationMs: E2E_SECONDS * 1000, batch: 500, connections: 2, maxBacklog: 50_000, drainMs: 5_000,
+      port: engine.tcpPort, sourceId: 'bench', token: 'bench-token', rate, durationMs: E2E_SECONDS * 1000, batch: 500, connections: 2, maxBacklog: 50_000, drainMs: 5_000,
       frame: frames.frame,
     });
     const cpu = processStats(engine.process.pid!).cpuSeconds - cpu0;
