@@ -99,7 +99,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
   const certPath = get('tls-cert', 'SWAPREP_TLS_CERT');
   const keyPath = get('tls-key', 'SWAPREP_TLS_KEY');
   if (Boolean(certPath) !== Boolean(keyPath)) throw new Error('TLS needs both SWAPREP_TLS_CERT and SWAPREP_TLS_KEY (or --tls-cert and --tls-key)');
-  const dataDir = get('data-dir', 'SWAPREP_DATA_DIR') ?? join(homedir(), '.swaprep');
+  const dataDir = get('data-dir', 'SWAPREP_DATA_DIR') ?? defaultDataDir();
   return {
     host: get('host', 'SWAPREP_HOST') ?? '0.0.0.0',
     tcpPort: int(get('tcp-port', 'SWAPREP_TCP_PORT'), 7400, 'SWAPREP_TCP_PORT'),
@@ -194,4 +194,12 @@ export function stringFlags(values: object): Record<string, string> {
   const flags: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) if (typeof v === 'string') flags[k] = v;
   return flags;
+}
+
+/**
+ * ~/.swaprep, or /var/lib/swaprep as root: as root the embedded PostgreSQL runs as an unprivileged user, who
+ * cannot enter root's home (mode 0700 on these machines), so `npm start` failed there with nothing configured.
+ */
+export function defaultDataDir(uid = process.getuid?.(), home = homedir()): string {
+  return uid === 0 ? '/var/lib/swaprep' : join(home, '.swaprep');
 }

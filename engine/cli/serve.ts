@@ -14,7 +14,7 @@ options (each also an environment variable):
   --grpc-port N          FEP over gRPC (SWAPREP_GRPC_PORT, default 7401)
   --http-port N          /healthz and /metrics (SWAPREP_HTTP_PORT, default 8080)
   --database-url URL     PostgreSQL (DATABASE_URL); unset: embedded PostgreSQL in the data directory
-  --data-dir DIR         data directory (SWAPREP_DATA_DIR, default ~/.swaprep)
+  --data-dir DIR         data directory (SWAPREP_DATA_DIR, default ~/.swaprep; /var/lib/swaprep as root)
   --embedded-pg-port N   port of the embedded PostgreSQL (SWAPREP_EMBEDDED_PG_PORT, default 54329)
   --max-frame-bytes N    largest FEP frame accepted (SWAPREP_MAX_FRAME_BYTES, default 4194304)
   --max-inflight-events N  events received but not yet durable before sockets pause (default 100000)

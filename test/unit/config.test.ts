@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../engine/config.js';
+import { defaultDataDir, loadConfig } from '../../engine/config.js';
 import { parseSourcesSpec, hashToken } from '../../engine/store/sources.js';
 
 describe('configuration', () => {
   it('has defaults that just run', () => {
     const c = loadConfig({});
     expect([c.tcpPort, c.grpcPort, c.httpPort, c.maxFrameBytes, c.databaseUrl]).toEqual([7400, 7401, 8080, 4 * 1024 * 1024, undefined]);
+    expect(c.dataDir).toBe(defaultDataDir());
+  });
+
+  it("keeps data in the user's home, or in /var/lib/swaprep as root (whose home the embedded server's user cannot enter)", () => {
+    expect(defaultDataDir(1000, '/home/ana')).toBe('/home/ana/.swaprep');
+    expect(defaultDataDir(0, '/root')).toBe('/var/lib/swaprep');
   });
 
   it('takes flags over environment variables and names a bad setting', () => {
