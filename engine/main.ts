@@ -83,7 +83,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   hub = new IngestHub(pool, (events) => router.route(events), { maxInflightEvents: config.maxInflightEvents }, metrics, engineVersion());
   scoring?.onDrain(() => hub!.holdForDownstream(false));
   // After durability, from event_log: reports -> repositories, exceptions, corrections (as source `console`), alerts.
-  if (config.submission.enabled) submission = await startServeSubmission(database.url, hub, writer, config.submission.path);
+  if (config.submission.enabled) submission = await startServeSubmission(database.url, hub, writer, config.submission.path, scoringNow ? () => scoringNow.stats() : undefined);
 
   // The analyst console (ui/server/): API and WebSocket on its own small pool, the trade projection on its own thread, off the ack path.
   const consolePool = createPool(database.url, 6);

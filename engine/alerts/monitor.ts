@@ -6,6 +6,11 @@
  *   stalled-source    a source that sent within `stallLookbackMs` but nothing for `stallMs`
  *   storage-lag       events durable for longer than `storageLagMs` but not yet turned into submissions, or a
  *                     commit lag reported by the engine's probe above the same limit
+ *   anomaly-flags     events flagged for review (open review items) in the last `anomalyWindowMs`
+ *   anomaly-flag-rate the scoring flagged more than `flagRateThreshold` of the events it scored since the last
+ *                     evaluation (at least `flagRateMinScored` of them): far above a model's alert rate (0.5% by
+ *                     default), the model does not fit the data and buries the review queue (a fresh engine's first
+ *                     model once flagged 40% of a load generator's events)
  * A rule's alerts resolve themselves when its condition clears. Times come from the injected clock.
  */
 import type pg from 'pg';
@@ -23,6 +28,9 @@ export interface AlertRulesConfig {
   stallMs: number;
   stallLookbackMs: number;
   storageLagMs: number;
+  anomalyWindowMs: number;
+  flagRateThreshold: number;
+  flagRateMinScored: number;
 }
 
 export const DEFAULT_ALERT_RULES: AlertRulesConfig = {
@@ -34,6 +42,9 @@ export const DEFAULT_ALERT_RULES: AlertRulesConfig = {
   stallMs: 10 * 60_000,
   stallLookbackMs: 24 * 3_600_000,
   storageLagMs: 60_000,
+  anomalyWindowMs: 15 * 60_000,
+  flagRateThreshold: 0.05,
+  flagRateMinScored: 1000,
 };
 
 export interface MonitorProbes {
@@ -44,11 +55,15 @@ export interface MonitorProbes {
    * database's newest event of a source only in the instants after a commit, so the rule takes the later one.
    */
   sourceLastSeenMs?: () => ReadonlyMap<string, number>;
+  /** Events the scoring has scored and flagged since the engine started (undefined: scoring is off). */
+  scoringCounts?: () => { scored: number; flagged: number } | undefined;
 }
 
 export class AlertMonitor {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** The scoring counts at the previous evaluation (the flag rate is taken between evaluations). */
+  private lastScoring: { scored: number; flagged: number } | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -79,6 +94,8 @@ export class AlertMonitor {
       ['nack-rate', await this.nackRate(now)],
       ['stalled-source', await this.stalledSources(now)],
       ['storage-lag', await this.storageLag(now)],
+      ['anomaly-flags', await this.anomalyFlags(now)],
+      ['anomaly-flag-rate', this.flagRate()],
     ];
     for (const [rule, candidates] of rules) {
       for (const c of candidates) await this.alerts.raise(c);
@@ -178,5 +195,34 @@ export class AlertMonitor {
       out.push({ rule: 'storage-lag', dedupKey: 'storage-lag:commit', severity: 'critical', title: `store commit lag ${Math.round(commit)} ms`, detail: { commitLagMs: commit } });
     }
     return out;
+  }
+
+  private async anomalyFlags(now: number): Promise<AlertCandidate[]> {
+    const { rows } = await this.pool.query<{ recent: string; open: string }>(
+      `SELECT count(*) FILTER (WHERE created_at > $1::timestamptz) AS recent, count(*) AS open FROM review_item WHERE state = 'open'`,
+      [ts(now - this.config.anomalyWindowMs)],
+    );
+    const recent = Number(rows[0]!.recent);
+    if (recent === 0) return [];
+    const open = Number(rows[0]!.open);
+    return [{ rule: 'anomaly-flags', dedupKey: 'anomaly-flags', severity: 'warning',
+      title: `${recent} event(s) flagged as anomalous in the last ${Math.round(this.config.anomalyWindowMs / 60_000)} min; ${open} await review`,
+      detail: { flaggedInWindow: recent, openReviewItems: open } }];
+  }
+
+  private flagRate(): AlertCandidate[] {
+    const counts = this.probes.scoringCounts?.();
+    const last = this.lastScoring;
+    this.lastScoring = counts;
+    // A restarted scoring thread counts from where it left off (the service carries its totals), never backwards.
+    if (!counts || !last || counts.scored < last.scored) return [];
+    const scored = counts.scored - last.scored;
+    const flagged = counts.flagged - last.flagged;
+    const rate = scored > 0 ? flagged / scored : 0;
+    if (scored < this.config.flagRateMinScored || rate <= this.config.flagRateThreshold) return [];
+    return [{ rule: 'anomaly-flag-rate', dedupKey: 'anomaly-flag-rate', severity: 'critical',
+      title: `the scoring model flags ${(rate * 100).toFixed(1)}% of events (${flagged} of ${scored} since the last check): it does not fit this data; ` +
+        'retrain it on the engine\'s own events (`swaprep train --from db --activate`)',
+      detail: { scored, flagged, rate } }];
   }
 }

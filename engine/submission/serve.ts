@@ -26,7 +26,10 @@ export interface ServeSubmission extends SubmissionPath {
  * Starts it on its own connection pool: its batch statements then never hold a connection that a group commit
  * (whose COMMIT acknowledges the FEP) is waiting for.
  */
-export async function startServeSubmission(databaseUrl: string, hub: IngestHub, writer: GroupCommitWriter, config: SubmissionPathConfig): Promise<ServeSubmission> {
+export async function startServeSubmission(
+  databaseUrl: string, hub: IngestHub, writer: GroupCommitWriter, config: SubmissionPathConfig,
+  scoringCounts?: () => { scored: number; flagged: number } | undefined,
+): Promise<ServeSubmission> {
   const pool = createPool(databaseUrl, 8);
   const internal = await InternalSource.create(pool, hub, CONSOLE_SOURCE);
   const lastSeen = new Map<string, number>();
@@ -36,6 +39,7 @@ export async function startServeSubmission(databaseUrl: string, hub: IngestHub, 
       // Events waiting for a group commit while none has returned for a while: the store is lagging.
       commitLagMs: () => (writer.queued > 0 ? Date.now() - lastCommitAt : 0),
       sourceLastSeenMs: () => lastSeen,
+      ...(scoringCounts ? { scoringCounts } : {}),
     },
     submitEvent: (report) => internal.submit(report),
   });

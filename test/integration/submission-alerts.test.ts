@@ -152,6 +152,39 @@ describe('deadline alerts', () => {
     const fired = await new AlertMonitor(db, alerts, clock).runOnce();
     expect(fired.map((c) => c.dedupKey).filter((k) => k.includes('quiet')).sort()).toEqual(['stalled-source:quiet', 'storage-lag:intake:quiet']);
   });
+
+  it('raise on events flagged for review, and on a flag rate that says the model does not fit the data', async () => {
+    now = Date.parse('2026-11-26T13:00:00Z');
+    const alerts = new AlertService(db, [], clock);
+    const counts = { scored: 0, flagged: 0 };
+    const monitor = new AlertMonitor(db, alerts, clock, DEFAULT_ALERT_RULES, { scoringCounts: () => ({ ...counts }) });
+    const rules = async () => (await monitor.runOnce()).filter((c) => c.rule.startsWith('anomaly'));
+    expect(await rules()).toEqual([]); // nothing flagged yet; the first look at the counts only takes them
+
+    const review = (seq: number, minutesAgo: number) =>
+      db.query(`INSERT INTO review_item (source_id, seq, trade_key, version_id, score, top_features, created_at) VALUES ('fep1', $1, 'UTI', 'v1', 3.5, '[]', $2)`,
+        [seq, new Date(now - minutesAgo * 60_000).toISOString()]);
+    await review(1, 40); // open, but older than the window
+    await review(2, 5);
+    counts.scored += 20_000;
+    counts.flagged += 100; // 0.5%: the model's alert rate
+    expect(await rules()).toMatchObject([{ rule: 'anomaly-flags', severity: 'warning', detail: { flaggedInWindow: 1, openReviewItems: 2 } }]);
+
+    counts.scored += 20_000;
+    counts.flagged += 8_000; // 40%
+    const fired = await rules();
+    expect(fired.map((c) => c.rule)).toEqual(['anomaly-flags', 'anomaly-flag-rate']);
+    expect(fired[1]).toMatchObject({ severity: 'critical', detail: { scored: 20_000, flagged: 8_000, rate: 0.4 } });
+    expect(fired[1]!.title).toMatch(/swaprep train --from db --activate/);
+
+    // Once the window has passed and the rate is back to normal, both resolve.
+    now += 20 * 60_000;
+    counts.scored += 20_000;
+    counts.flagged += 100;
+    expect(await rules()).toEqual([]);
+    const open = await db.query<{ dedup_key: string }>(`SELECT dedup_key FROM alert WHERE dedup_key LIKE 'anomaly%' AND status <> 'resolved'`);
+    expect(open.rows).toEqual([]);
+  });
 });
 
 describe('scheduled reports', () => {
