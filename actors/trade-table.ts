@@ -1,4 +1,4 @@
-import type { LifecycleStatus, TradeState } from '../engine/rules/index.js';
+import { NO_HISTORY, type LifecycleStatus, type TradeState } from '../engine/rules/index.js';
 import { StringCodes } from '../engine/string-codes.js';
 import { asciiString } from '../engine/record/decode-report.js';
 
@@ -10,7 +10,6 @@ export interface TradeStates {
 
 const STATUSES: readonly LifecycleStatus[] = ['live', 'errored', 'terminated'];
 const STATUS_CODE: Record<LifecycleStatus, number> = { live: 0, errored: 1, terminated: 2 };
-const NO_HISTORY: TradeState['history'] = Object.freeze([]);
 const INITIAL_CAPACITY = 16;
 
 /**

@@ -50,21 +50,9 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     client.release();
   }
 
-  // Scoring runs after durability on its own thread; an engine without it still ingests and acknowledges.
-  let scoring: ScoringService | undefined;
-  if (config.scoring.enabled) {
-    try {
-      scoring = await ScoringService.start({
-        databaseUrl: database.url, workers: config.scoring.workers, providers: config.scoring.providers,
-        maxBatch: config.scoring.maxBatch, maxWaitMs: config.scoring.maxWaitMs, retrainEveryMs: config.scoring.retrainEveryMs,
-      });
-    } catch (err) {
-      log('error', `anomaly scoring did not start, running without it: ${(err as Error).message}`);
-    }
-  }
-
-  const scoringNow = scoring;
-  const metrics = createMetrics(scoringNow ? () => scoringNow.stats() : undefined);
+  const scoring = config.scoring.enabled ? await startScoring(config, database.url) : undefined;
+  const scoringStats = scoring ? () => scoring.stats() : undefined;
+  const metrics = createMetrics(scoringStats);
   const system = startActorSystem();
   // The hub and the writer refer to each other through these callbacks (durable → ack, route → actors).
   let hub: IngestHub | undefined;
@@ -83,7 +71,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   hub = new IngestHub(pool, (events) => router.route(events), { maxInflightEvents: config.maxInflightEvents }, metrics, engineVersion());
   scoring?.onDrain(() => hub!.holdForDownstream(false));
   // After durability, from event_log: reports -> repositories, exceptions, corrections (as source `console`), alerts.
-  if (config.submission.enabled) submission = await startServeSubmission(database.url, hub, writer, config.submission.path, scoringNow ? () => scoringNow.stats() : undefined);
+  if (config.submission.enabled) submission = await startServeSubmission(database.url, hub, writer, config.submission.path, scoringStats);
 
   // The analyst console (ui/server/): API and WebSocket on its own small pool, the trade projection on its own thread, off the ack path.
   const consolePool = createPool(database.url, 6);
@@ -138,6 +126,19 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
         log('info', 'stopped');
       })()),
   };
+}
+
+/** Scoring runs after durability on its own thread; an engine without it still ingests and acknowledges. */
+async function startScoring(config: EngineConfig, databaseUrl: string): Promise<ScoringService | undefined> {
+  try {
+    return await ScoringService.start({
+      databaseUrl, workers: config.scoring.workers, providers: config.scoring.providers,
+      maxBatch: config.scoring.maxBatch, maxWaitMs: config.scoring.maxWaitMs, retrainEveryMs: config.scoring.retrainEveryMs,
+    });
+  } catch (err) {
+    log('error', `anomaly scoring did not start, running without it: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /** What /healthz says of scoring: off, waiting for its first model version, or the version scoring now. */

@@ -7,9 +7,9 @@ import { openDatabase, type DatabaseHandle } from '../../engine/store/database.j
 
 /**
  * The PostgreSQL server benchmarks run against: DATABASE_URL when set, else the local server at
- * 127.0.0.1:5432 when one answers, else an embedded one (the engine's own: `npm start`'s server, PostgreSQL 18 with stock settings).
- * BENCH_POSTGRES=embedded chooses the embedded one in any case. Each run gets a
- * fresh database on it.
+ * 127.0.0.1:5432 when one answers, else an embedded one (the engine's own: `npm start`'s server, PostgreSQL 18
+ * with stock settings). BENCH_POSTGRES=embedded chooses the embedded one in any case. Each run gets a fresh
+ * database on it.
  */
 export interface BenchPostgres {
   adminUrl: string;

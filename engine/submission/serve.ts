@@ -7,6 +7,7 @@
 import { InternalSource } from '../ingest/internal-source.js';
 import type { IngestHub } from '../ingest/ingest-hub.js';
 import type { GroupCommitWriter } from '../store/group-commit.js';
+import type { MonitorProbes } from '../alerts/monitor.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import { log } from '../log.js';
 import { createPool } from '../store/database.js';
@@ -28,7 +29,7 @@ export interface ServeSubmission extends SubmissionPath {
  */
 export async function startServeSubmission(
   databaseUrl: string, hub: IngestHub, writer: GroupCommitWriter, config: SubmissionPathConfig,
-  scoringCounts?: () => { scored: number; flagged: number } | undefined,
+  scoringCounts?: MonitorProbes['scoringCounts'],
 ): Promise<ServeSubmission> {
   const pool = createPool(databaseUrl, 8);
   const internal = await InternalSource.create(pool, hub, CONSOLE_SOURCE);
