@@ -1,5 +1,6 @@
 import { NO_HISTORY, type LifecycleStatus, type TradeState } from '../engine/rules/index.js';
 import { StringCodes } from '../engine/string-codes.js';
+import { widened } from '../engine/typed-arrays.js';
 import { asciiString } from '../engine/record/decode-report.js';
 
 /** What a judge needs of a counterparty's trades: a Map<string, TradeState> is one; TradeTable is the compact one. */
@@ -131,15 +132,10 @@ export class TradeTable implements TradeStates {
 
   private grow(): void {
     const capacity = this.capacity * 2;
-    const widen = <T extends Int32Array | Uint8Array | Uint32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(capacity);
-      b.set(a);
-      return b;
-    };
-    this.versions = widen(this.versions, (n) => new Int32Array(n));
-    this.statuses = widen(this.statuses, (n) => new Uint8Array(n));
-    this.actionCodes = widen(this.actionCodes, (n) => new Uint32Array(n));
-    this.counterpartyCodes = widen(this.counterpartyCodes, (n) => new Uint32Array(n));
+    this.versions = widened(this.versions, capacity);
+    this.statuses = widened(this.statuses, capacity);
+    this.actionCodes = widened(this.actionCodes, capacity);
+    this.counterpartyCodes = widened(this.counterpartyCodes, capacity);
     this.executionTimestamps.grow(capacity);
     this.lastEventTimestamps.grow(capacity);
     this.capacity = capacity;

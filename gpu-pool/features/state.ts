@@ -5,6 +5,7 @@
  * always gives the same rows (training and scoring replay events in order through the same code).
  */
 import { StringCodes } from '../../engine/string-codes.js';
+import { widened } from '../../engine/typed-arrays.js';
 
 /**
  * The last `capacity` values, kept both in arrival order (to evict the oldest) and sorted (for medians and
@@ -163,40 +164,41 @@ const STRING_COLUMNS = 3; // counterparty2, currency, productKey
 /**
  * Previous versions of trades, bounded so that memory follows activity rather than history, like the
  * engine's passivated actors; an evicted trade's next event is scored as "previous version unknown".
- * Eviction is least recently used, approximately: a written memo is updated in place and queued again only
- * when it has drifted into the older half, so most writes touch nothing but their slot.
  *
- * The order is a queue of (slot, stamp) with lazy deletion: a slot queued again leaves its older entry behind,
- * recognised as stale by its stamp when it reaches the head. A Map's insertion order is not used for this: taking
- * `keys().next()` after deleting from the front skips every deleted entry still in the table, which made each
- * eviction cost up to a million steps once the memory was full (measured: 34 growing past 136 µs per eviction).
+ * Stored by columns in typed arrays, one slot per trade, with repeating strings interned, and found through an
+ * open-addressing index of 64-bit hashes of the trade keys: nothing per trade is on the GC's books. As a Map of key
+ * strings with an eviction queue it cost about 190 bytes per trade, 176 MB of the scoring thread's memory at a
+ * million trades, most of it strings and Map entries for every full GC to mark; here it is about 75 bytes. Keys are
+ * not kept: two keys with the same 64-bit hash would share a memo. Among a million trades the chance that any two do
+ * is about 3 in 100 million, and the cost would be one event's "changes versus the previous version" features read off
+ * another trade, which scoring can afford (the actors' TradeTable, which decides lifecycle rules, keeps exact keys).
+ * Hand-written because no npm package offers a string-keyed columnar record store.
  *
- * Stored by columns in typed arrays, one slot per trade, with repeating strings interned: a memo as an object
- * is about ten heap objects (the object, its boxed doubles, its strings), and a million of them made every
- * full GC of the scoring thread mark ten million objects. Here a trade costs its key and a Map entry; the
- * rest is off the GC's books. `get` builds a short-lived memo, which the young generation collects cheaply.
+ * Eviction is CLOCK, the usual approximation of least recently used: each slot has a referenced bit, set when its
+ * memo is rewritten; when the memory is full, a hand sweeps the slots in order, clearing set bits, and takes the first
+ * slot whose bit was clear. A trade written once and never again goes first; one rewritten since the hand last
+ * passed gets another round.
  */
 export class TradeMemory {
-  private readonly slots = new Map<string, number>();
-  private readonly keyOf: (string | undefined)[] = [];
-  private readonly free: number[] = [];
   private numbers = new Float64Array(0);
   private strings = new Uint32Array(0);
-  private touched = new Float64Array(0);
+  /** The two 32-bit halves of each slot's key hash. */
+  private hashLow = new Int32Array(0);
+  private hashHigh = new Int32Array(0);
+  private referenced = new Uint8Array(0);
+  /** Open addressing with linear probing on the low half: slot + 1, or 0 for an empty entry; at most half full. */
+  private index = new Int32Array(0);
   private capacity = 0;
   private used = 0;
-  private clock = 0;
+  private hand = 0;
   private readonly interned = new StringCodes();
-  /** Eviction order: slots and the stamp they were queued with, from `head` on. */
-  private queueSlots: number[] = [];
-  private queueStamps: number[] = [];
-  private head = 0;
 
   constructor(private readonly maxTrades = 1_000_000) {}
 
   get(key: string): TradeMemo | undefined {
-    const slot = this.slots.get(key);
-    if (slot === undefined) return undefined;
+    hashKey(key);
+    const slot = this.find();
+    if (slot < 0) return undefined;
     const n = slot * NUMBER_COLUMNS;
     const t = slot * STRING_COLUMNS;
     return {
@@ -208,26 +210,71 @@ export class TradeMemory {
   }
 
   set(key: string, memo: TradeMemo): void {
-    const now = ++this.clock;
-    let slot = this.slots.get(key);
-    if (slot !== undefined) {
-      this.write(slot, memo);
-      if (now - this.touched[slot]! <= this.maxTrades / 2) return;
-      this.touched[slot] = now;
-      this.enqueue(slot, now);
-      return;
+    hashKey(key);
+    let slot = this.find();
+    if (slot >= 0) {
+      this.referenced[slot] = 1;
+    } else {
+      slot = this.used < this.maxTrades ? this.allocate() : this.evict();
+      this.hashLow[slot] = hashLow;
+      this.hashHigh[slot] = hashHigh;
+      this.referenced[slot] = 0;
+      this.insert(slot);
     }
-    if (this.slots.size >= this.maxTrades) this.evictOldest();
-    slot = this.free.pop() ?? this.allocate();
     this.write(slot, memo);
-    this.touched[slot] = now;
-    this.keyOf[slot] = key;
-    this.slots.set(key, slot);
-    this.enqueue(slot, now);
   }
 
   get size(): number {
-    return this.slots.size;
+    return this.used;
+  }
+
+  /** The slot whose key hashes to (hashLow, hashHigh), or -1. */
+  private find(): number {
+    if (this.used === 0) return -1;
+    const mask = this.index.length - 1;
+    for (let i = hashLow & mask; ; i = (i + 1) & mask) {
+      const entry = this.index[i]!;
+      if (entry === 0) return -1;
+      const slot = entry - 1;
+      if (this.hashLow[slot] === hashLow && this.hashHigh[slot] === hashHigh) return slot;
+    }
+  }
+
+  private insert(slot: number): void {
+    const mask = this.index.length - 1;
+    let i = this.hashLow[slot]! & mask;
+    while (this.index[i] !== 0) i = (i + 1) & mask;
+    this.index[i] = slot + 1;
+  }
+
+  /** Takes the index entry of `slot` out, moving later entries of its probe run back so that no lookup stops short. */
+  private remove(slot: number): void {
+    const mask = this.index.length - 1;
+    let hole = this.hashLow[slot]! & mask;
+    while (this.index[hole] !== slot + 1) hole = (hole + 1) & mask;
+    for (let j = (hole + 1) & mask; this.index[j] !== 0; j = (j + 1) & mask) {
+      const home = this.hashLow[this.index[j]! - 1]! & mask;
+      // The entry at j may fill the hole unless its home lies cyclically in (hole, j].
+      const staysPut = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+      if (staysPut) continue;
+      this.index[hole] = this.index[j]!;
+      hole = j;
+    }
+    this.index[hole] = 0;
+  }
+
+  /** The CLOCK hand's next unreferenced slot, with its index entry removed. */
+  private evict(): number {
+    for (;;) {
+      const slot = this.hand;
+      this.hand = (this.hand + 1) % this.used;
+      if (this.referenced[slot] === 1) {
+        this.referenced[slot] = 0;
+        continue;
+      }
+      this.remove(slot);
+      return slot;
+    }
   }
 
   private write(slot: number, memo: TradeMemo): void {
@@ -244,64 +291,49 @@ export class TradeMemory {
     this.strings[t + 2] = this.interned.code(memo.productKey);
   }
 
-  private enqueue(slot: number, stamp: number): void {
-    this.queueSlots.push(slot);
-    this.queueStamps.push(stamp);
-    // Rewrites queue a trade again without evicting anything: while the memory is not full, stale entries would
-    // pile up forever. Past twice the live entries, keep only the current ones (amortised O(1) per write).
-    if (this.queueSlots.length - this.head > 2 * this.slots.size + 65_536) this.compactQueue();
-  }
-
-  private compactQueue(): void {
-    const slots: number[] = [];
-    const stamps: number[] = [];
-    for (let i = this.head; i < this.queueSlots.length; i++) {
-      const slot = this.queueSlots[i]!;
-      if (this.keyOf[slot] !== undefined && this.touched[slot] === this.queueStamps[i]) {
-        slots.push(slot);
-        stamps.push(this.queueStamps[i]!);
-      }
-    }
-    this.queueSlots = slots;
-    this.queueStamps = stamps;
-    this.head = 0;
-  }
-
-  /** Frees the slot at the head of the queue whose stamp is still current (older entries are stale). */
-  private evictOldest(): void {
-    while (this.head < this.queueSlots.length) {
-      const slot = this.queueSlots[this.head]!;
-      const stamp = this.queueStamps[this.head]!;
-      this.head++;
-      const key = this.keyOf[slot];
-      if (key === undefined || this.touched[slot] !== stamp) continue;
-      this.slots.delete(key);
-      this.keyOf[slot] = undefined;
-      this.free.push(slot);
-      break;
-    }
-    // Drop the consumed front now and then (amortised: at most once per queue length of evictions).
-    if (this.head > 65_536 && this.head * 2 > this.queueSlots.length) {
-      this.queueSlots = this.queueSlots.slice(this.head);
-      this.queueStamps = this.queueStamps.slice(this.head);
-      this.head = 0;
-    }
-  }
-
-  /** A fresh slot, growing the columns by doubling (never beyond maxTrades slots). */
+  /** A fresh slot, growing the columns by doubling (never beyond maxTrades slots) and the index with them. */
   private allocate(): number {
     if (this.used === this.capacity) {
       const capacity = Math.min(this.maxTrades, Math.max(1024, this.capacity * 2));
-      const grow = <T extends Float64Array | Uint32Array>(old: T, make: (n: number) => T, width: number): T => {
-        const next = make(capacity * width);
-        next.set(old);
-        return next;
-      };
-      this.numbers = grow(this.numbers, (n) => new Float64Array(n), NUMBER_COLUMNS);
-      this.strings = grow(this.strings, (n) => new Uint32Array(n), STRING_COLUMNS);
-      this.touched = grow(this.touched, (n) => new Float64Array(n), 1);
+      this.numbers = widened(this.numbers, capacity * NUMBER_COLUMNS);
+      this.strings = widened(this.strings, capacity * STRING_COLUMNS);
+      this.hashLow = widened(this.hashLow, capacity);
+      this.hashHigh = widened(this.hashHigh, capacity);
+      this.referenced = widened(this.referenced, capacity);
       this.capacity = capacity;
+      let size = 1;
+      while (size < 2 * capacity) size *= 2;
+      if (size !== this.index.length) {
+        this.index = new Int32Array(size);
+        for (let slot = 0; slot < this.used; slot++) this.insert(slot);
+      }
     }
     return this.used++;
   }
+}
+
+// The key hash, in two module-level halves so that hashing allocates nothing: FNV-1a and a murmur-style mix over
+// the key's UTF-16 code units, each finished with murmur3's fmix32, for two independent 32-bit halves.
+let hashLow = 0;
+let hashHigh = 0;
+
+function hashKey(key: string): void {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c ^ key.length;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  hashLow = fmix32(a);
+  hashHigh = fmix32(b);
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }

@@ -128,13 +128,14 @@ describe('rolling state', () => {
     }
   });
 
-  it('keeps a bounded number of trades, forgetting those not written for longest first', () => {
+  const plain = (v: number) => ({ version: v, notional1Log: 1, rate: NaN, price: NaN, counterparty2: '', currency: '', productKey: '', effectiveMs: NaN, expirationMs: NaN });
+
+  it('keeps a bounded number of trades, forgetting first those not rewritten since the hand last passed', () => {
     const m = new TradeMemory(4);
-    const memo = (v: number) => ({ version: v, notional1Log: 1, rate: NaN, price: NaN, counterparty2: '', currency: '', productKey: '', effectiveMs: NaN, expirationMs: NaN });
-    for (const k of ['a', 'b', 'c', 'd']) m.set(k, memo(1));
-    m.set('d', memo(2)); // written recently: updated in place
-    m.set('a', memo(2)); // drifted into the older half: updated and moved to the end
-    m.set('e', memo(1)); // evicts the oldest entry, b
+    for (const k of ['a', 'b', 'c', 'd']) m.set(k, plain(1));
+    m.set('d', plain(2)); // rewritten: updated in place, referenced
+    m.set('a', plain(2)); // rewritten: referenced, so the hand passes it once
+    m.set('e', plain(1)); // evicts the first unreferenced trade, b
     expect(['a', 'b', 'c', 'd', 'e'].map((k) => m.get(k)?.version)).toEqual([2, undefined, 1, 2, 1]);
     expect(m.size).toBe(4);
   });
@@ -149,24 +150,33 @@ describe('rolling state', () => {
     for (const i of [1500, 2222, 2999]) expect(m.get(`T${i}`)).toEqual(memo(i));
   });
 
-  it('when full, evicts the least recently queued trade, skipping entries a rewrite made stale', () => {
+  it('when full, evicts in slot order, passing once over trades rewritten since', () => {
     const m = new TradeMemory(100);
-    const memo = (v: number) => ({ version: v, notional1Log: 1, rate: NaN, price: NaN, counterparty2: '', currency: '', productKey: '', effectiveMs: NaN, expirationMs: NaN });
-    for (let i = 0; i < 100; i++) m.set(`T${i}`, memo(1));
-    for (let i = 0; i < 10; i++) m.set(`T${i}`, memo(2)); // drifted past half: queued again, their first entries stale
-    for (let i = 100; i < 150; i++) m.set(`T${i}`, memo(1)); // 50 evictions: T10..T59, not the rewritten T0..T9
+    for (let i = 0; i < 100; i++) m.set(`T${i}`, plain(1));
+    for (let i = 0; i < 10; i++) m.set(`T${i}`, plain(2)); // referenced: the hand clears their bit and moves on
+    for (let i = 100; i < 150; i++) m.set(`T${i}`, plain(1)); // 50 evictions: T10..T59, not the rewritten T0..T9
     expect(m.size).toBe(100);
     expect([0, 9].map((i) => m.get(`T${i}`)?.version)).toEqual([2, 2]);
     expect([10, 59].map((i) => m.get(`T${i}`))).toEqual([undefined, undefined]);
     expect([60, 99, 149].map((i) => m.get(`T${i}`)?.version)).toEqual([1, 1, 1]);
   });
 
-  it('keeps its eviction queue bounded when trades are rewritten for ever without filling it', () => {
+  it('finds every live trade and none of the evicted through a long run of evictions (the index closes its gaps)', () => {
+    const m = new TradeMemory(1000);
+    // Keys that differ in a character or two, and 50 times as many trades as room: each eviction takes an index
+    // entry out of the middle of a probe run, and a lookup that stopped at the gap would lose a live trade.
+    for (let i = 0; i < 50_000; i++) m.set(`UTI-2026-${i}`, plain(i));
+    expect(m.size).toBe(1000);
+    for (let i = 49_000; i < 50_000; i++) expect(m.get(`UTI-2026-${i}`)?.version).toBe(i);
+    let found = 0;
+    for (let i = 0; i < 49_000; i++) if (m.get(`UTI-2026-${i}`) !== undefined) found++;
+    expect(found).toBe(0);
+  });
+
+  it('keeps rewriting a few trades for ever in the same slots', () => {
     const m = new TradeMemory(10);
-    const memo = (v: number) => ({ version: v, notional1Log: 1, rate: NaN, price: NaN, counterparty2: '', currency: '', productKey: '', effectiveMs: NaN, expirationMs: NaN });
-    for (let v = 0; v < 100_000; v++) m.set(`T${v % 4}`, memo(v)); // 4 trades, each queued again every few writes
-    const queue = (m as unknown as { queueSlots: number[]; head: number });
-    expect(queue.queueSlots.length - queue.head).toBeLessThanOrEqual(2 * 4 + 65_536 + 1);
+    for (let v = 0; v < 100_000; v++) m.set(`T${v % 4}`, plain(v));
+    expect(m.size).toBe(4);
     expect([0, 1, 2, 3].map((i) => m.get(`T${i}`)?.version)).toEqual([99_996, 99_997, 99_998, 99_999]);
   });
 });
