@@ -21,7 +21,7 @@ options (each also an environment variable):
   --sources id=tok,...   seed FEP sources at start (SWAPREP_SOURCES)
   --regime R             rulebook regime events are judged against: cftc-part45 (default), cftc-part43, ktfc (SWAPREP_REGIME)
   --lei-check L          LEI check digits: error (default), warn, off (SWAPREP_LEI_CHECK)
-  --scoring on|off       anomaly scoring of durable events (SWAPREP_SCORING, default on); SWAPREP_SCORING_WORKERS (2),
+  --scoring on|off       anomaly scoring of durable events (SWAPREP_SCORING, default on); SWAPREP_SCORING_WORKERS (CPUs - 1, 1 to 4),
                          SWAPREP_SCORING_PROVIDERS (cuda,cpu), SWAPREP_SCORING_MAX_BATCH (4096), SWAPREP_RETRAIN_DAYS (7)
   --tls-cert FILE --tls-key FILE   TLS for both FEP listeners (SWAPREP_TLS_CERT, SWAPREP_TLS_KEY)
   --console on|off       the analyst console's API and WebSocket on the HTTP port (SWAPREP_CONSOLE, default on);
