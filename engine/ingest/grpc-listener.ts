@@ -30,7 +30,11 @@ export async function listenGrpc(hub: IngestHub, options: GrpcListenerOptions): 
       const transport: Transport = {
         kind: 'grpc',
         peer: call.getPeer(),
-        send: (frame) => (ended ? true : call.write(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength))),
+        send: (frames) => {
+          let ok = true;
+          for (const f of frames) if (!ended) ok = call.write(Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+          return ok;
+        },
         onceDrained: (cb) => call.once('drain', cb),
         pause: () => call.pause(),
         resume: () => call.resume(),

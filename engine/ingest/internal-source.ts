@@ -94,8 +94,8 @@ export class InternalSource {
     return {
       kind: 'tcp',
       peer: `internal:${this.sourceId}`,
-      send: (frame) => {
-        this.onFrame(FepFrame.decode(frame));
+      send: (frames) => {
+        for (const f of frames) this.onFrame(FepFrame.decode(f));
         return true;
       },
       onceDrained: (cb) => cb(),

@@ -72,6 +72,21 @@ export class LengthPrefixedReader {
   }
 }
 
+/** Frames, each behind its length, in one buffer (one socket write for many frames). */
+export function lengthPrefixedAll(frames: readonly Uint8Array[]): Buffer {
+  if (frames.length === 1) return lengthPrefixed(frames[0]!);
+  let total = 0;
+  for (const f of frames) total += 4 + f.length;
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const f of frames) {
+    out.writeUInt32BE(f.length, at);
+    out.set(f, at + 4);
+    at += 4 + f.length;
+  }
+  return out;
+}
+
 /** Prefixes an encoded frame with its 4-byte big-endian length. */
 export function lengthPrefixed(frame: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(4 + frame.length);

@@ -74,8 +74,11 @@ export class FepSession implements AckListener {
 
   acked(upToSeq: number, results: readonly EventResult[]): void {
     if (this.state !== 'open') return;
-    this.sendAck(upToSeq);
-    if (this.wantResults) for (const r of results) this.send(engineFrames.result(r));
+    const frames: Uint8Array[] = [];
+    const ack = this.ackFrame(upToSeq);
+    if (ack) frames.push(ack);
+    if (this.wantResults) for (const r of results) frames.push(engineFrames.result(r));
+    if (frames.length > 0) this.send(frames);
   }
 
   private handle(frame: Buffer): void {
@@ -112,7 +115,7 @@ export class FepSession implements AckListener {
         this.wantResults = hello.wantResults;
         this.lastAckSent = welcome.lastDurable;
         this.state = 'open';
-        this.send(engineFrames.welcome(welcome.lastDurable, this.hub.engineVersion));
+        this.send([engineFrames.welcome(welcome.lastDurable, this.hub.engineVersion)]);
         this.setPaused('auth', false);
         while (this.backlog.length > 0 && this.state === 'open') this.handle(this.backlog.shift()!);
       })
@@ -161,15 +164,21 @@ export class FepSession implements AckListener {
   }
 
   private sendAck(upToSeq: number): void {
-    if (upToSeq <= this.lastAckSent) return;
-    this.hub.metrics.eventsAcked.inc(upToSeq - this.lastAckSent);
-    this.lastAckSent = upToSeq;
-    this.send(engineFrames.ack(upToSeq));
+    const ack = this.ackFrame(upToSeq);
+    if (ack) this.send([ack]);
   }
 
-  private send(frame: Uint8Array): void {
+  /** The Ack frame for `upToSeq`, counted as sent; none when an earlier Ack already covered it. */
+  private ackFrame(upToSeq: number): Uint8Array | undefined {
+    if (upToSeq <= this.lastAckSent) return undefined;
+    this.hub.metrics.eventsAcked.inc(upToSeq - this.lastAckSent);
+    this.lastAckSent = upToSeq;
+    return engineFrames.ack(upToSeq);
+  }
+
+  private send(frames: readonly Uint8Array[]): void {
     if (this.state === 'closed') return;
-    if (!this.transport.send(frame) && !this.pausedFor.has('peer')) {
+    if (!this.transport.send(frames) && !this.pausedFor.has('peer')) {
       // The peer does not read its acks: stop reading its batches until it does.
       this.setPaused('peer', true);
       this.transport.onceDrained(() => this.setPaused('peer', false));
@@ -180,7 +189,7 @@ export class FepSession implements AckListener {
     if (this.state === 'closed') return;
     log('warn', `closing FEP connection ${this.describe()}: ${ErrorCode[err.code]}: ${err.message}`);
     this.hub.metrics.protocolErrors.inc({ code: ErrorCode[err.code] });
-    this.transport.send(engineFrames.error(err.code, err.message));
+    this.transport.send([engineFrames.error(err.code, err.message)]);
     this.transport.close();
     this.closed();
   }

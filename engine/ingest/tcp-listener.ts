@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { ErrorCode } from '../../proto/gen/fep.js';
-import { FrameTooLargeError, LengthPrefixedReader, lengthPrefixed } from './length-prefixed.js';
+import { FrameTooLargeError, LengthPrefixedReader, lengthPrefixedAll } from './length-prefixed.js';
 import { FepSession } from './session.js';
 import type { IngestHub } from './ingest-hub.js';
 import type { Transport } from './transport.js';
@@ -24,7 +24,7 @@ export async function listenTcp(hub: IngestHub, options: TcpListenerOptions): Pr
     const transport: Transport = {
       kind: 'tcp',
       peer: `${socket.remoteAddress}:${socket.remotePort}`,
-      send: (frame) => socket.write(lengthPrefixed(frame)),
+      send: (frames) => socket.write(lengthPrefixedAll(frames)),
       onceDrained: (cb) => socket.once('drain', cb),
       pause: () => socket.pause(),
       resume: () => socket.resume(),

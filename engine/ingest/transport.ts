@@ -3,8 +3,11 @@ export interface Transport {
   readonly kind: 'tcp' | 'grpc';
   /** Peer address for logs. */
   readonly peer: string;
-  /** Sends one encoded FepFrame; false when the peer reads slowly and outgoing bytes are piling up. */
-  send(frame: Uint8Array): boolean;
+  /**
+   * Sends encoded FepFrames in order (over TCP in one write: an Ack with its Results is one syscall, not one per
+   * event); false when the peer reads slowly and outgoing bytes are piling up.
+   */
+  send(frames: readonly Uint8Array[]): boolean;
   /** Calls `cb` once the outgoing buffer has drained after `send` returned false. */
   onceDrained(cb: () => void): void;
   /** Stops / restarts reading from the peer (TCP: socket pause; gRPC: HTTP/2 flow control). */

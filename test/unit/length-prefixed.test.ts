@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameTooLargeError, LengthPrefixedReader, lengthPrefixed } from '../../engine/ingest/length-prefixed.js';
+import { FrameTooLargeError, LengthPrefixedReader, lengthPrefixed, lengthPrefixedAll } from '../../engine/ingest/length-prefixed.js';
 
 const frames = [Buffer.from('a'), Buffer.alloc(0), Buffer.from('hello world'), Buffer.alloc(70_000, 7)];
 const stream = Buffer.concat(frames.map((f) => lengthPrefixed(f)));
@@ -13,6 +13,12 @@ describe('LengthPrefixedReader', () => {
       expect(got, `reads of ${size} bytes`).toEqual(frames);
       expect(reader.pending).toBe(0);
     }
+  });
+
+  it('writes many frames into one buffer that reads back as the same frames', () => {
+    expect(lengthPrefixedAll(frames)).toEqual(stream);
+    expect(lengthPrefixedAll([frames[2]!])).toEqual(lengthPrefixed(frames[2]!));
+    expect(new LengthPrefixedReader(1 << 20).push(lengthPrefixedAll(frames)).map((f) => Buffer.from(f))).toEqual(frames);
   });
 
   it('keeps frames handed out intact while later reads arrive', () => {
