@@ -38,7 +38,7 @@ import { runOpenLoop } from '../loadtest/open-loop.js';
 import { startChildEngine } from '../loadtest/engine-process.js';
 import { benchPostgres, serverVersion } from './support/postgres.js';
 import { processStats } from './support/process-stats.js';
-import { bootstrapModel, installModel } from './support/scoring-model.js';
+import { bootstrapModel, installModel, scoreCounts } from './support/scoring-model.js';
 import { machine, writeResult } from './support/results.js';
 
 const EVENTS = Number(process.env.BENCH_SCORE_EVENTS ?? 100_000);
@@ -248,9 +248,7 @@ async function engineOnOff(pgServer: Awaited<ReturnType<typeof benchPostgres>>, 
     const cpu = processStats(engine.process.pid!).cpuSeconds - cpu0;
     engine.process.kill('SIGTERM');
     await engine.exited;
-    const counts = (await db.query<{ n: string; flagged: string }>('SELECT count(*) AS n, count(*) FILTER (WHERE flagged) AS flagged FROM event_score')).rows[0]!;
-    const scores = Number(counts.n);
-    const flagged = Number(counts.flagged);
+    const { scored: scores, flagged } = await scoreCounts(db);
     await db.end();
     runs[scoring] = { achievedEventsPerSecond: Math.round(r.achievedRate), acked: r.acked, sent: r.sent, engineCpuCores: round(cpu / r.durationS, 2), scores, flagged };
     say(`engine, scoring ${scoring}: ${Math.round(r.achievedRate)} events/s achieved (target ${rate}), ${scores} scores stored, ${flagged} flagged`);

@@ -19,7 +19,7 @@ import { runHttpLoad, type HttpLoadResult } from '../support/http-load.js';
 import { processStats, waitForIdle, waitForQuietMachine } from '../support/process-stats.js';
 import type { BenchPostgres } from '../support/postgres.js';
 import { round } from '../support/results.js';
-import { installModel } from '../support/scoring-model.js';
+import { installModel, scoreCounts } from '../support/scoring-model.js';
 import { findSustainedRate, type Attempt } from '../support/step-search.js';
 import type { E2ESettings } from './settings.js';
 
@@ -139,8 +139,7 @@ async function storedCounts(url: string): Promise<EngineRun['stored']> {
   try {
     const statuses = await c.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM event_log GROUP BY status');
     const count = (st: string) => Number(statuses.rows.find((r) => r.status === st)?.n ?? 0);
-    const scored = await c.query<{ n: string; flagged: string }>("SELECT count(*) AS n, count(*) FILTER (WHERE flagged) AS flagged FROM event_score WHERE status = 'scored'");
-    return { accepted: count('accepted') + count('accepted_with_warnings'), rejected: count('rejected'), scored: Number(scored.rows[0]!.n), flagged: Number(scored.rows[0]!.flagged) };
+    return { accepted: count('accepted') + count('accepted_with_warnings'), rejected: count('rejected'), ...(await scoreCounts(c)) };
   } finally {
     await c.end();
   }

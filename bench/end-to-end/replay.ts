@@ -14,7 +14,7 @@ import type { FileSummary } from '../../engine/ingest/files/replay-file.js';
 import { writeFlowFile } from '../../loadtest/flow-files.js';
 import type { ModelVersion } from '../../gpu-pool/registry.js';
 import { sampleProcess } from '../support/process-stats.js';
-import { installModel } from '../support/scoring-model.js';
+import { installModel, scoreCounts } from '../support/scoring-model.js';
 import { round } from '../support/results.js';
 
 const SEED = 21;
@@ -93,7 +93,7 @@ async function flaggedCount(url: string): Promise<number> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    return Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM event_score WHERE flagged')).rows[0]!.n);
+    return (await scoreCounts(c)).flagged;
   } finally {
     await c.end();
   }

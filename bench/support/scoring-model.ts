@@ -30,3 +30,10 @@ export async function installModel(url: string, version: ModelVersion): Promise<
     await db.end();
   }
 }
+
+/** Events with a score stored, and those of them flagged for review, in the database `db` is connected to. */
+export async function scoreCounts(db: pg.ClientBase | pg.Pool): Promise<{ scored: number; flagged: number }> {
+  const row = (await db.query<{ scored: string; flagged: string }>(
+    "SELECT count(*) FILTER (WHERE status = 'scored') AS scored, count(*) FILTER (WHERE flagged) AS flagged FROM event_score")).rows[0]!;
+  return { scored: Number(row.scored), flagged: Number(row.flagged) };
+}
