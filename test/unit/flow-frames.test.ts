@@ -31,6 +31,27 @@ describe('flowFrames', () => {
     for (const e of events) expect(book.validate(SwapReport.decode(e.report)).filter((x) => x.severity === 'error')).toEqual([]);
   });
 
+  it('moves every timestamp of a record on by the same span each cycle, so sources run forward and lags stay', () => {
+    const f = flowFrames({ seed: 7, batch: 20, records: 400, counterOffset: 5 });
+    const reports = scanAll(f.frame, 20, 1200).map((e) => SwapReport.decode(e.report));
+    const ms = (t: string | undefined) => Date.parse(t!);
+    const span = ms(reports[400]!.reportingTimestamp) - ms(reports[0]!.reportingTimestamp);
+    expect(span).toBeGreaterThan(0);
+    for (let i = 0; i < 400; i++) {
+      for (const cycle of [1, 2]) {
+        const [a, b] = [reports[i]!, reports[i + 400 * cycle]!];
+        expect(ms(b.reportingTimestamp) - ms(a.reportingTimestamp)).toBe(span * cycle);
+        expect(ms(b.executionTimestamp) - ms(a.executionTimestamp)).toBe(span * cycle);
+        expect(ms(b.eventTimestamp) - ms(a.eventTimestamp)).toBe(span * cycle);
+        expect(b.reportingTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      }
+    }
+    // Cycle 1 starts after every reporting time of cycle 0: each source's reporting times keep running forward.
+    const reported = reports.map((r) => ms(r.reportingTimestamp));
+    expect(Math.min(...reported.slice(400, 800))).toBeGreaterThan(Math.max(...reported.slice(0, 400)));
+    for (const r of reports) expect(book.validate(r).filter((x) => x.severity === 'error')).toEqual([]);
+  });
+
   it('carries the asked share of invalid records, each rejected by the rulebook at its labelled field', () => {
     const f = flowFrames({ seed: 7, batch: 50, records: 1000, invalidRate: 0.05, counterOffset: 5 });
     expect(f.invalid).toBe(f.events.filter((e) => e.invalid).length);
