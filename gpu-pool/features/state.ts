@@ -216,8 +216,8 @@ export class TradeMemory {
       this.referenced[slot] = 1;
     } else {
       slot = this.used < this.maxTrades ? this.allocate() : this.evict();
-      this.hashLow[slot] = hashLow;
-      this.hashHigh[slot] = hashHigh;
+      this.hashLow[slot] = keyHashLow;
+      this.hashHigh[slot] = keyHashHigh;
       this.referenced[slot] = 0;
       this.insert(slot);
     }
@@ -228,15 +228,15 @@ export class TradeMemory {
     return this.used;
   }
 
-  /** The slot whose key hashes to (hashLow, hashHigh), or -1. */
+  /** The slot whose key hashes to (keyHashLow, keyHashHigh), or -1. */
   private find(): number {
     if (this.used === 0) return -1;
     const mask = this.index.length - 1;
-    for (let i = hashLow & mask; ; i = (i + 1) & mask) {
+    for (let i = keyHashLow & mask; ; i = (i + 1) & mask) {
       const entry = this.index[i]!;
       if (entry === 0) return -1;
       const slot = entry - 1;
-      if (this.hashLow[slot] === hashLow && this.hashHigh[slot] === hashHigh) return slot;
+      if (this.hashLow[slot] === keyHashLow && this.hashHigh[slot] === keyHashHigh) return slot;
     }
   }
 
@@ -314,8 +314,8 @@ export class TradeMemory {
 
 // The key hash, in two module-level halves so that hashing allocates nothing: FNV-1a and a murmur-style mix over
 // the key's UTF-16 code units, each finished with murmur3's fmix32, for two independent 32-bit halves.
-let hashLow = 0;
-let hashHigh = 0;
+let keyHashLow = 0;
+let keyHashHigh = 0;
 
 function hashKey(key: string): void {
   let a = 0x811c9dc5;
@@ -326,8 +326,8 @@ function hashKey(key: string): void {
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 15;
   }
-  hashLow = fmix32(a);
-  hashHigh = fmix32(b);
+  keyHashLow = fmix32(a);
+  keyHashHigh = fmix32(b);
 }
 
 function fmix32(h: number): number {
