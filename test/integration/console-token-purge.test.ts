@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { loadConfig, type ConsoleConfig } from '../../engine/config.js';
-import { migrate } from '../../engine/store/migrate.js';
 import { AuthService } from '../../ui/server/auth/service.js';
 import { startConsole } from '../../ui/server/console.js';
-import { createTestDatabase } from '../support/database.js';
+import { migratedTestDatabase } from '../support/database.js';
 import { eventually } from '../support/console.js';
 
 // Purging refresh tokens against the real PostgreSQL: expired ones go whatever their state; a spent token that
@@ -17,10 +16,7 @@ let pool: pg.Pool;
 const config: ConsoleConfig = { ...loadConfig({}).console, adminPassword: PASSWORD, refreshTokenTtlS: 3600 };
 
 beforeAll(async () => {
-  pool = new pg.Pool({ connectionString: await createTestDatabase('purge'), max: 4 });
-  const c = await pool.connect();
-  await migrate(c);
-  c.release();
+  pool = new pg.Pool({ connectionString: await migratedTestDatabase('purge'), max: 4 });
 });
 
 afterAll(async () => {

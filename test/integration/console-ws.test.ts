@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { App, us_listen_socket_close, us_socket_local_port, type us_listen_socket } from 'uws-pack';
 import { loadConfig } from '../../engine/config.js';
-import { migrate } from '../../engine/store/migrate.js';
 import type { DashboardSnapshot } from '../../ui/api/contract.js';
 import { AuthService } from '../../ui/server/auth/service.js';
 import { WsHub } from '../../ui/server/ws-hub.js';
-import { createTestDatabase } from '../support/database.js';
+import { migratedTestDatabase } from '../support/database.js';
 import { wsConnect, wsConnectLive } from '../support/ws-client.js';
 
 // The WebSocket hub on a test uWS app: a client that stops reading gets a bounded buffer and, once it reads
@@ -20,10 +19,7 @@ let listen: us_listen_socket;
 let port = 0;
 
 beforeAll(async () => {
-  pool = new pg.Pool({ connectionString: await createTestDatabase('ws'), max: 3 });
-  const c = await pool.connect();
-  await migrate(c);
-  c.release();
+  pool = new pg.Pool({ connectionString: await migratedTestDatabase('ws'), max: 3 });
   auth = new AuthService(pool, { ...loadConfig({}).console, adminPassword: 'admin-password-1' });
   await auth.init();
   await auth.createUser('admin', 'watcher', 'watcher-password-1', 'viewer');

@@ -1,16 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { migrate } from '../../engine/store/migrate.js';
 import { readEventsAfter } from '../../engine/store/follow-event-log.js';
-import { createTestDatabase } from '../support/database.js';
+import { migratedTestDatabase } from '../support/database.js';
 
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  pool = new pg.Pool({ connectionString: await createTestDatabase('follow'), max: 2 });
-  const c = await pool.connect();
-  await migrate(c);
-  c.release();
+  pool = new pg.Pool({ connectionString: await migratedTestDatabase('follow'), max: 2 });
   // Source a: seqs 1-10, a hole at 11, then 12; source b: 1-3, then nothing until 5,001-5,003.
   const seqs: [string, number][] = [...Array.from({ length: 10 }, (_, i): [string, number] => ['a', i + 1]), ['a', 12],
     ['b', 1], ['b', 2], ['b', 3], ['b', 5001], ['b', 5002], ['b', 5003]];

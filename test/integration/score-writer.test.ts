@@ -2,19 +2,15 @@
 // a write that meets stored rows by the staged upsert, which never overwrites a score and upgrades 'not_scored'.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { migrate } from '../../engine/store/migrate.js';
 import { ScoreWriter } from '../../gpu-pool/store.js';
 import type { EventResult } from '../../gpu-pool/pipeline.js';
-import { createTestDatabase } from '../support/database.js';
+import { migratedTestDatabase } from '../support/database.js';
 
 let pool: pg.Pool;
 let writer: ScoreWriter;
 
 beforeAll(async () => {
-  pool = new pg.Pool({ connectionString: await createTestDatabase('scorewriter'), max: 2 });
-  const c = await pool.connect();
-  await migrate(c);
-  c.release();
+  pool = new pg.Pool({ connectionString: await migratedTestDatabase('scorewriter'), max: 2 });
   writer = new ScoreWriter(pool);
 });
 

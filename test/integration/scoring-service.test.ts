@@ -5,8 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { SwapReport } from '../../proto/gen/swap_report.js';
-import { createTestDatabase } from '../support/database.js';
-import { migrate } from '../../engine/store/migrate.js';
+import { migratedTestDatabase } from '../support/database.js';
 import { ScoringService, type FlaggedEvent, type ScoringEvent } from '../../gpu-pool/scoring-service.js';
 import { DatabaseRegistry } from '../../gpu-pool/registry.js';
 import { recordVerdict } from '../../gpu-pool/store.js';
@@ -18,17 +17,7 @@ import { smallOptions, smallVersion } from '../unit/scoring-helpers.js';
 let databaseUrl: string;
 let db: pg.Pool;
 
-async function freshDatabase(): Promise<string> {
-  const url = await createTestDatabase('score');
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await migrate(client);
-  } finally {
-    await client.end();
-  }
-  return url;
-}
+const freshDatabase = (): Promise<string> => migratedTestDatabase('score');
 
 /** Stores flow events [from, from+n) in event_log (source 'fep1', seq = position + 1), with 100x rates planted every 50th. */
 async function storeEvents(pool: pg.Pool, from: number, n: number): Promise<{ events: ScoringEvent[]; planted: Set<number> }> {

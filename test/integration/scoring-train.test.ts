@@ -6,8 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
 import { SwapReport } from '../../proto/gen/swap_report.js';
-import { createTestDatabase } from '../support/database.js';
-import { migrate } from '../../engine/store/migrate.js';
+import { migratedTestDatabase } from '../support/database.js';
 import { run as train } from '../../engine/cli/train.js';
 import { run as score } from '../../engine/cli/score.js';
 import { syntheticEvents } from '../../gpu-pool/sources.js';
@@ -17,14 +16,8 @@ let databaseUrl: string;
 let db: pg.Pool;
 
 beforeAll(async () => {
-  databaseUrl = await createTestDatabase('train');
+  databaseUrl = await migratedTestDatabase('train');
   db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  const client = await db.connect();
-  try {
-    await migrate(client);
-  } finally {
-    client.release();
-  }
   const events = syntheticEvents(3000, 8);
   for (let start = 0; start < events.length; start += 500) {
     const values: unknown[] = [];

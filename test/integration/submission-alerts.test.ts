@@ -12,8 +12,7 @@ import { AlertService } from '../../engine/alerts/service.js';
 import { auditTrail } from '../../engine/exceptions/audit.js';
 import { createReportBuilder } from '../../engine/reports/index.js';
 import { insertSubmissions } from '../../engine/submission/store.js';
-import { migrate } from '../../engine/store/migrate.js';
-import { createTestDatabase } from '../support/database.js';
+import { migratedTestDatabase } from '../support/database.js';
 import { DEALER, tradeReport } from '../support/trades.js';
 import { waitFor } from '../support/cli.js';
 import { encodeReport } from '../support/trades.js';
@@ -35,10 +34,7 @@ let smtpPort = 0;
 let email: EmailNotifier;
 
 beforeAll(async () => {
-  db = new pg.Pool({ connectionString: await createTestDatabase('alerts'), max: 3 });
-  const c = await db.connect();
-  await migrate(c);
-  c.release();
+  db = new pg.Pool({ connectionString: await migratedTestDatabase('alerts'), max: 3 });
   webhook = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));

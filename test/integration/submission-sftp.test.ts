@@ -8,8 +8,7 @@ import { SftpChannel } from '../../engine/submission/channels/sftp.js';
 import { SubmissionDispatcher } from '../../engine/submission/dispatcher.js';
 import { SubmissionIntake } from '../../engine/submission/intake.js';
 import type { RepositoryConfig, SftpRepositoryConfig } from '../../engine/submission/types.js';
-import { migrate } from '../../engine/store/migrate.js';
-import { createTestDatabase } from '../support/database.js';
+import { migratedTestDatabase } from '../support/database.js';
 import { startChildSdrSim, type ChildSdrSim } from '../support/sdr-sim.js';
 import { DEALER, encodeReport, tradeReport } from '../support/trades.js';
 import { waitFor } from '../support/cli.js';
@@ -45,11 +44,7 @@ async function settledOf(s: number): Promise<{ id: string; status: string; attem
 }
 
 beforeAll(async () => {
-  const url = await createTestDatabase('sftp');
-  db = new pg.Pool({ connectionString: url, max: 4 });
-  const client = await db.connect();
-  await migrate(client);
-  client.release();
+  db = new pg.Pool({ connectionString: await migratedTestDatabase('sftp'), max: 4 });
   await db.query(`INSERT INTO fep_source (source_id, token_hash) VALUES ('sftp-src', 'x')`);
   sim = await startChildSdrSim();
   const channel: SftpRepositoryConfig = { kind: 'sftp', host: '127.0.0.1', port: sim.sftpPort, username: 'swaprep', password: 'swaprep', inbox: '/inbox', outbox: '/outbox', timeoutMs: 5_000 };
