@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run bench:score` (quality + pool sections) on a CUDA host, from the bundle made by
 # ../shared/gpu/pack-gpu-bundle.sh (see README "Scoring on a GPU"): the same models on the CPU provider and on
-# CUDA in one run. Writes the card's name, `swaprep gpu status` and the figures (key "scoreCuda") to $OUT.
+# CUDA in one run. Writes the card's name, `swaprep gpu status` and the figures (key BENCH_RESULT_KEY, default
+# "scoreCuda"; BENCH_SCORE_WORKERS sets the pool's workers) to $OUT.
 set -uo pipefail
 repo=$PWD
 source /tmp/gpu-run/env.sh
@@ -11,9 +12,10 @@ mkdir -p /tmp/gpu-run/proto /tmp/gpu-run/test
 cp -r "$repo/proto/gen" /tmp/gpu-run/proto/ && cp -r "$repo/test/fixtures" /tmp/gpu-run/test/
 cd /tmp/gpu-run
 out=${OUT:-/tmp/gpu-out}; mkdir -p "$out" bench
+key=${BENCH_RESULT_KEY:-scoreCuda}
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$out/gpu.csv" 2>&1
 ./node dist/engine/cli/main.js gpu status > "$out/gpu-status.txt" 2>&1
-BENCH_SCORE_POOL_ONLY=1 BENCH_RESULT_KEY=scoreCuda ./node dist/bench/score.bench.js > "$out/score.json" 2> "$out/score.log"
-echo "bench exit $?" >> "$out/score.log"
+BENCH_SCORE_POOL_ONLY=1 BENCH_RESULT_KEY=$key ./node dist/bench/score.bench.js > "$out/$key.json" 2> "$out/$key.log"
+echo "bench exit $?" >> "$out/$key.log"
 cp bench/results.json "$out/results.json" 2>/dev/null
-tail -20 "$out/score.log"; cat "$out/gpu.csv" "$out/gpu-status.txt"
+tail -20 "$out/$key.log"; cat "$out/gpu.csv" "$out/gpu-status.txt"
