@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run bench:score` (quality + pool sections) on a CUDA host, from the bundle made by
-# ../shared/gpu/pack-gpu-bundle.sh (see README "Scoring on a GPU"): the same models on the CPU provider and on
+# bench/support/pack-cuda-bundle.sh (../shared/gpu/pack-gpu-bundle.sh): the same models on the CPU provider and on
 # CUDA in one run. Writes the card's name, `swaprep gpu status` and the figures (key BENCH_RESULT_KEY, default
 # "scoreCuda"; BENCH_SCORE_WORKERS sets the pool's workers) to $OUT.
 set -uo pipefail
