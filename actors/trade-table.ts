@@ -1,7 +1,7 @@
 import { NO_HISTORY, type LifecycleStatus, type TradeState } from '../engine/rules/index.js';
 import { StringCodes } from '../engine/string-codes.js';
 import { widened } from '../engine/typed-arrays.js';
-import { asciiString } from '../engine/record/decode-report.js';
+import { TradeKeys } from './trade-keys.js';
 
 /** What a judge needs of a counterparty's trades: a Map<string, TradeState> is one; TradeTable is the compact one. */
 export interface TradeStates {
@@ -14,78 +14,117 @@ const STATUS_CODE: Record<LifecycleStatus, number> = { live: 0, errored: 1, term
 const INITIAL_CAPACITY = 16;
 
 /**
- * Short ASCII strings (timestamps) in fixed-width byte slots; anything longer or non-ASCII in a side map. The
- * common case costs the GC nothing: the bytes live in an ArrayBuffer, not in string objects.
+ * Timestamps in the spec's layout `YYYY-MM-DDThh:mm:ss[.f{1,9}]Z` kept as their digits: the 14 digits of date and
+ * time as one integer in a Float64 (below 2^53, exact), the fraction's digits in a Uint32 and its length in a byte,
+ * 13 bytes instead of a 32-byte text slot. The digits come back verbatim, so every value in the layout, calendar-valid
+ * or not, is returned exactly as given; anything else (another layout, a long fraction) goes to a side map.
  */
-class TextColumn {
-  private static readonly WIDTH = 32; // asciiString reads up to 32 bytes; an ISO timestamp with offset and microseconds has 32
+class TimestampColumn {
   private static readonly ABSENT = 255;
   private static readonly OVERFLOW = 254;
-  private bytes: Buffer;
-  private lengths: Uint8Array;
+  /** Character positions of the 14 date and time digits. */
+  private static readonly DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+  /** Character codes of the layout for each fraction length, reused by get() (the separators never change). */
+  private static readonly texts = Array.from({ length: 10 }, (_, digits) =>
+    Array.from(digits === 0 ? '0000-00-00T00:00:00Z' : `0000-00-00T00:00:00.${'0'.repeat(digits)}Z`, (c) => c.charCodeAt(0)));
+  private wholes: Float64Array;
+  private fractions: Uint32Array;
+  /** Fraction digits (0 to 9), or ABSENT / OVERFLOW. */
+  private codes: Uint8Array;
   private readonly overflow = new Map<number, string>();
 
   constructor(capacity: number) {
-    this.bytes = Buffer.alloc(capacity * TextColumn.WIDTH);
-    this.lengths = new Uint8Array(capacity).fill(TextColumn.ABSENT);
+    this.wholes = new Float64Array(capacity);
+    this.fractions = new Uint32Array(capacity);
+    this.codes = new Uint8Array(capacity).fill(TimestampColumn.ABSENT);
   }
 
   grow(capacity: number): void {
-    const bytes = Buffer.alloc(capacity * TextColumn.WIDTH);
-    this.bytes.copy(bytes);
-    this.bytes = bytes;
-    const lengths = new Uint8Array(capacity).fill(TextColumn.ABSENT);
-    lengths.set(this.lengths);
-    this.lengths = lengths;
+    this.wholes = widened(this.wholes, capacity);
+    this.fractions = widened(this.fractions, capacity);
+    const codes = new Uint8Array(capacity).fill(TimestampColumn.ABSENT);
+    codes.set(this.codes);
+    this.codes = codes;
   }
 
   set(slot: number, s: string | undefined): void {
     if (this.overflow.size > 0) this.overflow.delete(slot);
     if (s === undefined) {
-      this.lengths[slot] = TextColumn.ABSENT;
+      this.codes[slot] = TimestampColumn.ABSENT;
       return;
     }
-    const at = slot * TextColumn.WIDTH;
-    if (s.length <= TextColumn.WIDTH) {
-      let ascii = true;
-      for (let i = 0; i < s.length; i++) {
-        const c = s.charCodeAt(i);
-        if (c > 0x7f) {
-          ascii = false;
+    const digits = fractionDigits(s);
+    if (digits >= 0) {
+      let whole = 0;
+      for (const at of TimestampColumn.DIGITS) {
+        const d = s.charCodeAt(at) - 48;
+        if (d < 0 || d > 9) {
+          whole = -1;
           break;
         }
-        this.bytes[at + i] = c;
+        whole = whole * 10 + d;
       }
-      if (ascii) {
-        this.lengths[slot] = s.length;
+      let fraction = 0;
+      for (let i = 0; i < digits && whole >= 0; i++) {
+        const d = s.charCodeAt(20 + i) - 48;
+        if (d < 0 || d > 9) whole = -1;
+        fraction = fraction * 10 + d;
+      }
+      if (whole >= 0) {
+        this.wholes[slot] = whole;
+        this.fractions[slot] = fraction;
+        this.codes[slot] = digits;
         return;
       }
     }
-    this.lengths[slot] = TextColumn.OVERFLOW;
+    this.codes[slot] = TimestampColumn.OVERFLOW;
     this.overflow.set(slot, s);
   }
 
   get(slot: number): string | undefined {
-    const len = this.lengths[slot]!;
-    if (len === TextColumn.ABSENT) return undefined;
-    if (len === TextColumn.OVERFLOW) return this.overflow.get(slot);
-    const at = slot * TextColumn.WIDTH;
-    // Not bytes.toString('latin1'): a native call per short string was 3% of the main thread in a replay profile.
-    return asciiString(this.bytes, at, at + len)!;
+    const digits = this.codes[slot]!;
+    if (digits === TimestampColumn.ABSENT) return undefined;
+    if (digits === TimestampColumn.OVERFLOW) return this.overflow.get(slot);
+    const text = TimestampColumn.texts[digits]!;
+    const positions = TimestampColumn.DIGITS;
+    let whole = this.wholes[slot]!;
+    for (let i = 13; i >= 0; i--) {
+      const rest = Math.floor(whole / 10);
+      text[positions[i]!] = 48 + whole - rest * 10;
+      whole = rest;
+    }
+    let fraction = this.fractions[slot]!;
+    for (let i = digits - 1; i >= 0; i--) {
+      const rest = Math.floor(fraction / 10);
+      text[20 + i] = 48 + fraction - rest * 10;
+      fraction = rest;
+    }
+    // One short string from char codes: a native call per short string (Buffer.toString) was 3% of the main thread
+    // in a replay profile.
+    return String.fromCharCode.apply(String, text);
   }
+}
+
+/** Fraction digits of a timestamp with the layout's separators (0 for `...ssZ`), or -1 for another layout. */
+function fractionDigits(s: string): number {
+  const n = s.length;
+  if (n < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58 || s.charCodeAt(n - 1) !== 90) return -1;
+  if (n === 20) return 0;
+  return n >= 22 && n <= 30 && s.charCodeAt(19) === 46 ? n - 21 : -1;
 }
 
 /**
  * A counterparty actor's live trades, stored by column. A Map of TradeState objects held four heap objects per trade
  * (the state, its key and two timestamps) for the GC to trace on every full collection, and those pauses grew with the
- * trades held: at a million trades they were the engine's acknowledgement-latency tail. Here a trade is one key string
- * and a slot number in the index; its fields are in typed arrays and fixed-width byte slots outside the V8 heap. get()
- * builds a short-lived TradeState (cheap young-generation garbage); set() writes its fields back. Hand-written because
+ * trades held: at a million trades they were the engine's acknowledgement-latency tail. Here a trade is a slot number
+ * (trade-keys.ts), and its key and fields are in typed arrays outside the V8 heap. get() builds a short-lived
+ * TradeState (cheap young-generation garbage); set() writes its fields back. Hand-written because
  * no npm package offers string-keyed columnar records; it holds only what judging the next event needs (TradeState
  * without history: the history is in the event log).
  */
 export class TradeTable implements TradeStates {
-  private readonly slots = new Map<string, number>();
+  private readonly keys = new TradeKeys();
   private capacity = INITIAL_CAPACITY;
   private versions = new Int32Array(INITIAL_CAPACITY);
   private statuses = new Uint8Array(INITIAL_CAPACITY);
@@ -93,16 +132,16 @@ export class TradeTable implements TradeStates {
   private counterpartyCodes = new Uint32Array(INITIAL_CAPACITY);
   private readonly actions = new StringCodes();
   private readonly counterparties = new StringCodes();
-  private readonly executionTimestamps = new TextColumn(INITIAL_CAPACITY);
-  private readonly lastEventTimestamps = new TextColumn(INITIAL_CAPACITY);
+  private readonly executionTimestamps = new TimestampColumn(INITIAL_CAPACITY);
+  private readonly lastEventTimestamps = new TimestampColumn(INITIAL_CAPACITY);
 
   get size(): number {
-    return this.slots.size;
+    return this.keys.size;
   }
 
   get(tradeKey: string): TradeState | undefined {
-    const slot = this.slots.get(tradeKey);
-    if (slot === undefined) return undefined;
+    const slot = this.keys.find(tradeKey);
+    if (slot < 0) return undefined;
     return {
       tradeKey,
       counterparty1: this.counterparties.value(this.counterpartyCodes[slot]!),
@@ -116,12 +155,8 @@ export class TradeTable implements TradeStates {
   }
 
   set(tradeKey: string, state: TradeState): void {
-    let slot = this.slots.get(tradeKey);
-    if (slot === undefined) {
-      slot = this.slots.size;
-      if (slot === this.capacity) this.grow();
-      this.slots.set(tradeKey, slot);
-    }
+    const slot = this.keys.findOrAdd(tradeKey);
+    if (slot === this.capacity) this.grow();
     this.versions[slot] = state.version;
     this.statuses[slot] = STATUS_CODE[state.status];
     this.actionCodes[slot] = this.actions.code(state.lastActionType);

@@ -7,12 +7,12 @@
  *   f64 seq, f64 receivedAtMs, i32 version (-1 = none), u16 sourceId bytes, u16 tradeKey bytes (0xffff =
  *   none), u32 report bytes, then the UTF-8 sourceId, the UTF-8 tradeKey and the report.
  */
+import { asciiString } from '../engine/record/decode-report.js';
 import type { ScoringEvent } from './pipeline.js';
 
 const FIXED = 8 + 8 + 4 + 2 + 2 + 4;
 const NONE = 0xffff;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Source ids repeat: their encodings are cached (bounded, in case ids are many). */
 const encoded = new Map<string, Uint8Array>();
@@ -62,31 +62,35 @@ export function packEvents(events: readonly ScoringEvent[]): ArrayBuffer {
   return buf;
 }
 
-/** The events of a packed buffer; each report is a view into the buffer (no copy). */
+/** The events of a packed buffer; each report is a Buffer view into the buffer (no copy). */
 export function unpackEvents(buf: ArrayBuffer): ScoringEvent[] {
   const view = new DataView(buf);
-  const bytes = new Uint8Array(buf);
+  // Buffer views: the feature reader decodes short texts through Buffer's own toString, without a view of its own.
+  const bytes = Buffer.from(buf);
   const n = view.getUint32(0, true);
   const out: ScoringEvent[] = new Array(n);
-  const sources = new Map<string, string>();
+  // Events come in runs from the same source: its id is decoded once per run.
+  let sourceId = '';
+  let sourceAt = -1;
+  let sourceLen = -1;
   let o = 4;
   for (let i = 0; i < n; i++) {
     const seq = view.getFloat64(o, true);
     const receivedAtMs = view.getFloat64(o + 8, true);
     const version = view.getInt32(o + 16, true);
-    const sourceLen = view.getUint16(o + 20, true);
+    const len = view.getUint16(o + 20, true);
     const keyLen = view.getUint16(o + 22, true);
     const reportLen = view.getUint32(o + 24, true);
     o += FIXED;
-    const sourceBytes = bytes.subarray(o, o + sourceLen);
-    o += sourceLen;
-    // Decode each distinct source id once per buffer.
-    const raw = String.fromCharCode(...sourceBytes);
-    let sourceId = sources.get(raw);
-    if (sourceId === undefined) sources.set(raw, (sourceId = decoder.decode(sourceBytes)));
+    if (len !== sourceLen || !sameBytes(bytes, sourceAt, o, len)) {
+      sourceId = text(bytes, o, o + len);
+      sourceAt = o;
+      sourceLen = len;
+    }
+    o += len;
     let tradeKey: string | undefined;
     if (keyLen !== NONE) {
-      tradeKey = decoder.decode(bytes.subarray(o, o + keyLen));
+      tradeKey = text(bytes, o, o + keyLen);
       o += keyLen;
     }
     const report = bytes.subarray(o, o + reportLen);
@@ -94,4 +98,13 @@ export function unpackEvents(buf: ArrayBuffer): ScoringEvent[] {
     out[i] = { sourceId, seq, report, receivedAtMs, tradeKey, version: version < 0 ? undefined : version };
   }
   return out;
+}
+
+function sameBytes(bytes: Uint8Array, a: number, b: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (bytes[a + i] !== bytes[b + i]) return false;
+  return true;
+}
+
+function text(bytes: Buffer, start: number, end: number): string {
+  return asciiString(bytes, start, end) ?? bytes.toString('utf8', start, end);
 }

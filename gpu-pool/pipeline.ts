@@ -253,7 +253,7 @@ export class ScoringPipeline {
         direct.push({ result: notScored(event, this.noPoolReason, 1), ticket, live: !rescore });
         continue;
       }
-      const item: Item = { ...inc, input, ctx };
+      const item: Item = { event, rescore, ticket, input, ctx };
       this.batcher.add(item, (rows, offset) => featurize(this.state, input, ctx, rows, offset, !rescore));
     }
     if (this.incomingHead === this.incoming.length) {

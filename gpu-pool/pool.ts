@@ -14,7 +14,7 @@ import { log } from '../engine/log.js';
 import { MODEL_NAMES, type ModelName } from './ensemble.js';
 import { FEATURE_COUNT } from './features/table.js';
 import { DEFAULT_PROVIDERS, type Provider } from './providers.js';
-import { workerScriptUrl } from '../engine/worker-script.js';
+import { WORKER_RESOURCE_LIMITS, workerScriptUrl } from '../engine/worker-script.js';
 import type { FaultInjection, ScoreTask, TaskResult, WorkerConfig } from './worker-protocol.js';
 import type { FlaggedRow } from './scorer.js';
 
@@ -73,6 +73,7 @@ export class ScoringPool {
       idleTimeout: Number.MAX_SAFE_INTEGER,
       concurrentTasksPerWorker: 1,
       workerData,
+      resourceLimits: WORKER_RESOURCE_LIMITS,
     });
     // piscina reports a worker that fails to start (a model that does not load) as an 'error' event too;
     // the failed task already carries the error, so the event only needs a listener.

@@ -20,7 +20,7 @@ import { packEvents } from './event-pack.js';
 import type { ScoringEvent } from './pipeline.js';
 import type { ScoringServiceOptions, ScoringStats } from './scoring-core.js';
 import type { FlaggedEvent, FromService, ToService } from './scoring-protocol.js';
-import { workerScriptUrl } from '../engine/worker-script.js';
+import { WORKER_RESOURCE_LIMITS, workerScriptUrl } from '../engine/worker-script.js';
 
 export type { ScoringEvent } from './pipeline.js';
 export type { ScoringServiceOptions, ScoringStats } from './scoring-core.js';
@@ -58,7 +58,7 @@ export class ScoringService {
 
   /** Starts the scoring thread and waits until it is ready (database reachable, active model loaded). */
   private async spawn(): Promise<void> {
-    const worker = new Worker(await workerScriptUrl('gpu-pool/scoring-thread'), { workerData: this.options });
+    const worker = new Worker(await workerScriptUrl('gpu-pool/scoring-thread'), { workerData: this.options, resourceLimits: WORKER_RESOURCE_LIMITS });
     this.worker = worker;
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number) => reject(new Error(`scoring thread exited with code ${code} while starting`));

@@ -22,6 +22,38 @@ export function asciiString(buf: Uint8Array, start: number, end: number): string
   return String.fromCharCode.apply(String, codes);
 }
 
+/**
+ * Short texts repeat from record to record (currencies, codes, flags, the counterparties' LEIs): a direct-mapped
+ * cache (one per thread) of the strings last made for each byte hash hands back the same string instead of a new one
+ * for the garbage collector, which was 18% of the scoring thread and 7% of the main thread in a replay profile.
+ * Longer texts (trade identifiers, unique per trade) are not cached.
+ */
+const RECENT_MAX_BYTES = 24;
+const RECENT_SLOTS = 4096;
+const recent: (string | undefined)[] = new Array(RECENT_SLOTS).fill(undefined);
+
+/** The cached string for the ASCII bytes [s, e), made and cached when new; undefined for long or non-ASCII texts. */
+export function recentAscii(b: Uint8Array, s: number, e: number): string | undefined {
+  const n = e - s;
+  if (n > RECENT_MAX_BYTES) return undefined;
+  let h = 0x811c9dc5;
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if (c > 0x7f) return undefined;
+    h = Math.imul(h ^ c, 16777619);
+  }
+  const slot = (h >>> 0) & (RECENT_SLOTS - 1);
+  const cached = recent[slot];
+  if (cached !== undefined && cached.length === n) {
+    let same = true;
+    for (let i = 0; i < n && same; i++) same = cached.charCodeAt(i) === b[s + i];
+    if (same) return cached;
+  }
+  const made = asciiString(b, s, e)!;
+  recent[slot] = made;
+  return made;
+}
+
 /** A BinaryReader whose string() takes the array-free ASCII path; everything else is the runtime's own. */
 class ReportReader extends BinaryReader {
   /** ts-proto's nesting guard sets this on the reader; declared here so every reader has one shape. */
@@ -39,7 +71,7 @@ class ReportReader extends BinaryReader {
     const start = this.pos;
     const end = start + len;
     if (end <= this.len) {
-      const s = asciiString(this.source, start, end);
+      const s = recentAscii(this.source, start, end) ?? asciiString(this.source, start, end);
       if (s !== undefined) {
         this.pos = end;
         return s;

@@ -7,6 +7,7 @@
  * The result equals `inputFromReport(SwapReport.decode(bytes))`; test/unit/scoring-features.test.ts checks
  * that on every corpus record.
  */
+import { recentAscii } from '../../engine/record/decode-report.js';
 import { emptyInput, emptyLeg, spreadUnits, type FeatureInput, type LegInput, type PriceKey } from './input.js';
 
 // SwapReport
@@ -29,15 +30,43 @@ function daysInMonth(year: number, month: number): number {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
 }
 
-/** A cursor over one message's bytes [pos, end). */
+/**
+ * A cursor over a record's bytes: [pos, end) of the message being read (a nested message narrows `end` while it
+ * is read). One reader serves every record: reading allocates nothing but the values.
+ */
 class Reader {
-  constructor(
-    readonly buf: Uint8Array,
-    /** A Buffer view of the same bytes (no copy): its toString decodes short ASCII runs fastest. */
-    readonly latin: Buffer,
-    public pos: number,
-    readonly end: number,
-  ) {}
+  buf: Uint8Array = new Uint8Array(0);
+  /** A Buffer view of the same bytes (no copy): its toString decodes short ASCII runs fastest. */
+  latin: Buffer = Buffer.alloc(0);
+  pos = 0;
+  end = 0;
+
+  reset(buf: Uint8Array): void {
+    this.buf = buf;
+    this.latin = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.pos = 0;
+    this.end = buf.length;
+  }
+
+  /** Enters the length-delimited message at pos: returns the outer end, to give back to leave(). */
+  enter(): number {
+    this.span();
+    const outer = this.end;
+    this.pos = this.s;
+    this.end = this.e;
+    return outer;
+  }
+
+  /** Leaves a message entered with enter(), past its last byte. */
+  leave(outer: number): void {
+    this.pos = this.end;
+    this.end = outer;
+  }
+
+  /** The next field's tag (field number << 3 | wire type). */
+  tag(): number {
+    return this.varint();
+  }
 
   varint(): number {
     // Arithmetic rather than bit operations: tags and lengths are small, and the int64 varints of other
@@ -69,7 +98,7 @@ class Reader {
 
   text(): string {
     this.span();
-    return this.latin.toString('utf8', this.s, this.e);
+    return recentAscii(this.buf, this.s, this.e) ?? this.latin.toString('utf8', this.s, this.e);
   }
 
   /**
@@ -156,111 +185,119 @@ class Reader {
   }
 }
 
-/** Visits each field of the message in [start, end); `visit` returns false when it did not consume the value. */
-function fields(buf: Uint8Array, latin: Buffer, start: number, end: number, visit: (r: Reader, field: number, wireType: number) => boolean): void {
-  const r = new Reader(buf, latin, start, end);
-  while (r.pos < end) {
-    const tag = r.varint();
-    const field = tag >>> 3;
-    const wireType = tag & 7;
-    if (!visit(r, field, wireType)) r.skip(wireType);
-  }
-}
+/** The value and key of the last price() read (fields, not a returned pair: no allocation per price). */
+let priceValue = NaN;
+let priceKey: PriceKey = '';
 
 /** A PriceFormat: the value under the first key in notation order, like `priceOf` in input.ts. */
-function price(r: Reader): { value: number; key: PriceKey } {
-  r.span();
-  const { s, e } = r;
-  const byKey: (number | undefined)[] = [];
-  fields(r.buf, r.latin, s, e, (pr, field, wt) => {
-    if (wt === 2 && field >= 1 && field <= 4) {
-      byKey[field] = pr.decimal();
-      return true;
-    }
-    return false;
-  });
-  for (let k = 1; k <= 4; k++) {
-    const v = byKey[k];
-    if (v !== undefined) return { value: v, key: PRICE_KEYS[k]! };
+function price(r: Reader): void {
+  const outer = r.enter();
+  // The field number is the notation code (1 to 4); the first in that order wins, whatever the bytes' order.
+  let best = 5;
+  let value = NaN;
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    const field = tag >>> 3;
+    if ((tag & 7) === 2 && field >= 1 && field <= 4) {
+      const v = r.decimal();
+      if (field <= best) { // a key repeated: its last value, as protobuf reads a repeated scalar
+        best = field;
+        value = v;
+      }
+    } else r.skip(tag & 7);
   }
-  return { value: NaN, key: '' };
+  r.leave(outer);
+  priceValue = best < 5 ? value : NaN;
+  priceKey = best < 5 ? PRICE_KEYS[best]! : '';
 }
 
 function leg(r: Reader): LegInput {
   const out = emptyLeg();
-  r.span();
-  const { s, e } = r;
-  fields(r.buf, r.latin, s, e, (lr, field, wt) => {
-    if (wt !== 2) return false;
-    switch (field) {
-      case PAYER: out.payer = lr.text(); return true;
-      case RECEIVER: out.receiver = lr.text(); return true;
-      case NOTIONAL_AMOUNT: out.notional = lr.decimal(); return true;
-      case NOTIONAL_CURRENCY: out.currency = lr.text(); return true;
-      case FIXED_RATE: out.fixedRate = lr.decimal(); return true;
-      case SPREAD: {
-        const p = price(lr);
-        out.spread = spreadUnits(p.value, p.key);
-        out.spreadKey = p.key;
-        return true;
-      }
-      case SPREAD_NOTATION: out.spreadNotation = lr.text(); return true;
-      default: return false;
+  const outer = r.enter();
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    if ((tag & 7) !== 2) {
+      r.skip(tag & 7);
+      continue;
     }
-  });
+    switch (tag >>> 3) {
+      case PAYER: out.payer = r.text(); break;
+      case RECEIVER: out.receiver = r.text(); break;
+      case NOTIONAL_AMOUNT: out.notional = r.decimal(); break;
+      case NOTIONAL_CURRENCY: out.currency = r.text(); break;
+      case FIXED_RATE: out.fixedRate = r.decimal(); break;
+      case SPREAD:
+        price(r);
+        out.spread = spreadUnits(priceValue, priceKey);
+        out.spreadKey = priceKey;
+        break;
+      case SPREAD_NOTATION: out.spreadNotation = r.text(); break;
+      default: r.skip(2);
+    }
+  }
+  r.leave(outer);
   return out;
 }
 
+const reader = new Reader();
 
 /** The feature input of one SwapReport in protobuf encoding. Throws on malformed bytes. */
 export function inputFromBytes(buf: Uint8Array): FeatureInput {
   const out = emptyInput();
   let uti: string | undefined;
   let usi: string | undefined;
-  const latin = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  fields(buf, latin, 0, buf.length, (r, field, wt) => {
-    if (wt !== 2) return false;
-    switch (field) {
-      case CLEARED: out.cleared = r.text(); return true;
-      case COUNTERPARTY1: out.counterparty1 = r.text(); return true;
-      case COUNTERPARTY2: out.counterparty2 = r.text(); return true;
-      case ACTION_TYPE: out.actionType = r.text(); return true;
-      case EVENT_TYPE: out.eventType = r.text(); return true;
-      case EVENT_TIMESTAMP: out.eventMs = r.instant(); return true;
-      case EXCHANGE_RATE: out.exchangeRate = r.decimal(); return true;
-      case PRICE: { const p = price(r); out.price = p.value; out.priceKey = p.key; return true; }
-      case PRICE_NOTATION: out.priceNotation = r.text(); return true;
-      case STRIKE_PRICE: { const p = price(r); out.strike = p.value; out.strikeKey = p.key; return true; }
-      case STRIKE_PRICE_NOTATION: out.strikeNotation = r.text(); return true;
-      case EFFECTIVE_DATE: out.effectiveMs = r.instant(); return true;
-      case EXPIRATION_DATE: out.expirationMs = r.instant(); return true;
-      case EXECUTION_TIMESTAMP: out.executionMs = r.instant(); return true;
-      case REPORTING_TIMESTAMP: out.reportingMs = r.instant(); return true;
-      case USI: usi = r.text(); return true;
-      case UTI: uti = r.text(); return true;
-      case LEG1: out.leg1 = leg(r); return true;
-      case LEG2: out.leg2 = leg(r); return true;
+  const r = reader;
+  r.reset(buf);
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    if ((tag & 7) !== 2) {
+      r.skip(tag & 7);
+      continue;
+    }
+    switch (tag >>> 3) {
+      case CLEARED: out.cleared = r.text(); break;
+      case COUNTERPARTY1: out.counterparty1 = r.text(); break;
+      case COUNTERPARTY2: out.counterparty2 = r.text(); break;
+      case ACTION_TYPE: out.actionType = r.text(); break;
+      case EVENT_TYPE: out.eventType = r.text(); break;
+      case EVENT_TIMESTAMP: out.eventMs = r.instant(); break;
+      case EXCHANGE_RATE: out.exchangeRate = r.decimal(); break;
+      case PRICE: price(r); out.price = priceValue; out.priceKey = priceKey; break;
+      case PRICE_NOTATION: out.priceNotation = r.text(); break;
+      case STRIKE_PRICE: price(r); out.strike = priceValue; out.strikeKey = priceKey; break;
+      case STRIKE_PRICE_NOTATION: out.strikeNotation = r.text(); break;
+      case EFFECTIVE_DATE: out.effectiveMs = r.instant(); break;
+      case EXPIRATION_DATE: out.expirationMs = r.instant(); break;
+      case EXECUTION_TIMESTAMP: out.executionMs = r.instant(); break;
+      case REPORTING_TIMESTAMP: out.reportingMs = r.instant(); break;
+      case USI: usi = r.text(); break;
+      case UTI: uti = r.text(); break;
+      case LEG1: out.leg1 = leg(r); break;
+      case LEG2: out.leg2 = leg(r); break;
       case CFTC_GUIDEBOOK: {
-        r.span();
-        const { s, e } = r;
-        fields(buf, latin, s, e, (gr, f, w) => (f === ASSET_CLASS && w === 2 ? ((out.assetClass = gr.text()), true) : false));
-        return true;
+        const outer = r.enter();
+        while (r.pos < r.end) {
+          const t = r.tag();
+          if (t === ((ASSET_CLASS << 3) | 2)) out.assetClass = r.text();
+          else r.skip(t & 7);
+        }
+        r.leave(outer);
+        break;
       }
       case NON_REPORTABLE: {
-        r.span();
-        const { s, e } = r;
-        fields(buf, latin, s, e, (nr, f, w) => {
-          if (w !== 2) return false;
-          if (f === INSTRUMENT_TYPE) out.instrumentType = nr.text();
-          else if (f === UNDERLYING_ASSET_TYPE) out.underlyingAssetType = nr.text();
-          else return false;
-          return true;
-        });
-        return true;
+        const outer = r.enter();
+        while (r.pos < r.end) {
+          const t = r.tag();
+          if (t === ((INSTRUMENT_TYPE << 3) | 2)) out.instrumentType = r.text();
+          else if (t === ((UNDERLYING_ASSET_TYPE << 3) | 2)) out.underlyingAssetType = r.text();
+          else r.skip(t & 7);
+        }
+        r.leave(outer);
+        break;
       }
-      default: return false;
+      default: r.skip(2);
     }
-  });
+  }
   out.uti = uti ?? (usi !== undefined ? 'USI:' + usi : '');
   return out;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SwapReport } from '../../proto/gen/swap_report.js';
-import { asciiString, decodeReport } from '../../engine/record/decode-report.js';
+import { asciiString, decodeReport, recentAscii } from '../../engine/record/decode-report.js';
 import { corpusFiles, loadCorpusReport } from '../support/corpus.js';
 
 describe('decodeReport', () => {
@@ -45,5 +45,24 @@ describe('decodeReport', () => {
     expect(asciiString(buf, 0, 0)).toBe('');
     expect(asciiString(buf, 6, buf.length)).toBeUndefined();
     expect(asciiString(Buffer.alloc(40, 65), 0, 40)).toBeUndefined();
+  });
+});
+
+describe('recentAscii', () => {
+  it('hands back the string for short ASCII bytes, the same one while it stays cached, and nothing for other texts', () => {
+    const bytes = Buffer.from('USD|EUR|5493001RKR55V4X61F71|USD|é|' + 'x'.repeat(25), 'utf8');
+    const usd = recentAscii(bytes, 0, 3);
+    expect(usd).toBe('USD');
+    expect(recentAscii(bytes, 4, 7)).toBe('EUR');
+    expect(recentAscii(bytes, 8, 28)).toBe('5493001RKR55V4X61F71');
+    expect(recentAscii(bytes, 29, 32)).toBe('USD');
+    expect(recentAscii(bytes, 0, 0)).toBe('');
+    expect(recentAscii(bytes, 33, 35)).toBeUndefined(); // é
+    expect(recentAscii(bytes, 36, 61)).toBeUndefined(); // 25 bytes: not cached
+    // Thousands of distinct texts through the 4,096 slots: each still reads back as itself.
+    for (let i = 0; i < 20_000; i++) {
+      const text = `C${i.toString(36)}`;
+      expect(recentAscii(Buffer.from(text), 0, text.length)).toBe(text);
+    }
   });
 });

@@ -34,6 +34,21 @@ describe('feature input', () => {
     }
   });
 
+  it('reads a price, a strike and a spread under their first key in notation order, as the decoded record does', () => {
+    const base = corpus.find((r) => r.leg1)!;
+    const r: SwapReport = {
+      ...base,
+      price: { decimal: '0.25', monetary: '101.5' },
+      strikePrice: { basis: '12', percentage: '0.031' },
+      leg1: { ...base.leg1!, spread: { basis: '25' } },
+    };
+    const bytes = SwapReport.encode(r).finish();
+    const input = inputFromBytes(bytes);
+    expect(sameInput(input, inputFromReport(SwapReport.decode(bytes)))).toBe(true);
+    expect([input.price, input.priceKey, input.strike, input.strikeKey, input.leg1.spreadKey]).toEqual([101.5, 'monetary', 0.031, 'percentage', 'basis']);
+    expect(input.leg1.spread).toBeCloseTo(0.0025, 12);
+  });
+
   it('rejects truncated bytes with an error instead of reading garbage', () => {
     const bytes = SwapReport.encode(corpus[0]!).finish();
     expect(() => inputFromBytes(bytes.subarray(0, bytes.length - 3))).toThrow(/truncated/);

@@ -34,6 +34,26 @@ describe('TradeTable', () => {
     expect(t.get('A')!.history).toEqual([]);
   });
 
+  it('gives back every timestamp exactly, in the layout kept as digits and out of it through the side map', () => {
+    const t = new TradeTable();
+    const values = [
+      '2024-04-01T12:59:38Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.999999999Z', '2024-04-01T12:00:00.000120Z',
+      '2024-04-01T12:00:00.0Z', '2024-02-30T25:61:61Z' /* in the layout, not on the calendar: its own finding, kept as given */,
+      '2024-04-01T12:00:00.1234567890Z' /* ten fraction digits */, '2024-04-01T12:00:00.Z', '2024-04-0xT12:00:00Z',
+      '2024-04-01T12:00:00.12a4Z', '2024-04-01T12:00:00+09:00', '2024-04-01', '', 'é',
+    ];
+    values.forEach((v, i) => t.set(`K${i}`, state(`K${i}`, { executionTimestamp: v, lastEventTimestamp: [...v].reverse().join('') })));
+    values.forEach((v, i) => {
+      expect(t.get(`K${i}`)!.executionTimestamp, v).toBe(v);
+      expect(t.get(`K${i}`)!.lastEventTimestamp, v).toBe([...v].reverse().join(''));
+    });
+    // A slot that held a value out of the layout forgets it when it gets one in the layout, and the other way round.
+    t.set('K6', state('K6', { executionTimestamp: '2025-01-02T03:04:05.6Z' }));
+    t.set('K0', state('K0', { executionTimestamp: 'not a timestamp' }));
+    expect(t.get('K6')!.executionTimestamp).toBe('2025-01-02T03:04:05.6Z');
+    expect(t.get('K0')!.executionTimestamp).toBe('not a timestamp');
+  });
+
   it('updates a trade in place, long and short values replacing each other', () => {
     const t = new TradeTable();
     t.set('A', state('A', { lastEventTimestamp: 'x'.repeat(60) }));

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { log } from '../../engine/log.js';
-import { workerScriptUrl } from '../../engine/worker-script.js';
+import { WORKER_RESOURCE_LIMITS, workerScriptUrl } from '../../engine/worker-script.js';
 import { DEFAULT_PROJECTOR, type ProjectorOptions } from './projector.js';
 
 export interface ProjectorThreadData {
@@ -31,7 +31,7 @@ export function startProjectorThread(databaseUrl: string, onPass: (events: numbe
   const data: ProjectorThreadData = { databaseUrl, options };
 
   const spawn = async () => {
-    const w = new Worker(await workerScriptUrl('ui/server/projector-thread'), { workerData: data });
+    const w = new Worker(await workerScriptUrl('ui/server/projector-thread'), { workerData: data, resourceLimits: WORKER_RESOURCE_LIMITS });
     if (stopping) {
       // stop() came while this (re)start was loading the script.
       void w.terminate();

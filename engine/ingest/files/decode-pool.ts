@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { encodeTask, type DecodeTask, type EncodedChunk } from './decode.js';
 import { projectRoot } from '../../project-root.js';
+import { WORKER_RESOURCE_LIMITS } from '../../worker-script.js';
 
 export interface DecodePool {
   /** Number of worker threads (0: decoding in this thread). */
@@ -41,7 +42,7 @@ export function createDecodePool(workers: number): DecodePool {
   let nextId = 0;
   let failure: Error | undefined;
   const slots: Slot[] = Array.from({ length: workers }, () => {
-    const slot: Slot = { worker: new Worker(script), pending: new Map() };
+    const slot: Slot = { worker: new Worker(script, { resourceLimits: WORKER_RESOURCE_LIMITS }), pending: new Map() };
     slot.worker.on('message', (m: Reply) => {
       const p = slot.pending.get(m.id);
       if (!p) return;
