@@ -87,7 +87,7 @@ interface Outgoing {
 /** Events parsed per turn of the event loop before yielding (keeps the engine's own work flowing). */
 const PARSE_SLICE = 2048;
 const WRITE_ATTEMPTS = 3;
-/** How often events held for their source's watermark are checked for having waited too long (so they wait at most 2.5 s). */
+/** How often events held for their source's watermark are checked for having waited too long (2 s of the engine's clock, see arrival-order.ts). */
 const HOLD_CHECK_MS = 500;
 
 export class ScoringPipeline {
@@ -142,15 +142,20 @@ export class ScoringPipeline {
     this.pending += events.length;
     for (const [sourceId, seq] of watermarks) this.watermarks.set(sourceId, seq);
     this.accept(this.order.take(events, this.watermarks), false, undefined);
-    if (this.order.size > 0 && !this.holdTimer) {
-      this.holdTimer = setTimeout(() => {
-        this.holdTimer = undefined;
-        this.submitDurable([], new Map());
-      }, HOLD_CHECK_MS);
-      this.holdTimer.unref();
-    }
+    this.checkHeldLater();
     if (this.pending >= this.options.maxQueued) this.blocked = true;
     return !this.blocked;
+  }
+
+  /** While events are held, looks again every HOLD_CHECK_MS for those that waited too long. */
+  private checkHeldLater(): void {
+    if (this.order.size === 0 || this.holdTimer) return;
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      this.accept(this.order.expire(this.watermarks), false, undefined);
+      this.checkHeldLater();
+    }, HOLD_CHECK_MS);
+    this.holdTimer.unref();
   }
 
   private accept(events: readonly ScoringEvent[], rescore: boolean, ticket: Ticket | undefined): void {

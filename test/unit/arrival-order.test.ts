@@ -31,4 +31,30 @@ describe('arrival order', () => {
     expect(order.take([], new Map([['s', 10]]), 999)).toEqual([]);
     expect(seqs(order.take([], new Map([['s', 10]]), 1000))).toEqual(['s11', 's12']);
   });
+
+  it('does not count a stalled engine as waiting: a hole filled after the stall still comes out in order', () => {
+    const order = new ArrivalOrder(2000);
+    // Seqs 3 and 4 are durable; 1 and 2 are in a group commit the engine has not heard back from when it stalls.
+    expect(order.take([ev('s', 3), ev('s', 4)], new Map([['s', 0]]), 0)).toEqual([]);
+    // 5 s of silence: the timer's checks see at most 1 s of the engine's clock pass.
+    for (let t = 500; t <= 5000; t += 500) expect(order.expire(new Map([['s', 0]]), t)).toEqual([]);
+    // The engine resumes: a delivery of other sources' events, then the group that fills the hole.
+    expect(seqs(order.take([ev('x', 1)], new Map([['s', 0]]), 5010))).toEqual(['x1']);
+    expect(seqs(order.take([ev('s', 1), ev('s', 2)], new Map([['s', 4]]), 5020))).toEqual(['s1', 's2', 's3', 's4']);
+  });
+
+  it('releases held events once the engine has been delivering for maxHoldMs, or after a long quiet', () => {
+    const busy = new ArrivalOrder(2000);
+    expect(busy.take([ev('s', 3)], new Map([['s', 1]]), 0)).toEqual([]);
+    let t = 0;
+    let out: ScoringEvent[] = [];
+    while (out.length === 0 && t < 10_000) out = busy.take([], new Map([['s', 1]]), (t += 100));
+    expect(seqs(out)).toEqual(['s3']);
+    expect(t).toBe(2000);
+
+    const quiet = new ArrivalOrder(2000);
+    expect(quiet.take([ev('s', 3)], new Map([['s', 1]]), 0)).toEqual([]);
+    expect(quiet.expire(new Map([['s', 1]]), 29_999)).toEqual([]);
+    expect(seqs(quiet.expire(new Map([['s', 1]]), 30_000))).toEqual(['s3']);
+  });
 });
