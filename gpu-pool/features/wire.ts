@@ -63,9 +63,17 @@ class Reader {
     this.end = outer;
   }
 
-  /** The next field's tag (field number << 3 | wire type). */
-  tag(): number {
-    return this.varint();
+  /**
+   * The number of the message's next length-delimited field (every field the features read is one: texts,
+   * decimals, messages), skipping fields of other wire types; 0 at the message's end (no field has number 0).
+   */
+  nextField(): number {
+    while (this.pos < this.end) {
+      const tag = this.varint();
+      if ((tag & 7) === 2) return tag >>> 3;
+      this.skip(tag & 7);
+    }
+    return 0;
   }
 
   varint(): number {
@@ -195,16 +203,16 @@ function price(r: Reader): void {
   // The field number is the notation code (1 to 4); the first in that order wins, whatever the bytes' order.
   let best = 5;
   let value = NaN;
-  while (r.pos < r.end) {
-    const tag = r.tag();
-    const field = tag >>> 3;
-    if ((tag & 7) === 2 && field >= 1 && field <= 4) {
-      const v = r.decimal();
-      if (field <= best) { // a key repeated: its last value, as protobuf reads a repeated scalar
-        best = field;
-        value = v;
-      }
-    } else r.skip(tag & 7);
+  for (let field = r.nextField(); field !== 0; field = r.nextField()) {
+    if (field > 4) {
+      r.skip(2);
+      continue;
+    }
+    const v = r.decimal();
+    if (field <= best) { // a key repeated: its last value, as protobuf reads a repeated scalar
+      best = field;
+      value = v;
+    }
   }
   r.leave(outer);
   priceValue = best < 5 ? value : NaN;
@@ -214,13 +222,8 @@ function price(r: Reader): void {
 function leg(r: Reader): LegInput {
   const out = emptyLeg();
   const outer = r.enter();
-  while (r.pos < r.end) {
-    const tag = r.tag();
-    if ((tag & 7) !== 2) {
-      r.skip(tag & 7);
-      continue;
-    }
-    switch (tag >>> 3) {
+  for (let field = r.nextField(); field !== 0; field = r.nextField()) {
+    switch (field) {
       case PAYER: out.payer = r.text(); break;
       case RECEIVER: out.receiver = r.text(); break;
       case NOTIONAL_AMOUNT: out.notional = r.decimal(); break;
@@ -248,13 +251,8 @@ export function inputFromBytes(buf: Uint8Array): FeatureInput {
   let usi: string | undefined;
   const r = reader;
   r.reset(buf);
-  while (r.pos < r.end) {
-    const tag = r.tag();
-    if ((tag & 7) !== 2) {
-      r.skip(tag & 7);
-      continue;
-    }
-    switch (tag >>> 3) {
+  for (let field = r.nextField(); field !== 0; field = r.nextField()) {
+    switch (field) {
       case CLEARED: out.cleared = r.text(); break;
       case COUNTERPARTY1: out.counterparty1 = r.text(); break;
       case COUNTERPARTY2: out.counterparty2 = r.text(); break;
@@ -276,21 +274,19 @@ export function inputFromBytes(buf: Uint8Array): FeatureInput {
       case LEG2: out.leg2 = leg(r); break;
       case CFTC_GUIDEBOOK: {
         const outer = r.enter();
-        while (r.pos < r.end) {
-          const t = r.tag();
-          if (t === ((ASSET_CLASS << 3) | 2)) out.assetClass = r.text();
-          else r.skip(t & 7);
+        for (let f = r.nextField(); f !== 0; f = r.nextField()) {
+          if (f === ASSET_CLASS) out.assetClass = r.text();
+          else r.skip(2);
         }
         r.leave(outer);
         break;
       }
       case NON_REPORTABLE: {
         const outer = r.enter();
-        while (r.pos < r.end) {
-          const t = r.tag();
-          if (t === ((INSTRUMENT_TYPE << 3) | 2)) out.instrumentType = r.text();
-          else if (t === ((UNDERLYING_ASSET_TYPE << 3) | 2)) out.underlyingAssetType = r.text();
-          else r.skip(t & 7);
+        for (let f = r.nextField(); f !== 0; f = r.nextField()) {
+          if (f === INSTRUMENT_TYPE) out.instrumentType = r.text();
+          else if (f === UNDERLYING_ASSET_TYPE) out.underlyingAssetType = r.text();
+          else r.skip(2);
         }
         r.leave(outer);
         break;
