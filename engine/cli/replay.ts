@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
-import type { FileSummary } from '../ingest/files/replay-file.js';
+import { DEFAULT_MAX_UNACKED, type FileSummary } from '../ingest/files/replay-file.js';
 
 const HELP = `usage: swaprep replay FILE|DIR... [options]
        swaprep replay --watch DIR [options]
@@ -29,7 +29,7 @@ options:
   --rate N              at most N records per second (default: as fast as the engine acknowledges)
   --workers N           decode threads (default: the CPUs with --to, CPUs - 1 in-process; 0 decodes in
                         the main thread)
-  --max-unacked N       records sent and not yet acknowledged before waiting (default 20000)
+  --max-unacked N       records sent and not yet acknowledged before waiting (default ${DEFAULT_MAX_UNACKED})
   --rejects-dir DIR     write the rejects files under DIR (mirroring the inputs' paths below the
                         directories named) instead of beside the inputs (for read-only or shared inputs)
   --json                print each file's summary as one JSON line

@@ -78,6 +78,12 @@ export interface FileSummary {
 
 /** The engine's frame limit is 4 MiB by default; a record that alone exceeds this cannot be sent. */
 const MAX_RECORD_BYTES = 4 * 1024 * 1024 - 64 * 1024;
+/**
+ * The ack window. Each event in it is held by the engine (frame, actor, group commit, scoring queue) until it is
+ * durable: in alternating 1,000,000-line replays, 10,000 kept the speed of 20,000 (median about 14,700 lines/s)
+ * with 30 to 40 MiB less peak RSS, and 5,000 saved nothing more.
+ */
+export const DEFAULT_MAX_UNACKED = 10_000;
 
 export class ReplayError extends Error {
   constructor(readonly file: string, message: string, readonly summary: FileSummary) {
@@ -89,7 +95,7 @@ export class ReplayError extends Error {
 export async function replayFile(o: ReplayFileOptions): Promise<FileSummary> {
   const format = formatOf(o.path);
   const totalBytes = statSync(o.path).size;
-  const maxUnacked = o.maxUnacked ?? 20_000;
+  const maxUnacked = o.maxUnacked ?? DEFAULT_MAX_UNACKED;
   const batchRecords = Math.max(1, Math.min(o.batchRecords ?? 500, o.rate ? Math.ceil(o.rate / 20) : Infinity));
   const maxBatchBytes = o.maxBatchBytes ?? 1024 * 1024;
   const startedAtMs = Date.now();
