@@ -25,9 +25,11 @@ describe('open-loop driver latency accounting', () => {
       expect(r.acked).toBe(3000);
       expect(r.errors).toBe(0);
       expect(r.sustained).toBe(true);
-      // 40 ms of engine delay plus timer and loopback slack, never less than the delay.
+      // 40 ms of engine delay plus timer and loopback slack, never less than the delay. The upper bound only rules
+      // out a wrong origin (from the run's start, p50 would be about 750 ms): a loaded 2-core machine added up to
+      // 57 ms of slack in a clean-clone run.
       expect(r.latencyMs.p50).toBeGreaterThanOrEqual(39);
-      expect(r.latencyMs.p50).toBeLessThan(80);
+      expect(r.latencyMs.p50).toBeLessThan(200);
       expect(r.achievedRate).toBeGreaterThan(1500);
     }, 30_000);
   }
