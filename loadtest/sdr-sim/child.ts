@@ -19,6 +19,8 @@ export interface ChildSdrSim {
   stop(): Promise<void>;
 }
 
+const START_TIMEOUT_MS = 30_000;
+
 /** Runs the built simulator (`node dist/engine/cli/main.js sdr-sim`) as its own process on OS-chosen ports (tests, benchmarks). */
 export async function startChildSdrSim(options: { permissions?: Record<string, string[]>; extraArgs?: string[]; nodeArgs?: string[] } = {}): Promise<ChildSdrSim> {
   const cli = join(projectRoot(), 'dist', 'engine', 'cli', 'main.js');
@@ -35,12 +37,23 @@ export async function startChildSdrSim(options: { permissions?: Record<string, s
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ports = await new Promise<{ http: number; sftp: number }>((resolve, reject) => {
     let out = '';
+    // A simulator that neither listens nor exits must fail its caller with what it said, not hang it.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sdr-sim did not say it was listening within ${START_TIMEOUT_MS / 1000} s; its stdout:\n${out}\nits stderr:\n${stderr}`));
+    }, START_TIMEOUT_MS);
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /sdr-sim listening: http=(\d+) sftp=(\d+|off)/.exec(out);
-      if (m) resolve({ http: Number(m[1]), sftp: m[2] === 'off' ? 0 : Number(m[2]) });
+      if (m) {
+        clearTimeout(timer);
+        resolve({ http: Number(m[1]), sftp: m[2] === 'off' ? 0 : Number(m[2]) });
+      }
     });
-    void exited.then((code) => reject(new Error(`sdr-sim exited with ${code} before listening:\n${stderr}`)));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`sdr-sim exited with ${code} before listening:\n${stderr}`));
+    });
   });
   const baseUrl = `http://127.0.0.1:${ports.http}/`;
   const post = async (path: string, body: unknown) => {
