@@ -7,6 +7,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { unpackEvents } from './event-pack.js';
 import { ScoringCore, type ScoringServiceOptions } from './scoring-core.js';
 import type { FlaggedEvent, FromService, ToService } from './scoring-protocol.js';
+import { runAsBackgroundThread } from '../engine/thread-priority.js';
+
+runAsBackgroundThread('scoring thread');
 
 const port = parentPort!;
 const send = (m: ToService) => port.postMessage(m);

@@ -5,6 +5,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runTrainJob, type TrainJob } from './train-job.js';
+import { runAsBackgroundThread } from '../engine/thread-priority.js';
+
+runAsBackgroundThread('training');
 
 export type TrainWorkerMessage =
   | { type: 'log'; message: string }

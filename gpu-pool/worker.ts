@@ -7,6 +7,10 @@
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { OnnxScorer } from './scorer.js';
 import type { FaultInjection, ScoreTask, TaskResult, WorkerConfig } from './worker-protocol.js';
+import { runAsBackgroundThread } from '../engine/thread-priority.js';
+
+// Before the sessions exist: threads ONNX Runtime starts inherit this thread's priority.
+runAsBackgroundThread('scoring worker');
 
 const config = workerData as WorkerConfig;
 const scorer = await OnnxScorer.load(config.versionDir, { providers: config.providers, intraOpThreads: config.intraOpThreads, alertRate: config.alertRate });

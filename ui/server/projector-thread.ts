@@ -6,6 +6,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createPool } from '../../engine/store/database.js';
 import { TradeProjector } from './projector.js';
 import type { FromProjectorThread, ProjectorThreadData, ToProjectorThread } from './projector-on-thread.js';
+import { runAsBackgroundThread } from '../../engine/thread-priority.js';
+
+runAsBackgroundThread('trade projector');
 
 const port = parentPort!;
 const send = (m: FromProjectorThread) => port.postMessage(m);
