@@ -1,10 +1,7 @@
 import nact from 'nact';
-import type pg from 'pg';
 import type { Judge, RoutedEvent } from './routed-event.js';
-import type { LifecycleStatus } from '../engine/rules/index.js';
-import { TradeTable } from './trade-table.js';
-import { SwapReport } from '../proto/gen/swap_report.js';
-import { compareTimestamps } from '../engine/rules/formats.js';
+import type { TradeTable } from './trade-table.js';
+import type { TradeLoader } from './trade-loader.js';
 import type { StoredEvent } from '../engine/store/stored-event.js';
 import { log } from '../engine/log.js';
 
@@ -18,7 +15,8 @@ interface CounterpartyState {
 }
 
 export interface CounterpartyDeps {
-  db: pg.Pool;
+  /** Loads a counterparty's trades from the event log when its actor starts (trade-loader.ts: many per query). */
+  trades: Pick<TradeLoader, 'load'>;
   judge: Judge;
   /** Where judged events go (the group-commit writer). */
   emit: (events: readonly StoredEvent[]) => void;
@@ -33,7 +31,7 @@ export function spawnCounterparty(parent: nact.ActorSystemRef, counterparty1: st
   return nact.spawn(
     parent,
     async (state: CounterpartyState, msg: CounterpartyMessage): Promise<CounterpartyState> => {
-      const trades = state.trades ?? (await loadTradesWithRetry(deps.db, counterparty1));
+      const trades = state.trades ?? (await loadTradesWithRetry(deps.trades, counterparty1));
       for (const event of msg.events) {
         try {
           deps.judge(trades, event);
@@ -52,52 +50,16 @@ export function spawnCounterparty(parent: nact.ActorSystemRef, counterparty1: st
 }
 
 /** A failed load must not stop the actor (nact would drop its mailbox): wait for the database instead. */
-async function loadTradesWithRetry(db: pg.Pool, counterparty1: string): Promise<TradeTable> {
+async function loadTradesWithRetry(loader: CounterpartyDeps['trades'], counterparty1: string): Promise<TradeTable> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await loadTrades(db, counterparty1);
+      return await loader.load(counterparty1);
     } catch (err) {
       const delay = Math.min(5_000, 100 * 2 ** attempt);
       log('warn', `loading trades of ${counterparty1} failed, retrying in ${delay} ms: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, delay));
     }
   }
-}
-
-/**
- * Rebuilds a counterparty's trades from the event log, as the judge keeps them: the latest version and
- * what judging the next event needs (the history itself stays in the event log). The execution
- * timestamp, which never changes, comes from the record of version 1.
- */
-async function loadTrades(db: pg.Pool, counterparty1: string): Promise<TradeTable> {
-  const { rows } = await db.query<{
-    trade_key: string; version: number; lifecycle: LifecycleStatus; action_type: string | null;
-    event_timestamp: string | null; first_report: Buffer | null;
-  }>(
-    `SELECT trade_key, version, lifecycle, action_type, event_timestamp,
-            CASE WHEN version = 1 THEN report END AS first_report
-       FROM event_log WHERE counterparty1 = $1 AND version IS NOT NULL ORDER BY trade_key, version`,
-    [counterparty1],
-  );
-  const trades = new TradeTable();
-  let executionTimestamp: string | undefined;
-  let lastEventTimestamp: string | undefined;
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    if (r.version === 1) {
-      executionTimestamp = r.first_report ? SwapReport.decode(r.first_report).executionTimestamp : undefined;
-      lastEventTimestamp = undefined;
-    }
-    const eventTimestamp = r.event_timestamp ?? undefined;
-    if (eventTimestamp && (!lastEventTimestamp || compareTimestamps(eventTimestamp, lastEventTimestamp) > 0)) lastEventTimestamp = eventTimestamp;
-    if (rows[i + 1]?.trade_key !== r.trade_key) {
-      trades.set(r.trade_key, {
-        tradeKey: r.trade_key, counterparty1, ...(executionTimestamp ? { executionTimestamp } : {}), status: r.lifecycle,
-        version: r.version, ...(lastEventTimestamp ? { lastEventTimestamp } : {}), lastActionType: r.action_type ?? '', history: [],
-      });
-    }
-  }
-  return trades;
 }
 
 function markInternalError(event: RoutedEvent, err: Error): void {

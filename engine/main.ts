@@ -14,6 +14,7 @@ import { createJudge } from './judge.js';
 import { projectRoot } from './project-root.js';
 import { startActorSystem, stopActorSystem } from '../actors/system.js';
 import { Router } from '../actors/router.js';
+import { TradeLoader } from '../actors/trade-loader.js';
 import { ScoringService } from '../gpu-pool/scoring-service.js';
 import { startConsole } from '../ui/server/console.js';
 import { startServeSubmission, type ServeSubmission } from './submission/serve.js';
@@ -67,7 +68,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     const w = hub!.takeWatermarks();
     await advanceDurableSeqs(client, w.sourceIds, w.seqs);
   });
-  const router = new Router(system, { db: pool, judge: createJudge({ regime: config.regime, leiCheck: config.leiCheck }), emit: (events) => writer.write(events) }, metrics, config.passivateAfterMs);
+  const router = new Router(system, { trades: new TradeLoader(pool), judge: createJudge({ regime: config.regime, leiCheck: config.leiCheck }), emit: (events) => writer.write(events) }, metrics, config.passivateAfterMs);
   hub = new IngestHub(pool, (events) => router.route(events), { maxInflightEvents: config.maxInflightEvents }, metrics, engineVersion());
   scoring?.onDrain(() => hub!.holdForDownstream(false));
   // After durability, from event_log: reports -> repositories, exceptions, corrections (as source `console`), alerts.

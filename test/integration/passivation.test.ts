@@ -3,7 +3,7 @@ import { FepTcpClient } from '../../loadtest/fep-client.js';
 import { metricValue, useTestEngine, TEST_SOURCES } from '../support/engine.js';
 import { DEALER_LEI, makeValidReport } from '../support/reports.js';
 
-const t = useTestEngine({ passivateAfterMs: 200 });
+const t = useTestEngine({ passivateAfterMs: 1_000 }) // long enough to read the metric after the ack on a loaded machine;
 
 const metric = (name: string) => metricValue(t.engine, name);
 
@@ -14,7 +14,7 @@ describe('counterparty actors', () => {
     c.sendBatch(from, [makeValidReport({ uti: 'PASSIVE1', actionType: 'NEWT', minute: 1 }), makeValidReport({ uti: 'PASSIVE1', actionType: 'MODI', minute: 2 })]);
     await c.waitForAck(from + 1);
     expect(await metric('swaprep_counterparty_actors')).toBe(1);
-    await expect.poll(() => metric('swaprep_counterparty_actors'), { timeout: 5_000, interval: 100 }).toBe(0);
+    await expect.poll(() => metric('swaprep_counterparty_actors'), { timeout: 10_000, interval: 100 }).toBe(0);
 
     // The woken actor knows the trade: a second NEWT is a duplicate, a TERM makes version 3.
     c.sendBatch(from + 2, [makeValidReport({ uti: 'PASSIVE1', actionType: 'NEWT', minute: 3 }), makeValidReport({ uti: 'PASSIVE1', actionType: 'TERM', minute: 4 })]);
