@@ -84,40 +84,47 @@ export class TradeLoader {
   }
 }
 
+/** What a trade's rows add up to: its latest version's row, the execution timestamp of version 1, the latest event timestamp. */
+interface TradeSummary {
+  latest: TradeRow;
+  executionTimestamp?: string | undefined;
+  lastEventTimestamp?: string | undefined;
+}
+
 /**
  * Rebuilds counterparties' trades from the event log, as the judge keeps them: the latest version and what judging
  * the next event needs (the history itself stays in the event log). The execution timestamp, which never changes,
- * comes from the record of version 1.
+ * comes from the record of version 1. Rows are summed up in whatever order they come: an ORDER BY here made
+ * PostgreSQL sort every row of the counterparties (version 1's whole report among them) instead of streaming them.
  */
 export async function loadTrades(db: pg.Pool, counterparties: readonly string[]): Promise<Map<string, TradeTable>> {
   const { rows } = await db.query<TradeRow>(
     `SELECT counterparty1, trade_key, version, lifecycle, action_type, event_timestamp,
             CASE WHEN version = 1 THEN report END AS first_report
-       FROM event_log WHERE counterparty1 = ANY($1::text[]) AND version IS NOT NULL ORDER BY counterparty1, trade_key, version`,
+       FROM event_log WHERE counterparty1 = ANY($1::text[]) AND version IS NOT NULL`,
     [counterparties],
   );
-  const tables = new Map<string, TradeTable>();
-  let trades: TradeTable | undefined;
-  let executionTimestamp: string | undefined;
-  let lastEventTimestamp: string | undefined;
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    const prev = rows[i - 1];
-    if (r.counterparty1 !== prev?.counterparty1) tables.set(r.counterparty1, (trades = new TradeTable()));
-    if (r.trade_key !== prev?.trade_key || r.counterparty1 !== prev.counterparty1) {
-      executionTimestamp = undefined;
-      lastEventTimestamp = undefined;
-    }
-    if (r.version === 1) executionTimestamp = r.first_report ? SwapReport.decode(r.first_report).executionTimestamp : undefined;
+  const byCounterparty = new Map<string, Map<string, TradeSummary>>();
+  for (const r of rows) {
+    let trades = byCounterparty.get(r.counterparty1);
+    if (!trades) byCounterparty.set(r.counterparty1, (trades = new Map()));
+    let t = trades.get(r.trade_key);
+    if (!t) trades.set(r.trade_key, (t = { latest: r }));
+    else if (r.version > t.latest.version) t.latest = r;
+    if (r.version === 1 && r.first_report) t.executionTimestamp = SwapReport.decode(r.first_report).executionTimestamp;
     const eventTimestamp = r.event_timestamp ?? undefined;
-    if (eventTimestamp && (!lastEventTimestamp || compareTimestamps(eventTimestamp, lastEventTimestamp) > 0)) lastEventTimestamp = eventTimestamp;
-    const next = rows[i + 1];
-    if (next?.trade_key !== r.trade_key || next.counterparty1 !== r.counterparty1) {
-      trades!.set(r.trade_key, {
-        tradeKey: r.trade_key, counterparty1: r.counterparty1, ...(executionTimestamp ? { executionTimestamp } : {}), status: r.lifecycle,
-        version: r.version, ...(lastEventTimestamp ? { lastEventTimestamp } : {}), lastActionType: r.action_type ?? '', history: [],
+    if (eventTimestamp && (!t.lastEventTimestamp || compareTimestamps(eventTimestamp, t.lastEventTimestamp) > 0)) t.lastEventTimestamp = eventTimestamp;
+  }
+  const tables = new Map<string, TradeTable>();
+  for (const [counterparty1, trades] of byCounterparty) {
+    const table = new TradeTable();
+    for (const [tradeKey, { latest, executionTimestamp, lastEventTimestamp }] of trades) {
+      table.set(tradeKey, {
+        tradeKey, counterparty1, ...(executionTimestamp ? { executionTimestamp } : {}), status: latest.lifecycle,
+        version: latest.version, ...(lastEventTimestamp ? { lastEventTimestamp } : {}), lastActionType: latest.action_type ?? '', history: [],
       });
     }
+    tables.set(counterparty1, table);
   }
   return tables;
 }
