@@ -7,7 +7,7 @@
  *   f64 seq, f64 receivedAtMs, i32 version (-1 = none), u16 sourceId bytes, u16 tradeKey bytes (0xffff =
  *   none), u32 report bytes, then the UTF-8 sourceId, the UTF-8 tradeKey and the report.
  */
-import { asciiString } from '../engine/record/decode-report.js';
+import { wireText } from '../engine/record/decode-report.js';
 import type { ScoringEvent } from './pipeline.js';
 
 const FIXED = 8 + 8 + 4 + 2 + 2 + 4;
@@ -83,14 +83,14 @@ export function unpackEvents(buf: ArrayBuffer): ScoringEvent[] {
     const reportLen = view.getUint32(o + 24, true);
     o += FIXED;
     if (len !== sourceLen || !sameBytes(bytes, sourceAt, o, len)) {
-      sourceId = text(bytes, o, o + len);
+      sourceId = wireText(bytes, o, o + len);
       sourceAt = o;
       sourceLen = len;
     }
     o += len;
     let tradeKey: string | undefined;
     if (keyLen !== NONE) {
-      tradeKey = text(bytes, o, o + keyLen);
+      tradeKey = wireText(bytes, o, o + keyLen);
       o += keyLen;
     }
     const report = bytes.subarray(o, o + reportLen);
@@ -103,8 +103,4 @@ export function unpackEvents(buf: ArrayBuffer): ScoringEvent[] {
 function sameBytes(bytes: Uint8Array, a: number, b: number, len: number): boolean {
   for (let i = 0; i < len; i++) if (bytes[a + i] !== bytes[b + i]) return false;
   return true;
-}
-
-function text(bytes: Buffer, start: number, end: number): string {
-  return asciiString(bytes, start, end) ?? bytes.toString('utf8', start, end);
 }

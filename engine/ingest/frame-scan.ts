@@ -1,6 +1,6 @@
 import { Hello } from '../../proto/gen/fep.js';
 import type { StoredEvent } from '../store/stored-event.js';
-import { asciiString } from '../record/decode-report.js';
+import { wireText } from '../record/decode-report.js';
 
 /**
  * Reads client frames at the wire level instead of decoding them into objects: an event's report stays
@@ -200,11 +200,6 @@ function scanEvent(buf: Buffer, start: number, end: number, index: number): Scan
     throw new BadFrameError(`report of event seq ${seq} is not a valid SwapReport: ${(err as Error).message}`);
   }
   return event;
-}
-
-/** A string field: short ASCII without a native call (the usual case), anything else as UTF-8. */
-export function wireText(buf: Buffer, start: number, end: number): string {
-  return asciiString(buf, start, end) ?? buf.toString('utf8', start, end);
 }
 
 function scanReportKeys(buf: Buffer, start: number, end: number, into: ScannedEvent): void {

@@ -22,6 +22,11 @@ export function asciiString(buf: Uint8Array, start: number, end: number): string
   return String.fromCharCode.apply(String, codes);
 }
 
+/** A string field: short ASCII without a native call (the usual case), anything else as UTF-8. */
+export function wireText(buf: Buffer, start: number, end: number): string {
+  return asciiString(buf, start, end) ?? buf.toString('utf8', start, end);
+}
+
 /**
  * Short texts repeat from record to record (currencies, codes, the counterparties' LEIs): a direct-mapped cache (one
  * per thread) of the strings last made for each byte hash hands back the same string instead of a new one. The

@@ -1,4 +1,5 @@
-import { WireCursor, wireText } from '../../engine/ingest/frame-scan.js';
+import { WireCursor } from '../../engine/ingest/frame-scan.js';
+import { wireText } from '../../engine/record/decode-report.js';
 
 /** The fields of a stored report that the trade_current projection keeps. */
 export interface ProjectionFields {
