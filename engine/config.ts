@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { defaultGroupCommitOptions, type GroupCommitOptions } from './store/group-commit.js';
 import { REGIMES, type Regime } from './rules/index.js';
 import { loadSubmissionSettings, type SubmissionSettings } from './submission/config.js';
+import { backgroundNice } from './thread-priority.js';
 
 /** Everything `swaprep serve` can be told, from flags or environment variables (flags win). */
 export interface EngineConfig {
@@ -100,6 +101,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
   const keyPath = get('tls-key', 'SWAPREP_TLS_KEY');
   if (Boolean(certPath) !== Boolean(keyPath)) throw new Error('TLS needs both SWAPREP_TLS_CERT and SWAPREP_TLS_KEY (or --tls-cert and --tls-key)');
   const dataDir = get('data-dir', 'SWAPREP_DATA_DIR') ?? defaultDataDir();
+  backgroundNice(env); // each background thread reads it from the environment it inherits; checked here to fail at start
   return {
     host: get('host', 'SWAPREP_HOST') ?? '0.0.0.0',
     tcpPort: int(get('tcp-port', 'SWAPREP_TCP_PORT'), 7400, 'SWAPREP_TCP_PORT'),

@@ -16,8 +16,14 @@ export const BACKGROUND_NICE = 10;
  * else (no /proc, another OS) the thread keeps its priority. SWAPREP_BACKGROUND_NICE=0 turns this off.
  */
 export function runAsBackgroundThread(name: string): void {
-  const nice = Number(process.env.SWAPREP_BACKGROUND_NICE ?? BACKGROUND_NICE);
-  if (!Number.isInteger(nice) || nice <= 0) return;
+  let nice: number;
+  try {
+    nice = backgroundNice(process.env);
+  } catch (err) {
+    log('warn', `${name}: thread priority unchanged (${(err as Error).message})`);
+    return;
+  }
+  if (nice === 0) return;
   let tid: number;
   try {
     tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
@@ -25,8 +31,20 @@ export function runAsBackgroundThread(name: string): void {
     return; // not Linux
   }
   try {
-    setPriority(tid, Math.min(19, nice));
+    setPriority(tid, nice);
   } catch (err) {
     log('debug', `${name}: thread priority unchanged (${(err as Error).message})`);
   }
+}
+
+/**
+ * The nice value of SWAPREP_BACKGROUND_NICE (default BACKGROUND_NICE; 0 turns lowering off). loadConfig calls it
+ * too, so that a bad value stops the engine at start with its name rather than being ignored in every thread.
+ */
+export function backgroundNice(env: Record<string, string | undefined>): number {
+  const value = env.SWAPREP_BACKGROUND_NICE;
+  if (value === undefined || value === '') return BACKGROUND_NICE;
+  const nice = Number(value);
+  if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new Error(`SWAPREP_BACKGROUND_NICE: "${value}" is not a nice value from 0 (off) to 19`);
+  return nice;
 }

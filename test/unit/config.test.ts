@@ -19,6 +19,9 @@ describe('configuration', () => {
     expect(loadConfig({ SWAPREP_TCP_PORT: '9000' }).tcpPort).toBe(9000);
     expect(() => loadConfig({ SWAPREP_MAX_FRAME_BYTES: 'lots' })).toThrow(/SWAPREP_MAX_FRAME_BYTES: "lots"/);
     expect(() => loadConfig({ SWAPREP_TLS_CERT: '/x.pem' })).toThrow(/both/);
+    expect(() => loadConfig({ SWAPREP_BACKGROUND_NICE: 'low' })).toThrow(/SWAPREP_BACKGROUND_NICE: "low"/);
+    expect(() => loadConfig({ SWAPREP_BACKGROUND_NICE: '20' })).toThrow(/0 \(off\) to 19/);
+    expect(() => loadConfig({ SWAPREP_BACKGROUND_NICE: '0' })).not.toThrow();
   });
 
   it('parses SWAPREP_SOURCES and rejects a malformed entry by name', () => {
