@@ -3,12 +3,15 @@
  * synthetic records (loadtest/flow-frames.ts: new trades that pass the rulebook, as most live traffic
  * does), rules on, durable acks, PostgreSQL on the same machine.
  *
- * Per run (fresh database, engine as a child process):
+ * Per run (fresh database, engine as a child process with the spine alone: scoring, the submission path and the
+ * console's projection off, as each follows the event log off the acknowledgement path and has its own benchmark):
  *   warm-up   open loop at the latency rate for BENCH_WARMUP_SECONDS (default 5), not recorded: a fresh engine's
  *             first seconds (JIT compilation, connections, the first actors) took 300-700 ms per ack, which is
  *             start-up, not the steady state the goals are about
  *   latency   open loop at 20,000 events/s: ack latency percentiles (goal p99 <= 50 ms)
  *   sustained open loop at 50,000 events/s: every event acked, backlog bounded (goal: sustained)
+ *   console   a second engine with the console's projection on (as `swaprep serve` runs by default), warm-up and
+ *             the latency phase again: what the projection costs the acks
  *   ceiling   PostgreSQL's own COPY rate for the same rows, pre-serialized
  * Medians over BENCH_RUNS runs (default 3) of BENCH_SECONDS seconds (default 60) go to bench/results.json.
  */
@@ -30,42 +33,59 @@ const CONNECTIONS = 2;
 async function main() {
   const pgServer = await benchPostgres();
   const sources = Array.from({ length: CONNECTIONS }, (_, i) => `bench-${i}=bench-token`).join(',');
-  const runs: { latency: OpenLoopResult; sustained: OpenLoopResult; ceiling: { eventsPerSecond: number }; engine: ReturnType<typeof processStats> & { cpuPerSecond: number } }[] = [];
+  const runs: { latency: OpenLoopResult; latencyWithConsole: OpenLoopResult; sustained: OpenLoopResult; ceiling: { eventsPerSecond: number; postgresUsPerEvent: number | undefined }; engine: ReturnType<typeof processStats> & { cpuPerSecond: number } }[] = [];
   for (let run = 1; run <= RUNS; run++) {
-    const url = await pgServer.freshDatabase();
-    const engine = await startChildEngine({ DATABASE_URL: url, SWAPREP_SOURCES: sources });
-    let offset = run * 1e9;
-    const drive = async (rate: number, batch: number, seconds = SECONDS) => {
-      const frames = flowFrames({ seed: 7, batch, counterOffset: offset });
-      const r = await runOpenLoop({
-        port: engine.tcpPort, sourceId: 'bench', token: 'bench-token', rate, durationMs: seconds * 1000, batch, connections: CONNECTIONS,
-        frame: frames.frame,
-      });
-      offset += r.sent;
-      return r;
+    let offset = run * 1e9; // UTI counters: never reused within a run
+    /** An engine on a fresh database, its console's projection on or off, and a driver for it. */
+    const startEngine = async (console: 'on' | 'off') => {
+      const engine = await startChildEngine({ DATABASE_URL: await pgServer.freshDatabase(), SWAPREP_SOURCES: sources, SWAPREP_CONSOLE: console });
+      const drive = async (rate: number, batch: number, seconds = SECONDS) => {
+        const frames = flowFrames({ seed: 7, batch, counterOffset: offset });
+        const r = await runOpenLoop({
+          port: engine.tcpPort, sourceId: 'bench', token: 'bench-token', rate, durationMs: seconds * 1000, batch, connections: CONNECTIONS,
+          frame: frames.frame,
+        });
+        offset += r.sent;
+        return r;
+      };
+      if (WARMUP_SECONDS > 0) log(run, `warm-up (console ${console})`, await drive(LATENCY_RATE, 100, WARMUP_SECONDS));
+      const stop = async () => {
+        engine.process.kill('SIGTERM');
+        await engine.exited;
+      };
+      return { engine, drive, stop };
     };
-    if (WARMUP_SECONDS > 0) log(run, 'warm-up', await drive(LATENCY_RATE, 100, WARMUP_SECONDS));
-    const latency = await drive(LATENCY_RATE, 100);
+
+    // The spine: ingest, actors, rules, durable acks. Scoring, the submission path and the console's projection
+    // follow the event log off the acknowledgement path and have benchmarks of their own (bench:score,
+    // bench:submission, bench; the end-to-end one runs them all), so they are off here.
+    const spine = await startEngine('off');
+    const latency = await spine.drive(LATENCY_RATE, 100);
     log(run, 'latency', latency);
-    const cpu1 = processStats(engine.process.pid!).cpuSeconds;
-    const sustained = await drive(SUSTAINED_RATE, 500);
+    const cpu1 = processStats(spine.engine.process.pid!).cpuSeconds;
+    const sustained = await spine.drive(SUSTAINED_RATE, 500);
     log(run, 'sustained', sustained);
-    const stats = processStats(engine.process.pid!);
-    engine.process.kill('SIGTERM');
-    await engine.exited;
+    const stats = processStats(spine.engine.process.pid!);
+    await spine.stop();
+
+    // The same latency phase with the console's projection on, as `swaprep serve` runs by default: what it costs the acks.
+    const withConsole = await startEngine('on');
+    const latencyWithConsole = await withConsole.drive(LATENCY_RATE, 100);
+    log(run, 'latency (console on)', latencyWithConsole);
+    await withConsole.stop();
 
     // The ceiling: the same records (the frames the driver sends, scanned), PostgreSQL's COPY alone.
     const n = Math.min(200_000, SUSTAINED_RATE * 4);
     const rows = ceilingRows(flowFrames({ seed: 7, batch: 1000, counterOffset: offset }).frame, 1000, n);
     const ceiling = await copyCeiling(await pgServer.freshDatabase(), rows.reports, rows.keys);
-    process.stderr.write(`run ${run} ceiling: ${Math.round(ceiling.eventsPerSecond)} events/s (COPY alone)\n`);
-    runs.push({ latency, sustained, ceiling, engine: { ...stats, cpuPerSecond: (stats.cpuSeconds - cpu1) / sustained.durationS } });
+    process.stderr.write(`run ${run} ceiling: ${Math.round(ceiling.eventsPerSecond)} events/s (COPY alone), its PostgreSQL backend ${ceiling.postgresUsPerEvent ?? '?'} µs of CPU per event\n`);
+    runs.push({ latency, latencyWithConsole, sustained, ceiling, engine: { ...stats, cpuPerSecond: (stats.cpuSeconds - cpu1) / sustained.durationS } });
   }
   const m = (f: (r: (typeof runs)[number]) => number) => median(runs.map(f));
   const summary = {
     machine: machine(),
     postgres: { server: pgServer.kind, version: await serverVersion(pgServer.adminUrl) },
-    settings: { runs: RUNS, secondsPerPhase: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, records: 'loadtest/flow-frames.ts seed 7: valid new trades', rules: 'cftc-part45, lei-check error' },
+    settings: { runs: RUNS, secondsPerPhase: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, engine: 'scoring, submission and console off; the console phase with the console on', records: 'loadtest/flow-frames.ts seed 7: valid new trades', rules: 'cftc-part45, lei-check error' },
     medians: {
       sustainedTargetRate: SUSTAINED_RATE,
       sustainedAchievedEventsPerSecond: Math.round(m((r) => r.sustained.achievedRate)),
@@ -76,8 +96,12 @@ async function main() {
       latencyP90Ms: m((r) => r.latency.latencyMs.p90),
       latencyP99Ms: m((r) => r.latency.latencyMs.p99),
       latencyP999Ms: m((r) => r.latency.latencyMs.p999),
+      latencyWithConsoleAllAcked: runs.every((r) => r.latencyWithConsole.sustained),
+      latencyWithConsoleP50Ms: m((r) => r.latencyWithConsole.latencyMs.p50),
+      latencyWithConsoleP99Ms: m((r) => r.latencyWithConsole.latencyMs.p99),
       copyCeilingEventsPerSecond: Math.round(m((r) => r.ceiling.eventsPerSecond)),
       engineFractionOfCeiling: Number(m((r) => r.sustained.achievedRate / r.ceiling.eventsPerSecond).toFixed(3)),
+      copyCeilingPostgresUsPerEvent: m((r) => r.ceiling.postgresUsPerEvent ?? Number.NaN),
       engineCpuCoresAtSustained: Number(m((r) => r.engine.cpuPerSecond).toFixed(2)),
       enginePeakRssMiB: m((r) => r.engine.peakRssMiB),
     },

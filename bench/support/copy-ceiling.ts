@@ -5,6 +5,7 @@ import copyStreams from 'pg-copy-streams';
 import { BinaryCopyEncoder } from '../../engine/store/copy-binary.js';
 import { migrate } from '../../engine/store/migrate.js';
 import { scanClientFrame } from '../../engine/ingest/frame-scan.js';
+import { processStats } from './process-stats.js';
 
 export interface CeilingRows {
   reports: Uint8Array[];
@@ -48,6 +49,7 @@ export async function copyCeiling(url: string, reports: readonly Uint8Array[], k
     }
     groups.push(ev.finish());
   }
+  const backend = await backendCpu(client);
   const started = performance.now();
   for (const g of groups) {
     await client.query('BEGIN');
@@ -56,6 +58,25 @@ export async function copyCeiling(url: string, reports: readonly Uint8Array[], k
     await client.query('COMMIT');
   }
   const seconds = (performance.now() - started) / 1000;
+  const backendCpuSeconds = backend.spent();
   await client.end();
-  return { events: reports.length, seconds, eventsPerSecond: reports.length / seconds };
+  return {
+    events: reports.length, seconds, eventsPerSecond: reports.length / seconds,
+    /** The CPU its PostgreSQL backend spent per event (µs): the least any engine's events cost the database here. */
+    postgresUsPerEvent: backendCpuSeconds === undefined ? undefined : Number(((backendCpuSeconds * 1e6) / reports.length).toFixed(2)),
+  };
+}
+
+/** Measures the CPU time of the client's backend process, when the server runs on this machine (its /proc entry is readable). */
+async function backendCpu(client: pg.Client): Promise<{ spent: () => number | undefined }> {
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  const cpu = () => {
+    try {
+      return processStats(rows[0]!.pid).cpuSeconds;
+    } catch {
+      return undefined; // a server elsewhere
+    }
+  };
+  const before = cpu();
+  return { spent: () => (before === undefined ? undefined : (cpu() ?? before) - before) };
 }
