@@ -8,12 +8,13 @@
  *            over TCP as fast as its acks allow (closed loop, bounded window): µs of engine CPU per event
  *            from /proc (all threads, and per thread kind), and the CPU of its PostgreSQL backends
  *
- * Medians over CPU_RUNS runs (default 3) go to bench/results.json ("cpuPerEvent"). Env: CPU_EVENTS
+ * Medians over CPU_RUNS runs (default 3) go to bench/results.json ("cpuPerEvent"; "cpuPerEventScoring" with SWAPREP_SCORING=on). Env: CPU_EVENTS
  * (default 200,000), CPU_STAGE_EVENTS (default 20,000), CPU_STAGE=name + CPU_STAGE_REPS (one stage alone, for
  * valgrind --tool=callgrind; CPU_STAGE_RECORDS: distinct records, default 2,000), CPU_BATCH (events per frame, default 500), CPU_WINDOW (unacknowledged events per
  * connection, default 10,000), CPU_STAGES_ONLY=1 / CPU_ENGINE_ONLY=1, CPU_PROFILE_DIR (a V8 profile per engine run),
  * CPU_NODE_ARGS (more flags for the engine's node) with CPU_ENGINE_LOG (where its output goes), DATABASE_URL (else 127.0.0.1:5432
- * or an embedded server), and any SWAPREP_* setting, passed on to the engine.
+ * or an embedded server), and any SWAPREP_* setting, passed on to the engine (SWAPREP_SCORING=on: scoring too, with the
+ * bootstrap model version installed before the engine starts).
  */
 import { createWriteStream, readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -29,6 +30,8 @@ import { createJudge } from '../engine/judge.js';
 import { encodeGroup } from '../engine/store/group-commit.js';
 import type { TradeState } from '../engine/rules/index.js';
 import { benchPostgres } from './support/postgres.js';
+import { bootstrapModel, installModel } from './support/scoring-model.js';
+import type { ModelVersion } from '../gpu-pool/registry.js';
 import { machine, median, writeResult } from './support/results.js';
 
 const RUNS = Number(process.env.CPU_RUNS ?? 3);
@@ -224,15 +227,21 @@ async function stream(clients: { c: FepTcpClient; next: number }[], frame: (seq:
   }));
 }
 
-async function measureEngine(pgServer: Awaited<ReturnType<typeof benchPostgres>>, run: number) {
+/** This process's SWAPREP_* settings: they go to the engine, over startChildEngine's defaults (scoring and submission off). */
+function engineSettings(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('SWAPREP_') && e[1] !== undefined));
+}
+
+async function measureEngine(pgServer: Awaited<ReturnType<typeof benchPostgres>>, run: number, model: ModelVersion | undefined) {
   const url = await pgServer.freshDatabase();
+  if (model) await installModel(url, model); // scores from the first event, no bootstrap training inside the measurement
   const dbName = new URL(url).pathname.slice(1);
   const sources = Array.from({ length: CONNECTIONS }, (_, i) => `cpu-${i}=cpu-token`).join(',');
   // CPU_PROFILE_DIR: a V8 CPU profile of each engine run (node --cpu-prof), to see where the µs go.
   // CPU_NODE_ARGS: more node/V8 flags for the engine (e.g. --trace-gc), its output going to CPU_ENGINE_LOG.
   const profile = process.env.CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROFILE_DIR}`] : [];
   const nodeArgs = [...profile, ...(process.env.CPU_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const engine = await startChildEngine({ DATABASE_URL: url, SWAPREP_SOURCES: sources }, [], nodeArgs);
+  const engine = await startChildEngine({ ...engineSettings(), DATABASE_URL: url, SWAPREP_SOURCES: sources }, [], nodeArgs);
   if (process.env.CPU_ENGINE_LOG) {
     const logFile = createWriteStream(process.env.CPU_ENGINE_LOG);
     engine.process.stdout!.pipe(logFile);
@@ -286,9 +295,11 @@ async function main() {
   const engineRuns: Awaited<ReturnType<typeof measureEngine>>[] = [];
   if (!onlyStages) {
     const pgServer = await benchPostgres();
+    // With SWAPREP_SCORING=on, the model version a fresh engine would train for itself, installed in each database.
+    const model = process.env.SWAPREP_SCORING === 'on' ? await bootstrapModel() : undefined;
     try {
       for (let run = 1; run <= RUNS; run++) {
-        const r = await measureEngine(pgServer, run);
+        const r = await measureEngine(pgServer, run, model);
         engineRuns.push(r);
         process.stderr.write(`run ${run} engine: ${r.engineUsPerEvent} µs CPU/event (${Object.entries(r.threadsUsPerEvent).map(([k, v]) => `${k} ${v}`).join(', ')}), ` +
           `postgres backends ${r.postgresBackendsUsPerEvent} µs/event, ${r.wallEventsPerSecond} events/s wall (noisy)\n`);
@@ -303,9 +314,10 @@ async function main() {
     engineMainThreadUsPerEvent: engineRuns.length === 0 ? undefined : median(engineRuns.map((r) => r.threadsUsPerEvent['main'] ?? 0)),
     postgresBackendsUsPerEvent: engineRuns.length === 0 ? undefined : median(engineRuns.map((r) => r.postgresBackendsUsPerEvent)),
   };
-  writeResult('cpuPerEvent', {
+  // The engine with scoring on is another workload: its figures go beside the spine's, not over them.
+  writeResult(process.env.SWAPREP_SCORING === 'on' ? 'cpuPerEventScoring' : 'cpuPerEvent', {
     machine: machine(),
-    settings: { runs: RUNS, events: EVENTS, batch: BATCH, window: WINDOW, connections: CONNECTIONS, records: 'loadtest/flow-frames.ts seed 7: valid new trades', rules: 'cftc-part45, lei-check error' },
+    settings: { runs: RUNS, events: EVENTS, batch: BATCH, window: WINDOW, connections: CONNECTIONS, engineSettings: engineSettings(), records: 'loadtest/flow-frames.ts seed 7: valid new trades', rules: 'cftc-part45, lei-check error' },
     medians,
     runs: { stages: stageRuns, engine: engineRuns },
   });
