@@ -37,8 +37,8 @@ async function main() {
   for (let run = 1; run <= RUNS; run++) {
     let offset = run * 1e9; // UTI counters: never reused within a run
     /** An engine on a fresh database, its console's projection on or off, and a driver for it. */
-    const startEngine = async (console: 'on' | 'off') => {
-      const engine = await startChildEngine({ DATABASE_URL: await pgServer.freshDatabase(), SWAPREP_SOURCES: sources, SWAPREP_CONSOLE: console });
+    const startEngine = async (projection: 'on' | 'off') => {
+      const engine = await startChildEngine({ DATABASE_URL: await pgServer.freshDatabase(), SWAPREP_SOURCES: sources, SWAPREP_CONSOLE: projection });
       const drive = async (rate: number, batch: number, seconds = SECONDS) => {
         const frames = flowFrames({ seed: 7, batch, counterOffset: offset });
         const r = await runOpenLoop({
@@ -48,7 +48,7 @@ async function main() {
         offset += r.sent;
         return r;
       };
-      if (WARMUP_SECONDS > 0) log(run, `warm-up (console ${console})`, await drive(LATENCY_RATE, 100, WARMUP_SECONDS));
+      if (WARMUP_SECONDS > 0) log(run, `warm-up (console ${projection})`, await drive(LATENCY_RATE, 100, WARMUP_SECONDS));
       const stop = async () => {
         engine.process.kill('SIGTERM');
         await engine.exited;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -67,16 +68,21 @@ export async function copyCeiling(url: string, reports: readonly Uint8Array[], k
   };
 }
 
-/** Measures the CPU time of the client's backend process, when the server runs on this machine (its /proc entry is readable). */
+/**
+ * Measures the CPU time of the client's backend process, when the server runs on this machine: the backend's pid
+ * names a local process called postgres (a server elsewhere has pids of its own, which may name anything here).
+ */
 async function backendCpu(client: pg.Client): Promise<{ spent: () => number | undefined }> {
   const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-  const cpu = () => {
+  const pid = rows[0]!.pid;
+  const local = (() => {
     try {
-      return processStats(rows[0]!.pid).cpuSeconds;
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
     } catch {
-      return undefined; // a server elsewhere
+      return false;
     }
-  };
-  const before = cpu();
-  return { spent: () => (before === undefined ? undefined : (cpu() ?? before) - before) };
+  })();
+  if (!local) return { spent: () => undefined };
+  const before = processStats(pid).cpuSeconds;
+  return { spent: () => processStats(pid).cpuSeconds - before };
 }
