@@ -5,7 +5,8 @@
  *   stages   in process: the spine's per-event stages (frame scan, report decode, rulebook, judge, binary
  *            COPY encoding) over the same pre-encoded frames the load drivers send; µs of CPU per event
  *   engine   the built engine as a child process, fed a fixed workload (CPU_EVENTS events after a warm-up)
- *            over TCP as fast as its acks allow (closed loop, bounded window): µs of engine CPU per event
+ *            over TCP as fast as its acks allow (closed loop, bounded window), then until the engine and its database
+ *            are quiet again (what follows the acks, such as the console's projection): µs of engine CPU per event
  *            from /proc (all threads, and per thread kind), and the CPU of its PostgreSQL backends
  *
  * Medians over CPU_RUNS runs (default 3) go to bench/results.json ("cpuPerEvent"; "cpuPerEventScoring" with SWAPREP_SCORING=on). Env: CPU_EVENTS
@@ -210,6 +211,23 @@ async function backendCpu(admin: pg.Client, db: string): Promise<number> {
   return s;
 }
 
+/**
+ * Waits until the engine and its database backends have worked off what they were given: less than a tenth of a
+ * core between them over half a second (at most a minute). Without it, work still queued behind the acks (the
+ * console's projection, scoring) fell outside the measurement, and a change that let it keep up looked costlier.
+ */
+async function quiet(pid: number, admin: pg.Client, db: string): Promise<void> {
+  const busy = async () => Object.values(threadCpu(pid)).reduce((a, b) => a + b, 0) + (await backendCpu(admin, db));
+  const deadline = Date.now() + 60_000;
+  for (let before = await busy(); Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = await busy();
+    if (now - before < 0.05) return;
+    before = now;
+  }
+  process.stderr.write('engine still busy a minute after the last ack: measuring anyway\n');
+}
+
 /** Streams `count` events from event number `first` over the connections, at most WINDOW unacknowledged each. */
 async function stream(clients: { c: FepTcpClient; next: number }[], frame: (seq: number, n: number) => Buffer, first: number, count: number): Promise<void> {
   let sent = 0;
@@ -257,11 +275,14 @@ async function measureEngine(pgServer: Awaited<ReturnType<typeof benchPostgres>>
     }));
     const gen = flowFrames({ seed: 7, batch: BATCH, counterOffset: run * 1e9 });
     await stream(clients, gen.frame, 0, WARMUP);
+    await quiet(pid, admin, dbName);
     const t0 = threadCpu(pid);
     const b0 = await backendCpu(admin, dbName);
     const w0 = performance.now();
     await stream(clients, gen.frame, WARMUP, EVENTS);
     const wallS = (performance.now() - w0) / 1000;
+    // The work that follows the acks (the console's projection, scoring) belongs to these events too.
+    await quiet(pid, admin, dbName);
     const t1 = threadCpu(pid);
     const b1 = await backendCpu(admin, dbName);
     await Promise.all(clients.map((x) => x.c.close()));
