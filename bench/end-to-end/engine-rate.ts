@@ -47,7 +47,7 @@ export interface EngineRun {
 export interface RunResult {
   engine: EngineRun;
   baseline: HttpLoadResult & { serverCpuCores: number };
-  ceiling: { events: number; seconds: number; eventsPerSecond: number; postgresUsPerEvent: number | undefined };
+  ceiling: Awaited<ReturnType<typeof copyCeiling>>;
 }
 
 type Database = Pick<BenchPostgres, 'withFreshDatabase'>;
@@ -62,8 +62,7 @@ export async function oneRun(run: number, s: E2ESettings, pgServer: Database, mo
   const baseline = await pgServer.withFreshDatabase((url) => baselineRun(s, url, say));
   const ceilingFrames = flowFrames({ seed: SEED, batch: 1000, counterOffset: 1, invalidRate: s.invalidRate });
   const rows = ceilingRows(ceilingFrames.frame, 1000, s.ceilingEvents);
-  const c = await pgServer.withFreshDatabase((url) => copyCeiling(url, rows.reports, rows.keys));
-  const ceiling = { events: c.events, seconds: c.seconds, eventsPerSecond: c.eventsPerSecond, postgresUsPerEvent: c.postgresUsPerEvent };
+  const ceiling = await pgServer.withFreshDatabase((url) => copyCeiling(url, rows.reports, rows.keys));
   say(`run ${run} ceiling: ${Math.round(ceiling.eventsPerSecond)} events/s (COPY of ${ceiling.events} pre-serialized rows)`);
   return { engine, baseline, ceiling };
 }

@@ -3,7 +3,8 @@ import { FepTcpClient } from '../../loadtest/fep-client.js';
 import { metricValue, useTestEngine, TEST_SOURCES } from '../support/engine.js';
 import { DEALER_LEI, makeValidReport } from '../support/reports.js';
 
-const t = useTestEngine({ passivateAfterMs: 1_000 }) // long enough to read the metric after the ack on a loaded machine;
+// Long enough to read the metric after the ack on a loaded machine.
+const t = useTestEngine({ passivateAfterMs: 1_000 });
 
 const metric = (name: string) => metricValue(t.engine, name);
 

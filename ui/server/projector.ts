@@ -57,18 +57,13 @@ const STAGE_COLUMNS = 'k, c1, c2, p, a, n, cur, v, l, act, ex, st, at, s, ev';
 
 function encodeUpdates(list: readonly TradeUpdate[]): Buffer {
   const copy = new BinaryCopyEncoder(list.length * 256 + 1024);
-  const text = (v: string | null) => (v === null ? copy.null() : copy.text(v));
   for (const u of list) {
-    copy.row(15).text(u.tradeKey).text(u.cp1);
-    text(u.cp2);
-    text(u.product);
-    text(u.assetClass);
-    text(u.notional);
-    text(u.currency);
+    // text(undefined) writes NULL.
+    copy.row(15).text(u.tradeKey).text(u.cp1).text(u.cp2 ?? undefined).text(u.product ?? undefined).text(u.assetClass ?? undefined)
+      .text(u.notional ?? undefined).text(u.currency ?? undefined);
     if (u.version === null) copy.null();
     else copy.int4(u.version);
-    text(u.lifecycle);
-    text(u.actionType);
+    copy.text(u.lifecycle ?? undefined).text(u.actionType ?? undefined);
     if (u.executionAtMs === null) copy.null();
     else copy.timestamptzMs(u.executionAtMs);
     copy.text(u.lastStatus).timestamptzMs(u.lastEventAtMs).int8(u.seq).int4(u.events);
