@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, createPool } from './store/database.js';
 import { migrate } from './store/migrate.js';
-import { advanceDurableSeqs, parseSourcesSpec, upsertSource } from './store/sources.js';
+import { advanceDurableSeqsSql, parseSourcesSpec, upsertSource } from './store/sources.js';
 import { GroupCommitWriter } from './store/group-commit.js';
 import { IngestHub } from './ingest/ingest-hub.js';
 import { listenTcp } from './ingest/tcp-listener.js';
@@ -64,9 +64,9 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     submission?.durable(group);
     // Rejected events are not scored: they never made a trade version.
     if (scoring && !scoring.submit(group.filter((e) => e.status !== 'rejected'), hub!.durableWatermarks(group))) hub!.holdForDownstream(true);
-  }, metrics, async (client) => {
+  }, metrics, (client) => {
     const w = hub!.takeWatermarks();
-    await advanceDurableSeqs(client, w.sourceIds, w.seqs);
+    return advanceDurableSeqsSql(client, w.sourceIds, w.seqs);
   });
   const router = new Router(system, { trades: new TradeLoader(pool), judge: createJudge({ regime: config.regime, leiCheck: config.leiCheck }), emit: (events) => writer.write(events) }, metrics, config.passivateAfterMs);
   hub = new IngestHub(pool, (events) => router.route(events), { maxInflightEvents: config.maxInflightEvents }, metrics, engineVersion());

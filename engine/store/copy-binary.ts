@@ -6,8 +6,6 @@
  * (text COPY would hex-escape every bytea, doubling the bytes and PostgreSQL's parsing work).
  * Format: https://www.postgresql.org/docs/current/sql-copy.html ("Binary Format").
  */
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 
@@ -153,7 +151,21 @@ export class BinaryCopyEncoder {
   }
 }
 
-/** Sends `data` (a finished encoder's bytes) as `COPY table (columns) FROM STDIN WITH (FORMAT binary)`. */
-export async function copyBinary(client: pg.PoolClient, table: string, columns: string, data: Buffer): Promise<void> {
-  await pipeline(Readable.from([data]), client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN WITH (FORMAT binary)`)));
+/**
+ * Sends `data` (a finished encoder's bytes) as `COPY table (columns) FROM STDIN WITH (FORMAT binary)`.
+ * `before` is SQL run in the same round trip just ahead of the COPY (a group commit's `BEGIN`): one simple-query
+ * message may hold several statements, COPY FROM STDIN among them, and each round trip on a busy machine waits
+ * for the server's backend to be scheduled.
+ *
+ * The stream is ended with the data directly instead of piping a Readable into it: stream.pipeline cost an
+ * AbortController (and its DOMException) and several ticks per COPY, 0.7% of the engine's main thread at 20,000
+ * events/s in a CPU profile.
+ */
+export function copyBinary(client: pg.PoolClient, table: string, columns: string, data: Buffer, before = ''): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stream = client.query(copyFrom(`${before}COPY ${table} (${columns}) FROM STDIN WITH (FORMAT binary)`));
+    stream.once('error', reject);
+    stream.once('finish', resolve);
+    stream.end(data);
+  });
 }

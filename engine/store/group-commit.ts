@@ -22,7 +22,6 @@ interface CommitPhases {
   encode: number;
   connect: number;
   copy: number;
-  watermark: number;
   commit: number;
 }
 
@@ -51,8 +50,11 @@ export class GroupCommitWriter {
     private readonly options: GroupCommitOptions,
     private readonly onDurable: (group: readonly StoredEvent[]) => void,
     private readonly metrics: Metrics,
-    /** Extra statements of each group's transaction (the ingest side records durable watermarks). */
-    private readonly inTransaction: (client: pg.PoolClient) => Promise<void> = async () => {},
+    /**
+     * SQL run in each group's transaction just before its COMMIT and sent with it (the ingest side records durable
+     * watermarks): statements of their own would cost a round trip per group.
+     */
+    private readonly beforeCommit: (client: pg.PoolClient) => string = () => '',
   ) {}
 
   /** Events waiting for a group (not counting those inside in-flight transactions). */
@@ -152,9 +154,12 @@ export class GroupCommitWriter {
     const connect = lap();
     let broken = false;
     try {
-      await client.query('BEGIN');
+      // Three round trips per group instead of five: BEGIN goes with the COPY's statement (its data takes the
+      // second), the watermarks with the COMMIT. On this 2-core machine at 20,000 events/s a round trip took 0.5 ms
+      // at the median and 3 at p90 (the backend waits to be scheduled), most of a group commit's time.
       if (tolerateExisting) {
-        await client.query(`CREATE TEMP TABLE IF NOT EXISTS stage_event_log (LIKE event_log) ON COMMIT DELETE ROWS;
+        await client.query(`BEGIN;
+          CREATE TEMP TABLE IF NOT EXISTS stage_event_log (LIKE event_log) ON COMMIT DELETE ROWS;
           CREATE TEMP TABLE IF NOT EXISTS stage_finding (LIKE finding) ON COMMIT DELETE ROWS`);
         await copyBinary(client, 'stage_event_log', EVENT_COLUMNS, encoded.events);
         await copyBinary(client, 'stage_finding', FINDING_COLUMNS, encoded.findings);
@@ -163,14 +168,12 @@ export class GroupCommitWriter {
             INSERT INTO event_log (${EVENT_COLUMNS}) SELECT ${EVENT_COLUMNS} FROM stage_event_log ON CONFLICT DO NOTHING RETURNING source_id, seq)
           INSERT INTO finding (${FINDING_COLUMNS}) SELECT ${FINDING_COLUMNS.split(', ').map((c) => 's.' + c).join(', ')} FROM stage_finding s JOIN fresh f USING (source_id, seq)`);
       } else {
-        await copyBinary(client, 'event_log', EVENT_COLUMNS, encoded.events);
+        await copyBinary(client, 'event_log', EVENT_COLUMNS, encoded.events, 'BEGIN; ');
         if (encoded.findingCount > 0) await copyBinary(client, 'finding', FINDING_COLUMNS, encoded.findings);
       }
       const copied = lap();
-      await this.inTransaction(client);
-      const watermark = lap();
-      await client.query('COMMIT');
-      return { encode, connect, copy: copied, watermark, commit: lap() };
+      await client.query(`${this.beforeCommit(client)}COMMIT`);
+      return { encode, connect, copy: copied, commit: lap() };
     } catch (err) {
       broken = true;
       throw err;

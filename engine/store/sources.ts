@@ -70,13 +70,14 @@ export async function recoverSourceState(db: pg.Pool, sourceId: string): Promise
   return { lastDurable, storedAhead };
 }
 
-/** Advances the committed lower bounds of sources' durable seqs (runs inside a group commit). */
-export async function advanceDurableSeqs(db: pg.ClientBase, sourceIds: readonly string[], seqs: readonly number[]): Promise<void> {
-  if (sourceIds.length === 0) return;
-  await db.query(
-    `UPDATE fep_source s SET durable_seq = w.seq
-       FROM unnest($1::text[], $2::bigint[]) AS w(source_id, seq)
-      WHERE s.source_id = w.source_id AND s.durable_seq < w.seq`,
-    [sourceIds, seqs],
-  );
+/**
+ * SQL that advances the committed lower bounds of sources' durable seqs, run inside a group commit and sent with
+ * its COMMIT in one simple-query message (which takes no parameters: the values are quoted literals).
+ */
+export function advanceDurableSeqsSql(db: pg.ClientBase, sourceIds: readonly string[], seqs: readonly number[]): string {
+  if (sourceIds.length === 0) return '';
+  const values = sourceIds.map((id, i) => `(${db.escapeLiteral(id)}, ${Math.trunc(seqs[i]!)}::bigint)`).join(', ');
+  return `UPDATE fep_source s SET durable_seq = w.seq FROM (VALUES ${values}) AS w(source_id, seq)
+   WHERE s.source_id = w.source_id AND s.durable_seq < w.seq;
+`;
 }

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { GroupCommitWriter, defaultGroupCommitOptions } from '../../engine/store/group-commit.js';
+import { advanceDurableSeqsSql, upsertSource } from '../../engine/store/sources.js';
+import type { StoredEvent } from '../../engine/store/stored-event.js';
+import { createMetrics } from '../../engine/metrics.js';
+import { migratedTestDatabase } from '../support/database.js';
+
+let pool: pg.Pool;
+// A quote in the id: the watermark SQL travels as literals with the COMMIT, so it must be quoted right.
+const SOURCE = "fep-o'brien";
+
+function event(seq: number, findings = 0): StoredEvent {
+  return {
+    sourceId: SOURCE, seq, receivedAtMs: Date.now(), tradeKey: `UTI-${seq}`, counterparty1: 'CP-1', actionType: 'NEWT',
+    eventTimestamp: '2026-01-01T00:00:00Z', status: findings > 0 ? 'accepted_with_warnings' : 'accepted', version: 1, lifecycle: 'live',
+    report: Buffer.from([seq & 0xff]),
+    findings: Array.from({ length: findings }, (_, i) => ({ rule: `R${i}`, element: '1', path: 'p', severity: 'warning' as const, message: `finding ${i} of ${seq}` })),
+    receipt: undefined,
+  };
+}
+
+/** A writer whose watermark statement records `seq` for SOURCE; returns the groups it reported durable. */
+function writer(watermark: () => number) {
+  const durable: number[][] = [];
+  const w = new GroupCommitWriter(pool, { ...defaultGroupCommitOptions, maxWaitMs: 1 }, (g) => durable.push(g.map((e) => e.seq)), createMetrics(),
+    (client) => advanceDurableSeqsSql(client, [SOURCE], [watermark()]));
+  return { w, durable };
+}
+
+async function stored(): Promise<{ events: number[]; findings: number; durableSeq: number }> {
+  const events = (await pool.query<{ seq: string }>('SELECT seq FROM event_log WHERE source_id = $1 ORDER BY seq', [SOURCE])).rows.map((r) => Number(r.seq));
+  const findings = Number((await pool.query<{ n: string }>('SELECT count(*) n FROM finding WHERE source_id = $1', [SOURCE])).rows[0]!.n);
+  const durableSeq = Number((await pool.query<{ d: string }>('SELECT durable_seq d FROM fep_source WHERE source_id = $1', [SOURCE])).rows[0]!.d);
+  return { events, findings, durableSeq };
+}
+
+beforeAll(async () => {
+  pool = new pg.Pool({ connectionString: await migratedTestDatabase('groupcommit'), max: 4 });
+  await upsertSource(pool, SOURCE, 'token');
+});
+
+afterAll(async () => {
+  await pool.end();
+});
+
+describe('GroupCommitWriter', () => {
+  it('stores events and their findings, runs the watermark statement in the same transaction, and reports each group once durable', async () => {
+    const { w, durable } = writer(() => 3);
+    w.write([event(1), event(2, 2), event(3, 1)]);
+    await w.drain();
+    expect(durable.flat()).toEqual([1, 2, 3]);
+    expect(await stored()).toEqual({ events: [1, 2, 3], findings: 3, durableSeq: 3 });
+  });
+
+  it('retries a group that failed (a COMMIT whose reply was lost had stored it) without storing any event or finding twice', async () => {
+    // Events 4 and 5 are already in the log, as after a COMMIT that succeeded but whose reply never came: the
+    // first attempt's COPY hits their keys, and the retry must store 6 and its findings alone.
+    const first = writer(() => 5);
+    first.w.write([event(4, 1), event(5, 1)]);
+    await first.w.drain();
+
+    const { w, durable } = writer(() => 6);
+    w.write([event(4, 1), event(5, 1), event(6, 2)]);
+    await w.drain();
+    expect(durable.flat()).toEqual([4, 5, 6]);
+    expect(await stored()).toEqual({ events: [1, 2, 3, 4, 5, 6], findings: 3 + 2 + 2, durableSeq: 6 });
+  });
+
+  it('never lowers a durable watermark', async () => {
+    const { w } = writer(() => 2);
+    w.write([event(7)]);
+    await w.drain();
+    expect((await stored()).durableSeq).toBe(6);
+  });
+});
