@@ -299,6 +299,7 @@ async function measureEngine(pgServer: Awaited<ReturnType<typeof benchPostgres>>
     await admin.end();
     engine.process.kill('SIGTERM');
     await engine.exited;
+    await pgServer.dropDatabase(url);
   }
 }
 

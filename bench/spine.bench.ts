@@ -38,7 +38,8 @@ async function main() {
     let offset = run * 1e9; // UTI counters: never reused within a run
     /** An engine on a fresh database, its console's projection on or off, and a driver for it. */
     const startEngine = async (projection: 'on' | 'off') => {
-      const engine = await startChildEngine({ DATABASE_URL: await pgServer.freshDatabase(), SWAPREP_SOURCES: sources, SWAPREP_CONSOLE: projection });
+      const url = await pgServer.freshDatabase();
+      const engine = await startChildEngine({ DATABASE_URL: url, SWAPREP_SOURCES: sources, SWAPREP_CONSOLE: projection });
       const drive = async (rate: number, batch: number, seconds = SECONDS) => {
         const frames = flowFrames({ seed: 7, batch, counterOffset: offset });
         const r = await runOpenLoop({
@@ -52,6 +53,7 @@ async function main() {
       const stop = async () => {
         engine.process.kill('SIGTERM');
         await engine.exited;
+        await pgServer.dropDatabase(url);
       };
       return { engine, drive, stop };
     };
@@ -77,7 +79,7 @@ async function main() {
     // The ceiling: the same records (the frames the driver sends, scanned), PostgreSQL's COPY alone.
     const n = Math.min(200_000, SUSTAINED_RATE * 4);
     const rows = ceilingRows(flowFrames({ seed: 7, batch: 1000, counterOffset: offset }).frame, 1000, n);
-    const ceiling = await copyCeiling(await pgServer.freshDatabase(), rows.reports, rows.keys);
+    const ceiling = await pgServer.withFreshDatabase((url) => copyCeiling(url, rows.reports, rows.keys));
     process.stderr.write(`run ${run} ceiling: ${Math.round(ceiling.eventsPerSecond)} events/s (COPY alone), its PostgreSQL backend ${ceiling.postgresUsPerEvent ?? '?'} µs of CPU per event\n`);
     runs.push({ latency, latencyWithConsole, sustained, ceiling, engine: { ...stats, cpuPerSecond: (stats.cpuSeconds - cpu1) / sustained.durationS } });
   }
