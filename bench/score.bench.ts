@@ -251,7 +251,7 @@ async function engineOnOff(pgServer: Awaited<ReturnType<typeof benchPostgres>>, 
     await engine.exited;
     const { scored: scores, flagged } = await scoreCounts(db);
     await db.end();
-    await pgServer.dropDatabase(url); // left in place, the off run's rows are what autovacuum visits during the on run
+    await pgServer.dropDatabase(url); // left in place, the off run's pages are written back during the on run
     runs[scoring] = { achievedEventsPerSecond: Math.round(r.achievedRate), acked: r.acked, sent: r.sent, engineCpuCores: round(cpu / r.durationS, 2), scores, flagged };
     say(`engine, scoring ${scoring}: ${Math.round(r.achievedRate)} events/s achieved (target ${rate}), ${scores} scores stored, ${flagged} flagged`);
   }

@@ -23,8 +23,9 @@ export interface BenchPostgres {
   withFreshDatabase<T>(fn: (url: string) => Promise<T>): Promise<T>;
   /**
    * Drops a database freshDatabase made, once its phase is over (BENCH_KEEP_DATABASES=1 keeps it). Left in place, a
-   * phase's millions of rows are what autovacuum visits next: in bench:spine the runs after the first took a tenth
-   * more CPU at the same rate, with ack p99 three times the first run's.
+   * phase's gigabytes of table pages still wait in the kernel's page cache, and their writeback lands in the next
+   * phase (dropping the files discards them): in bench:spine the runs after the first took a tenth more CPU at the
+   * same rate, with ack p99 three times the first run's.
    */
   dropDatabase(url: string): Promise<void>;
   /** Drops the databases freshDatabase made, and stops an embedded server. */

@@ -4,9 +4,11 @@ import { GroupCommitWriter, defaultGroupCommitOptions } from '../../engine/store
 import { advanceDurableSeqsSql, upsertSource } from '../../engine/store/sources.js';
 import type { StoredEvent } from '../../engine/store/stored-event.js';
 import { createMetrics } from '../../engine/metrics.js';
+import { createPool } from '../../engine/store/database.js';
 import { migratedTestDatabase } from '../support/database.js';
 
 let pool: pg.Pool;
+let url: string;
 // A quote in the id: the watermark SQL travels as literals with the COMMIT, so it must be quoted right.
 const SOURCE = "fep-o'brien";
 
@@ -36,7 +38,8 @@ async function stored(): Promise<{ events: number[]; findings: number; durableSe
 }
 
 beforeAll(async () => {
-  pool = new pg.Pool({ connectionString: await migratedTestDatabase('groupcommit'), max: 4 });
+  url = await migratedTestDatabase('groupcommit');
+  pool = new pg.Pool({ connectionString: url, max: 4 });
   await upsertSource(pool, SOURCE, 'token');
 });
 
@@ -72,5 +75,21 @@ describe('GroupCommitWriter', () => {
     w.write([event(7)]);
     await w.drain();
     expect((await stored()).durableSeq).toBe(6);
+  });
+});
+
+describe('createPool', () => {
+  it("asks PostgreSQL to write back the pages its connections write every 256 kB (the server's default waits for the kernel)", async () => {
+    const engine = createPool(url, 2);
+    try {
+      const [a, b] = await Promise.all([engine.connect(), engine.connect()]);
+      const settings = await Promise.all([a!, b!].map(async (c) => (await c.query<{ backend_flush_after: string }>('SHOW backend_flush_after')).rows[0]!.backend_flush_after));
+      a!.release();
+      b!.release();
+      expect(settings).toEqual(['256kB', '256kB']);
+      expect((await pool.query<{ backend_flush_after: string }>('SHOW backend_flush_after')).rows[0]!.backend_flush_after).not.toBe('256kB');
+    } finally {
+      await engine.end();
+    }
   });
 });
