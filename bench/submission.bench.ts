@@ -23,15 +23,13 @@ import { projectRoot } from '../engine/project-root.js';
 import { loadCorpus } from '../loadtest/corpus-reports.js';
 import { startChildSdrSim, type ChildSdrSim } from '../loadtest/sdr-sim/child.js';
 import { migrate } from '../engine/store/migrate.js';
-import { BinaryCopyEncoder } from '../engine/store/copy-binary.js';
+import { BinaryCopyEncoder, copyBinary } from '../engine/store/copy-binary.js';
+import { EVENT_COLUMNS } from '../engine/store/group-commit.js';
 import { SwapReport } from '../proto/gen/swap_report.js';
 import { createReportBuilder, DEFAULT_REPORTS_CONFIG } from '../engine/reports/index.js';
 import { DEFAULT_SUBMISSION_PATH, startSubmissionPath, type SubmissionPath } from '../engine/submission/path.js';
 import { applyOutcomes, copySubmissions, type NewSubmission } from '../engine/submission/store.js';
 import { submissionId } from '../engine/submission/ids.js';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-import copyStreams from 'pg-copy-streams';
 import { benchPostgres } from './support/postgres.js';
 import { machine, median, writeResult } from './support/results.js';
 import { pacedVerdict } from './support/paced-verdict.js';
@@ -68,8 +66,7 @@ async function storeEvents(db: pg.ClientBase, tpl: ReturnType<typeof templates>,
     enc.row(11).text(SOURCE).int8(seq).timestamptzMs(now).text(uti).text(t.cp1).text('NEWT').text(t.eventTs).text('accepted').int4(1).text('live').bytea(bytes);
   }
   await db.query('BEGIN');
-  await pipeline(Readable.from([enc.finish()]), db.query(copyStreams.from(
-    'COPY event_log (source_id, seq, received_at, trade_key, counterparty1, action_type, event_timestamp, status, version, lifecycle, report) FROM STDIN WITH (FORMAT binary)')));
+  await copyBinary(db, 'event_log', EVENT_COLUMNS, enc.finish());
   await db.query(`UPDATE fep_source SET durable_seq = $1 WHERE source_id = '${SOURCE}'`, [to]);
   await db.query('COMMIT');
 }

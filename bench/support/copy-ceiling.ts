@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-import copyStreams from 'pg-copy-streams';
-import { BinaryCopyEncoder } from '../../engine/store/copy-binary.js';
+import { BinaryCopyEncoder, copyBinary } from '../../engine/store/copy-binary.js';
+import { EVENT_COLUMNS } from '../../engine/store/group-commit.js';
 import { migrate } from '../../engine/store/migrate.js';
 import { scanClientFrame } from '../../engine/ingest/frame-scan.js';
 import { processStats } from './process-stats.js';
@@ -54,8 +52,7 @@ export async function copyCeiling(url: string, reports: readonly Uint8Array[], k
   const started = performance.now();
   for (const g of groups) {
     await client.query('BEGIN');
-    await pipeline(Readable.from([g]), client.query(copyStreams.from(
-      'COPY event_log (source_id, seq, received_at, trade_key, counterparty1, action_type, event_timestamp, status, version, lifecycle, report) FROM STDIN WITH (FORMAT binary)')));
+    await copyBinary(client, 'event_log', EVENT_COLUMNS, g);
     await client.query('COMMIT');
   }
   const seconds = (performance.now() - started) / 1000;

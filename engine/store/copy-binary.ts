@@ -161,7 +161,7 @@ export class BinaryCopyEncoder {
  * AbortController (and its DOMException) and several ticks per COPY, 0.7% of the engine's main thread at 20,000
  * events/s in a CPU profile.
  */
-export function copyBinary(client: pg.PoolClient, table: string, columns: string, data: Buffer, before = ''): Promise<void> {
+export function copyBinary(client: pg.ClientBase, table: string, columns: string, data: Buffer, before = ''): Promise<void> {
   return new Promise((resolve, reject) => {
     const stream = client.query(copyFrom(`${before}COPY ${table} (${columns}) FROM STDIN WITH (FORMAT binary)`));
     stream.once('error', reject);

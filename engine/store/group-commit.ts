@@ -184,7 +184,8 @@ export class GroupCommitWriter {
   }
 }
 
-const EVENT_COLUMNS = 'source_id, seq, received_at, trade_key, counterparty1, action_type, event_timestamp, status, version, lifecycle, report';
+/** The event_log columns a group commit's COPY writes, in the order encodeGroup writes them. */
+export const EVENT_COLUMNS = 'source_id, seq, received_at, trade_key, counterparty1, action_type, event_timestamp, status, version, lifecycle, report';
 const FINDING_COLUMNS = 'source_id, seq, rule, element, path, severity, message';
 
 export function encodeGroup(group: readonly StoredEvent[]) {
