@@ -62,6 +62,8 @@ declare module 'ssh2' {
   }
   export const utils: {
     generateKeyPairSync(type: 'ed25519' | 'rsa' | 'ecdsa', options?: { bits?: number }): { private: string; public: string };
+    /** The parsed key, or an Error saying why it cannot be read (returned, not thrown). */
+    parseKey(key: string | Buffer, passphrase?: string): object | Error;
     sftp: {
       STATUS_CODE: { OK: number; EOF: number; NO_SUCH_FILE: number; PERMISSION_DENIED: number; FAILURE: number; BAD_MESSAGE: number; OP_UNSUPPORTED: number };
       OPEN_MODE: { READ: number; WRITE: number; APPEND: number; CREAT: number; TRUNC: number; EXCL: number };

@@ -38,10 +38,24 @@ function longname(name: string, st: Stats): string {
   return `${st.isDirectory() ? 'd' : '-'}rw-r--r-- 1 sim sim ${st.size} Jan 1 00:00 ${name}`;
 }
 
+/**
+ * A fresh ed25519 host key that ssh2 itself can read back. About 1 in 256 keys from ssh2's own generateKeyPairSync
+ * cannot be parsed (it strips a leading zero byte of the public key: mscdex/ssh2 issues 1390 and 1513), and the
+ * server then failed to start with "Cannot parse privateKey: Malformed OpenSSH private key" (seen in a clean-clone
+ * test run). A new key is drawn until one parses; ten failures in a row would be a different fault.
+ */
+function parsableHostKey(): string {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const key = utils.generateKeyPairSync('ed25519').private;
+    if (!(utils.parseKey(key) instanceof Error)) return key;
+  }
+  throw new Error('sftp: no ed25519 host key that ssh2 can parse in 10 attempts');
+}
+
 export function startSftpServer(host: string, port: number, root: string, processor: BatchProcessor, faults: Faults, settings: SftpSettings): Promise<SftpServerHandle> {
   mkdirSync(join(root, 'inbox'), { recursive: true });
   mkdirSync(join(root, 'outbox'), { recursive: true });
-  const hostKey = utils.generateKeyPairSync('ed25519').private;
+  const hostKey = parsableHostKey();
   const connections = new Set<Connection>();
   const timers = new Set<NodeJS.Timeout>();
 
