@@ -27,6 +27,8 @@ export interface EngineConfig {
   regime: Regime;
   /** LEI check-digit strictness: `warn` suits test data with dummy LEIs. */
   leiCheck: 'error' | 'warn' | 'off';
+  /** Threads that decode and check reports before the actors judge them (engine/validation/); 0: the main thread does. */
+  validationThreads: number;
   /** Anomaly scoring of durable events (gpu-pool/): on by default. */
   scoring: {
     enabled: boolean;
@@ -123,6 +125,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
     tls: certPath && keyPath ? { cert: readFileSync(certPath), key: readFileSync(keyPath) } : undefined,
     regime: oneOf(get('regime', 'SWAPREP_REGIME'), REGIMES, 'cftc-part45', 'SWAPREP_REGIME'),
     leiCheck: oneOf(get('lei-check', 'SWAPREP_LEI_CHECK'), LEI_CHECKS, 'error', 'SWAPREP_LEI_CHECK'),
+    validationThreads: int(env.SWAPREP_VALIDATION_THREADS, defaultValidationThreads(), 'SWAPREP_VALIDATION_THREADS'),
     scoring: {
       enabled: oneOf(get('scoring', 'SWAPREP_SCORING'), ['on', 'off'] as const, 'on', 'SWAPREP_SCORING') === 'on',
       workers: int(env.SWAPREP_SCORING_WORKERS, defaultScoringWorkers(), 'SWAPREP_SCORING_WORKERS'),
@@ -134,6 +137,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
     submission: loadSubmissionSettings(get, env, dataDir),
     console: loadConsoleConfig(env, get),
   };
+}
+
+/** One validation thread where there is a second CPU for it; on one CPU it would only add a hop. */
+function defaultValidationThreads(): number {
+  return availableParallelism() > 1 ? 1 : 0;
 }
 
 /**

@@ -11,6 +11,7 @@ import { listenHttp } from './http/http-server.js';
 import { staticRoutes } from '../ui/server/static.js';
 import { createMetrics } from './metrics.js';
 import { createJudge } from './judge.js';
+import { ValidationPool } from './validation/pool.js';
 import { projectRoot } from './project-root.js';
 import { startActorSystem, stopActorSystem } from '../actors/system.js';
 import { Router } from '../actors/router.js';
@@ -68,8 +69,11 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     const w = hub!.takeWatermarks();
     return advanceDurableSeqsSql(client, w.sourceIds, w.seqs);
   });
-  const router = new Router(system, { trades: new TradeLoader(pool), judge: createJudge({ regime: config.regime, leiCheck: config.leiCheck }), emit: (events) => writer.write(events) }, metrics, config.passivateAfterMs);
-  hub = new IngestHub(pool, (events) => router.route(events), { maxInflightEvents: config.maxInflightEvents }, metrics, engineVersion());
+  const rulebook = { regime: config.regime, leiCheck: config.leiCheck };
+  const router = new Router(system, { trades: new TradeLoader(pool), judge: createJudge(rulebook), emit: (events) => writer.write(events) }, metrics, config.passivateAfterMs);
+  // Reports are decoded and checked on validation threads on their way to the actors (the main thread does it when there are none).
+  const validation = config.validationThreads > 0 ? await ValidationPool.start(rulebook, config.validationThreads, (events) => router.route(events), metrics) : undefined;
+  hub = new IngestHub(pool, validation ? (events) => validation.submit(events) : (events) => router.route(events), { maxInflightEvents: config.maxInflightEvents }, metrics, engineVersion());
   scoring?.onDrain(() => hub!.holdForDownstream(false));
   // After durability, from event_log: reports -> repositories, exceptions, corrections (as source `console`), alerts.
   if (config.submission.enabled) submission = await startServeSubmission(database.url, hub, writer, config.submission.path, scoringStats);
@@ -112,6 +116,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
         log('info', 'stopping: no new connections, flushing what was received');
         await hub!.quiesce();
         await writer.stop();
+        await validation?.stop();
         await submission?.stop();
         await scoring?.stop();
         hub!.closeAll();

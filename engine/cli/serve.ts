@@ -39,6 +39,7 @@ reports and submission (after durability; see README "Configuration"):
                          intake, dispatcher, alertRules, webhooks, smtp, schedule, reportsDir (SWAPREP_CONFIG)
   --reports-dir DIR      scheduled report files (SWAPREP_REPORTS_DIR, default DATA_DIR/reports)
   --submission on|off    the whole path (SWAPREP_SUBMISSION, default on); SWAPREP_WEBHOOKS=url,... for alerts
+validation threads (decode and stateless rules before the actors): SWAPREP_VALIDATION_THREADS (1 with 2+ CPUs, else 0 = main thread);
 group commit tuning: SWAPREP_GROUP_COMMIT_ROWS (10000), SWAPREP_GROUP_COMMIT_MS (2), SWAPREP_GROUP_COMMIT_INFLIGHT (2);
 slower commits are logged with where the time went: SWAPREP_SLOW_COMMIT_MS (250, 0 = never);
 idle counterparty actors are passivated after SWAPREP_PASSIVATE_AFTER_MS (300000).

@@ -1,13 +1,14 @@
 import { Hello } from '../../proto/gen/fep.js';
-import type { StoredEvent } from '../store/stored-event.js';
+import type { StoredEvent, StoredFinding } from '../store/stored-event.js';
 import { wireText } from '../record/decode-report.js';
 
 /**
  * Reads client frames at the wire level instead of decoding them into objects: an event's report stays
  * the exact bytes the FEP sent (that is what the event log stores), and only the handful of fields the
- * router needs are read from it. This is the hottest code in the engine, so it walks the bytes with
- * an inlined varint reader rather than @bufbuild/protobuf's BinaryReader (whose tag() allocates a tuple
- * per field: measured 3x slower on corpus reports); Hello, rare and small, goes through ts-proto.
+ * router and the lifecycle rules need are read from it. This is the hottest code in the engine, so it walks
+ * the bytes with an inlined varint reader rather than @bufbuild/protobuf's BinaryReader (whose tag()
+ * allocates a tuple per field: measured 3x slower on corpus reports); Hello, rare and small, goes through
+ * ts-proto.
  *
  * Field numbers come from proto/fep.proto and proto/swap_report.proto (where a top-level field's number
  * is its CFTC data element number); test/unit/frame-scan.test.ts checks them against the generated code.
@@ -22,6 +23,7 @@ export const REPORT_FIELD = {
   counterparty1: 13,
   actionType: 26,
   eventTimestamp: 30,
+  executionTimestamp: 96,
   uniqueSwapIdentifier: 102,
   uniqueTransactionIdentifier: 103,
 } as const;
@@ -41,6 +43,13 @@ export interface ScannedEvent extends StoredEvent {
   sentAtUs: number;
   /** A view into the frame the event came in. */
   report: Buffer;
+  /** Read here for the lifecycle rules, which then need nothing else of the report (engine/judge.ts). */
+  executionTimestamp: string | undefined;
+  /**
+   * The rulebook's stateless findings when a validation thread checked the report before routing
+   * (engine/validation/); undefined until then, and when no thread did: the judge then checks it itself.
+   */
+  stateless: readonly StoredFinding[] | undefined;
 }
 
 const NO_FINDINGS: StoredEvent['findings'] = Object.freeze([]);
@@ -190,7 +199,7 @@ function scanEvent(buf: Buffer, start: number, end: number, index: number): Scan
   if (reportStart < 0) throw new BadFrameError(`batch event #${index} (seq ${seq}) has no report`);
   const event: ScannedEvent = {
     seq, sentAtUs, report: buf.subarray(reportStart, reportEnd),
-    counterparty1: undefined, actionType: undefined, eventTimestamp: undefined, tradeKey: undefined,
+    counterparty1: undefined, actionType: undefined, eventTimestamp: undefined, executionTimestamp: undefined, tradeKey: undefined, stateless: undefined,
     sourceId: '', receivedAtMs: 0, receipt: undefined,
     status: 'accepted', version: undefined, lifecycle: undefined, findings: NO_FINDINGS,
   };
@@ -211,6 +220,7 @@ function scanReportKeys(buf: Buffer, start: number, end: number, into: ScannedEv
       case REPORT_FIELD.counterparty1: into.counterparty1 = wireText(buf, c.fieldStart, c.pos); break;
       case REPORT_FIELD.actionType: into.actionType = wireText(buf, c.fieldStart, c.pos); break;
       case REPORT_FIELD.eventTimestamp: into.eventTimestamp = wireText(buf, c.fieldStart, c.pos); break;
+      case REPORT_FIELD.executionTimestamp: into.executionTimestamp = wireText(buf, c.fieldStart, c.pos); break;
       case REPORT_FIELD.uniqueSwapIdentifier: usi = wireText(buf, c.fieldStart, c.pos); break;
       case REPORT_FIELD.uniqueTransactionIdentifier: uti = wireText(buf, c.fieldStart, c.pos); break;
       default: break;

@@ -6,7 +6,7 @@ import type { SwapReport } from '../../proto/gen/swap_report.js';
  * is alphanumeric, so it can never start with "USI:"), else undefined (such a record cannot join a lifecycle).
  * An empty string counts as absent: it cannot identify anything.
  */
-export function tradeKeyOf(report: SwapReport): string | undefined {
+export function tradeKeyOf(report: Pick<SwapReport, 'uniqueTransactionIdentifier' | 'uniqueSwapIdentifier'>): string | undefined {
   const uti = report.uniqueTransactionIdentifier;
   if (uti !== undefined && uti !== '') return uti;
   const usi = report.uniqueSwapIdentifier;

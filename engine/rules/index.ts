@@ -11,7 +11,7 @@ import type { EventStatus, Finding } from './types.js';
 export type { EventStatus, Finding, Regime, Severity, SwapReport } from './types.js';
 export { REGIMES } from './types.js';
 export { compileRulebook, type Rulebook, type RulebookOptions } from './compile.js';
-export { applyLifecycle, NO_HISTORY, type LifecycleRef, type LifecycleResult, type LifecycleStatus, type TradeState, type TradeVersion } from './lifecycle.js';
+export { applyLifecycle, NO_HISTORY, type LifecycleFacts, type LifecycleRef, type LifecycleResult, type LifecycleStatus, type TradeState, type TradeVersion } from './lifecycle.js';
 export { RULES, type RuleInfo } from './catalog.js';
 
 /** Any error rejects the event; warnings alone still accept it. */

@@ -15,6 +15,12 @@ import { asRec, show, type Finding, type Rec, type SwapReport } from './types.js
 
 export type LifecycleStatus = 'live' | 'errored' | 'terminated';
 
+/**
+ * What the lifecycle rules read of a record: a SwapReport is one, and so is the handful of fields the engine reads
+ * off the wire (engine/judge.ts), which spares it decoding the whole report where another thread checks the rest.
+ */
+export type LifecycleFacts = Pick<SwapReport, 'actionType' | 'eventType' | 'eventTimestamp' | 'executionTimestamp' | 'counterparty1' | 'uniqueTransactionIdentifier' | 'uniqueSwapIdentifier'>;
+
 /** Where an event came from: the ingest source and its sequence number there. */
 export interface LifecycleRef {
   readonly sourceId: string;
@@ -73,7 +79,7 @@ export const NO_HISTORY: TradeState['history'] = Object.freeze([]);
  * `keepHistory: false` leaves every state's history empty: the engine keeps a trade's versions in the
  * event log, and building the list only to drop it cost three objects per event on the hot path.
  */
-export function applyLifecycle(state: TradeState | undefined, report: SwapReport, ref: LifecycleRef, options: { keepHistory?: boolean } = {}): LifecycleResult {
+export function applyLifecycle(state: TradeState | undefined, report: LifecycleFacts, ref: LifecycleRef, options: { keepHistory?: boolean } = {}): LifecycleResult {
   const keepHistory = options.keepHistory ?? true;
   const r = asRec(report);
   const action = str(r, 'actionType') ?? '';

@@ -29,7 +29,7 @@ export type EventStatus = 'accepted' | 'accepted_with_warnings' | 'rejected';
  */
 export type Rec = { readonly [key: string]: unknown };
 
-export function asRec(report: SwapReport): Rec {
+export function asRec(report: Partial<SwapReport>): Rec {
   return report as unknown as Rec;
 }
 

@@ -9,13 +9,14 @@ const report = SwapReport.fromPartial({
   counterparty1: '5493001RKR55V4X61F71',
   actionType: 'MODI',
   eventTimestamp: '2024-04-01T12:00:00Z',
+  executionTimestamp: '2024-04-01T11:59:00.125Z',
   uniqueTransactionIdentifier: '5493001RKR55V4X61F71UTI0001',
   uniqueSwapIdentifier: 'USI0001',
   leg1: { notionalAmount: '1000000.5' },
 });
 
 describe('scanClientFrame', () => {
-  it('reads the routing fields at the field numbers the generated SwapReport uses', () => {
+  it('reads the routing and lifecycle fields at the field numbers the generated SwapReport uses', () => {
     const bytes = SwapReport.encode(report).finish();
     const frame = FepFrame.encode({ kind: { $case: 'batch', value: { events: [{ seq: 42, report, sentAt: 1_700_000_000_000_000 }] } } }).finish();
     const scanned = scanClientFrame(Buffer.from(frame));
@@ -23,7 +24,8 @@ describe('scanClientFrame', () => {
     const [e] = scanned.events;
     expect(e).toMatchObject({
       seq: 42, sentAtUs: 1_700_000_000_000_000, counterparty1: report.counterparty1, actionType: 'MODI',
-      eventTimestamp: report.eventTimestamp, tradeKey: report.uniqueTransactionIdentifier,
+      eventTimestamp: report.eventTimestamp, executionTimestamp: report.executionTimestamp, tradeKey: report.uniqueTransactionIdentifier,
+      stateless: undefined,
     });
     // The report is kept byte for byte.
     expect(Buffer.from(e!.report).equals(Buffer.from(bytes))).toBe(true);
