@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
 import { projectRoot } from './project-root.js';
 
 const here = fileURLToPath(import.meta.url);
@@ -77,3 +78,20 @@ export async function workerScriptUrl(modulePath: string): Promise<URL> {
  * thread keeps V8's default.
  */
 export const WORKER_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 24 } as const;
+
+/**
+ * A piscina pool of exactly `threads` threads running the entry module `modulePath` (as workerScriptUrl names it), kept
+ * for the life of the engine (never shrunk when idle), each with WORKER_RESOURCE_LIMITS and up to `tasksPerThread`
+ * tasks handed to it at a time.
+ */
+export async function fixedThreadPool(modulePath: string, threads: number, workerData: unknown, tasksPerThread = 1): Promise<Piscina> {
+  return new Piscina({
+    filename: (await workerScriptUrl(modulePath)).href,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Number.MAX_SAFE_INTEGER,
+    concurrentTasksPerWorker: tasksPerThread,
+    workerData,
+    resourceLimits: WORKER_RESOURCE_LIMITS,
+  });
+}

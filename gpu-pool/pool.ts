@@ -9,12 +9,12 @@
  * - The first result of each worker says which provider each model's session got; the pool logs it once
  *   per version and keeps it for stats().
  */
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { log } from '../engine/log.js';
 import { MODEL_NAMES, type ModelName } from './ensemble.js';
 import { FEATURE_COUNT } from './features/table.js';
 import { DEFAULT_PROVIDERS, type Provider } from './providers.js';
-import { WORKER_RESOURCE_LIMITS, workerScriptUrl } from '../engine/worker-script.js';
+import { fixedThreadPool } from '../engine/worker-script.js';
 import type { FaultInjection, ScoreTask, TaskResult, WorkerConfig } from './worker-protocol.js';
 import type { FlaggedRow } from './scorer.js';
 
@@ -66,15 +66,7 @@ export class ScoringPool {
       alertRate: options.alertRate,
       ...(options.fault ? { fault: options.fault } : {}),
     };
-    const piscina = new Piscina({
-      filename: (await workerScriptUrl('gpu-pool/worker')).href,
-      minThreads: workers,
-      maxThreads: workers,
-      idleTimeout: Number.MAX_SAFE_INTEGER,
-      concurrentTasksPerWorker: 1,
-      workerData,
-      resourceLimits: WORKER_RESOURCE_LIMITS,
-    });
+    const piscina = await fixedThreadPool('gpu-pool/worker', workers, workerData);
     // piscina reports a worker that fails to start (a model that does not load) as an 'error' event too;
     // the failed task already carries the error, so the event only needs a listener.
     piscina.on('error', (err: unknown) => log('warn', `scoring worker error: ${err instanceof Error ? err.message : String(err)}`));

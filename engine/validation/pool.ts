@@ -10,9 +10,9 @@
  * thread (nothing is lost, only slower). The events stay counted as in flight by the ingest hub meanwhile, so its
  * backpressure bounds this queue too.
  */
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { log } from '../log.js';
-import { WORKER_RESOURCE_LIMITS, workerScriptUrl } from '../worker-script.js';
+import { fixedThreadPool } from '../worker-script.js';
 import type { RulebookOptions } from '../rules/index.js';
 import type { RoutedEvent } from '../../actors/routed-event.js';
 import type { ValidationResult, ValidationTask, ValidationWorkerConfig } from './protocol.js';
@@ -36,21 +36,16 @@ export class ValidationPool {
     private readonly metrics: Metrics | undefined,
   ) {}
 
-  /** Starts `threads` threads with the rulebook compiled (resolves once each has checked an empty batch). */
+  /**
+   * Starts `threads` threads and has them check empty batches first: piscina loads a thread's module, which compiles
+   * the rulebook, at its first task, and that should not be the first FEP frame's.
+   */
   static async start(options: RulebookOptions, threads: number, next: (events: RoutedEvent[]) => void, metrics?: Metrics): Promise<ValidationPool> {
     const workerData: ValidationWorkerConfig = { regime: options.regime, leiCheck: options.leiCheck };
-    const piscina = new Piscina({
-      filename: (await workerScriptUrl('engine/validation/worker')).href,
-      minThreads: threads,
-      maxThreads: threads,
-      idleTimeout: Number.MAX_SAFE_INTEGER,
-      // Several batches queued at each thread: with one, a thread that finished a batch sat idle until the main thread
-      // (busy with sockets, actors and commits) got round to sending the next, and at 50,000 events/s the batches
-      // waiting for it grew to 90,000 events while it used 0.4 of a core.
-      concurrentTasksPerWorker: 8,
-      workerData,
-      resourceLimits: WORKER_RESOURCE_LIMITS,
-    });
+    // Several batches queued at each thread: with one, a thread that finished a batch sat idle until the main thread
+    // (busy with sockets, actors and commits) got round to sending the next, and at 50,000 events/s the batches
+    // waiting for it grew to 90,000 events while it used 0.4 of a core.
+    const piscina = await fixedThreadPool('engine/validation/worker', threads, workerData, 8);
     piscina.on('error', (err: unknown) => log('warn', `validation thread error: ${err instanceof Error ? err.message : String(err)}`));
     const pool = new ValidationPool(piscina, next, metrics);
     try {
