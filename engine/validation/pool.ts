@@ -17,8 +17,7 @@ import type { RulebookOptions } from '../rules/index.js';
 import type { RoutedEvent } from '../../actors/routed-event.js';
 import type { ValidationResult, ValidationTask, ValidationWorkerConfig } from './protocol.js';
 import type { Metrics } from '../metrics.js';
-
-const NO_FINDINGS: RoutedEvent['findings'] = Object.freeze([]);
+import { NO_FINDINGS } from './check-report.js';
 
 interface PendingBatch {
   events: RoutedEvent[];
