@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { defaultDataDir, loadConfig } from '../../engine/config.js';
 import { parseSourcesSpec, hashToken } from '../../engine/store/sources.js';
@@ -7,6 +8,13 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect([c.tcpPort, c.grpcPort, c.httpPort, c.maxFrameBytes, c.databaseUrl]).toEqual([7400, 7401, 8080, 4 * 1024 * 1024, undefined]);
     expect(c.dataDir).toBe(defaultDataDir());
+  });
+
+  it('runs one validation thread where there is a second CPU, and none when told 0', () => {
+    expect(loadConfig({}).validationThreads).toBe(availableParallelism() > 1 ? 1 : 0);
+    expect(loadConfig({ SWAPREP_VALIDATION_THREADS: '0' }).validationThreads).toBe(0);
+    expect(loadConfig({ SWAPREP_VALIDATION_THREADS: '2' }).validationThreads).toBe(2);
+    expect(() => loadConfig({ SWAPREP_VALIDATION_THREADS: 'many' })).toThrow(/SWAPREP_VALIDATION_THREADS: "many"/);
   });
 
   it("keeps data in the user's home, or in /var/lib/swaprep as root (whose home the embedded server's user cannot enter)", () => {
