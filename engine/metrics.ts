@@ -30,6 +30,7 @@ export function createMetrics(scoring?: () => ScoringCounts | undefined) {
     groupCommitRetries: new Counter({ name: 'swaprep_group_commit_retries_total', help: 'Group commits retried after a database error', registers: [registry] }),
     inflightEvents: new Gauge({ name: 'swaprep_inflight_events', help: 'Events received and not yet durable (bounded; sockets pause at the limit)', registers: [registry] }),
     validationQueueEvents: new Gauge({ name: 'swaprep_validation_queue_events', help: 'Events on or waiting for the validation threads, before their actors', registers: [registry] }),
+    validationFallbackEvents: new Counter({ name: 'swaprep_validation_fallback_events_total', help: 'Events whose validation thread failed, checked on the main thread instead', registers: [registry] }),
     storeQueueRows: new Gauge({ name: 'swaprep_store_queue_rows', help: 'Events waiting for the next group commit', registers: [registry] }),
     connections: new Gauge({ name: 'swaprep_fep_connections', help: 'Open FEP connections', labelNames: ['transport'] as const, registers: [registry] }),
     pausedConnections: new Gauge({ name: 'swaprep_fep_paused_connections', help: 'FEP connections paused by backpressure', registers: [registry] }),

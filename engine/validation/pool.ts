@@ -74,6 +74,7 @@ export class ValidationPool {
       },
       (err: unknown) => {
         // Left unchecked (stateless undefined), the judge checks these events itself.
+        this.metrics?.validationFallbackEvents.inc(events.length);
         const now = Date.now();
         if (now - this.lastFailureLogMs > 60_000) {
           this.lastFailureLogMs = now;

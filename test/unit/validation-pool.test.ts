@@ -11,6 +11,7 @@ import { compileRulebook, type RulebookOptions, type TradeState } from '../../en
 import { createJudge } from '../../engine/judge.js';
 import { corpusFiles, loadCorpusReport } from '../support/corpus.js';
 import { FlowGenerator } from '../../loadtest/generator.js';
+import { createMetrics } from '../../engine/metrics.js';
 
 const OPTIONS: RulebookOptions = { regime: 'cftc-part45', leiCheck: 'error' };
 
@@ -78,7 +79,8 @@ describe('validation pool', () => {
   });
 
   it('hands a batch on unchecked when its thread fails, for the judge to check', async () => {
-    const failing = await ValidationPool.start(OPTIONS, 1, (batch) => handed.push(batch));
+    const metrics = createMetrics();
+    const failing = await ValidationPool.start(OPTIONS, 1, (batch) => handed.push(batch), metrics);
     const start = handed.length;
     const running = events();
     const waiting = events();
@@ -90,6 +92,8 @@ describe('validation pool', () => {
     expect(handed.slice(start)).toEqual([running, waiting]);
     expect(waiting.every((e) => e.stateless === undefined)).toBe(true);
     expect(failing.queued).toBe(0);
+    // Counted for the SRE: these events were checked on the main thread.
+    expect((await metrics.registry.getSingleMetric('swaprep_validation_fallback_events_total')!.get()).values[0]!.value).toBeGreaterThanOrEqual(waiting.length);
   });
 
   it('gives the judge the same outcome as checking on the main thread', async () => {
