@@ -69,14 +69,14 @@ export async function benchPostgres(): Promise<BenchPostgres> {
     url.pathname = '/' + name;
     return url.toString();
   };
-  const dropDatabase = async (url: string) => {
+  const drop = async (name: string) => {
     if (process.env.BENCH_KEEP_DATABASES === '1') return;
-    const name = new URL(url).pathname.slice(1);
     // FORCE: a pool that is still closing must not keep the database (and its disk) alive.
     await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     const i = created.indexOf(name);
     if (i >= 0) created.splice(i, 1);
   };
+  const dropDatabase = (url: string) => drop(new URL(url).pathname.slice(1));
   return {
     adminUrl: admin,
     kind,
@@ -92,9 +92,7 @@ export async function benchPostgres(): Promise<BenchPostgres> {
     dropDatabase,
     close: async () => {
       // A benchmark's databases hold millions of rows: left behind, a few runs fill the disk (61 GB seen here).
-      if (process.env.BENCH_KEEP_DATABASES !== '1') {
-        for (const name of created) await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      }
+      for (const name of [...created]) await drop(name);
       await handle?.close();
     },
   };
