@@ -1,6 +1,7 @@
 import { Hello } from '../../proto/gen/fep.js';
 import type { StoredEvent, StoredFinding } from '../store/stored-event.js';
 import { wireText } from '../record/decode-report.js';
+import { NO_FINDINGS } from '../validation/check-report.js';
 
 /**
  * Reads client frames at the wire level instead of decoding them into objects: an event's report stays
@@ -51,8 +52,6 @@ export interface ScannedEvent extends StoredEvent {
    */
   stateless: readonly StoredFinding[] | undefined;
 }
-
-const NO_FINDINGS: StoredEvent['findings'] = Object.freeze([]);
 
 export type ClientFrame =
   | { kind: 'hello'; hello: Hello }
