@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { deadLettersTotal, type Follower } from './store/dead-letters.js';
 
 /** What the scoring service last reported (its thread reports about once a second). */
 export interface ScoringCounts {
@@ -11,9 +12,10 @@ export interface ScoringCounts {
 
 /**
  * The engine's Prometheus metrics. One registry per engine instance so tests can run several engines
- * in one process without their counters mixing. `scoring` is read at each scrape when scoring runs.
+ * in one process without their counters mixing. `scoring` is read at each scrape when scoring runs;
+ * `openDeadLetters` (openDeadLetterCounts on the engine's pool) likewise, when given.
  */
-export function createMetrics(scoring?: () => ScoringCounts | undefined) {
+export function createMetrics(scoring?: () => ScoringCounts | undefined, openDeadLetters?: () => Promise<ReadonlyMap<Follower, number>>) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'swaprep_process_' });
   const m = {
@@ -38,6 +40,22 @@ export function createMetrics(scoring?: () => ScoringCounts | undefined) {
     projectionLag: new Gauge({ name: 'swaprep_projection_lag_events', help: "Durable events not yet in the console's trade projection, all sources (its lists show older trades meanwhile)", registers: [registry] }),
     counterpartyActors: new Gauge({ name: 'swaprep_counterparty_actors', help: 'Live counterparty actors (idle ones are passivated)', registers: [registry] }),
   };
+  // Counted where events are set aside, process-wide (all threads: see engine/store/dead-letters.ts).
+  registry.registerMetric(deadLettersTotal);
+  if (openDeadLetters) {
+    new Gauge({
+      name: 'swaprep_dead_letters_open', help: 'Events set aside in dead_letter and not yet resolved (open or waiting for their retry), by follower', labelNames: ['follower'] as const, registers: [registry],
+      async collect() {
+        try {
+          const counts = await openDeadLetters();
+          this.reset();
+          for (const [follower, n] of counts) this.set({ follower }, n);
+        } catch {
+          // The database is unreachable: keep the last values rather than fail the whole scrape.
+        }
+      },
+    });
+  }
   if (scoring) {
     new Gauge({
       name: 'swaprep_scoring_queued_events', help: 'Durable events waiting to be scored (features, a batch slot, or their source order)', registers: [registry],

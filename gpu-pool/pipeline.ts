@@ -8,8 +8,13 @@
  * returns false once the events accepted but not yet written reach `maxQueued`, like a stream's write();
  * `onDrain` callbacks run when that number falls back to half. Everything the pipeline holds counts, from
  * parsing to the database commit, so a slow pool and a slow database both reach the engine's sockets.
+ *
+ * An event that cannot be featurised (an unreadable record, a feature computation that throws) or whose result the
+ * database refuses is set aside as a dead letter (follower 'scoring', see engine/store/dead-letters.ts) instead of
+ * being retried forever: a refused write is bisected down to the results that fail alone, and the rest are stored.
  */
 import { log } from '../engine/log.js';
+import { classifyFailure, sanitizeError } from '../engine/store/dead-letters.js';
 import { ArrivalOrder } from './arrival-order.js';
 import { MicroBatcher, type Batch } from './batcher.js';
 import type { TopFeature } from './explain.js';
@@ -50,6 +55,11 @@ export interface ResultSink {
   write(results: readonly EventResult[], live: boolean): Promise<void>;
 }
 
+/** Where events the pipeline cannot score or store are set aside (the service records them in dead_letter). */
+export interface DeadLetterSink {
+  record(event: { sourceId: string; seq: number }, error: unknown): Promise<void>;
+}
+
 export interface PipelineOptions {
   maxBatch: number;
   maxWaitMs: number;
@@ -82,6 +92,8 @@ interface Outgoing {
   ticket: Ticket | undefined;
   /** Submitted live (not a sweep's rescoring): counts towards `liveWritten`. */
   live: boolean;
+  /** Why the event could not be featurised: it is set aside (its not-scored row is still stored, with the reason). */
+  error?: unknown;
 }
 
 /** Events parsed per turn of the event loop before yielding (keeps the engine's own work flowing). */
@@ -119,6 +131,7 @@ export class ScoringPipeline {
   constructor(
     private readonly options: PipelineOptions,
     private readonly sink: ResultSink,
+    private readonly deadLetters?: DeadLetterSink,
   ) {
     this.batcher = new MicroBatcher<Item>({ maxBatch: options.maxBatch, maxWaitMs: options.maxWaitMs, features: FEATURE_COUNT }, (b) => {
       this.ready.push(b);
@@ -248,18 +261,30 @@ export class ScoringPipeline {
       try {
         input = inputFromBytes(event.report);
       } catch (err) {
-        direct.push({ result: notScored(event, `unreadable record: ${(err as Error).message}`, 1), ticket, live: !rescore });
+        // It will not read better on the next sweep: set aside (until an operator's retry) rather than rescored forever.
+        direct.push({ result: notScored(event, `unreadable record: ${sanitizeError(err).slice(0, 200)}`, 1), ticket, live: !rescore, error: err });
         continue;
       }
       const ctx: EventContext = { sourceId: event.sourceId, receivedAtMs: event.receivedAtMs, tradeKey: event.tradeKey, version: event.version };
       if (!this.pool) {
-        // Keep the rolling statistics warm for when a model arrives.
-        if (!rescore) featurize(this.state, input, ctx, this.scratch, 0);
+        // Keep the rolling statistics warm for when a model arrives (an event that fails here is set aside then).
+        try {
+          if (!rescore) featurize(this.state, input, ctx, this.scratch, 0);
+        } catch {
+          // Nothing to score it with yet.
+        }
         direct.push({ result: notScored(event, this.noPoolReason, 1), ticket, live: !rescore });
         continue;
       }
+      // The row is computed before the event joins a batch: one that throws never leaves a half-made batch behind.
+      try {
+        featurize(this.state, input, ctx, this.scratch, 0, !rescore);
+      } catch (err) {
+        direct.push({ result: notScored(event, `features failed: ${sanitizeError(err).slice(0, 200)}`, 1), ticket, live: !rescore, error: err });
+        continue;
+      }
       const item: Item = { event, rescore, ticket, input, ctx };
-      this.batcher.add(item, (rows, offset) => featurize(this.state, input, ctx, rows, offset, !rescore));
+      this.batcher.add(item, (rows, offset) => rows.set(this.scratch, offset));
     }
     if (this.incomingHead === this.incoming.length) {
       this.incoming = [];
@@ -329,22 +354,13 @@ export class ScoringPipeline {
     while (this.toWrite.length > 0) {
       const chunk = this.toWrite;
       this.toWrite = [];
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.sink.write(chunk.map((o) => o.result), chunk.every((o) => o.live));
-          break;
-        } catch (err) {
-          if (attempt >= WRITE_ATTEMPTS) {
-            // The events keep their event_log rows; the service's catch-up sweep finds events without a score.
-            log('error', `could not store ${chunk.length} scores: ${(err as Error).message}`);
-            break;
-          }
-          await new Promise((r) => setTimeout(r, 200 * attempt));
-        }
-      }
-      for (const { result: r, ticket, live } of chunk) {
+      for (const o of chunk) if (o.error !== undefined) await this.setAside(o.result, o.error);
+      const aside = new Set<Outgoing>();
+      await this.store(chunk, aside);
+      for (const o of chunk) {
+        const { result: r, ticket, live } = o;
         if (live) this.liveWritten++;
-        if (r.status === 'scored') {
+        if (r.status === 'scored' && !aside.has(o)) {
           this.counters.scored++;
           if (r.flagged) this.counters.flagged++;
         } else this.counters.notScored++;
@@ -352,12 +368,56 @@ export class ScoringPipeline {
       }
       this.pending -= chunk.length;
       if (this.writtenCallbacks.length > 0) {
-        const results = chunk.map((o) => o.result);
+        const results = chunk.filter((o) => !aside.has(o)).map((o) => o.result);
         for (const cb of this.writtenCallbacks) cb(results);
       }
       this.afterProgress();
     }
     this.writing = false;
+  }
+
+  /**
+   * Writes `chunk`. A failure of the database or the connection is retried a few times, then left to the catch-up
+   * sweep. A write the results' content makes fail (a value PostgreSQL refuses) is split in halves, each written on
+   * its own, down to the results that fail alone: those are set aside (added to `aside`), the others stored. One bad
+   * result among 4,096 costs about 24 more writes, instead of the whole chunk's scores lost and rescored forever.
+   */
+  private async store(chunk: Outgoing[], aside: Set<Outgoing>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.sink.write(chunk.map((o) => o.result), chunk.every((o) => o.live));
+        return;
+      } catch (err) {
+        if (classifyFailure(err) === 'poison') {
+          if (chunk.length === 1) {
+            aside.add(chunk[0]!);
+            await this.setAside(chunk[0]!.result, err);
+            return;
+          }
+          const half = chunk.length >> 1;
+          await this.store(chunk.slice(0, half), aside);
+          await this.store(chunk.slice(half), aside);
+          return;
+        }
+        if (attempt >= WRITE_ATTEMPTS) {
+          // The events keep their event_log rows; the service's catch-up sweep finds events without a score.
+          log('error', `could not store ${chunk.length} scores: ${sanitizeError(err).slice(0, 300)}`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
+  }
+
+  /** Records one event as a dead letter; if even that fails, the catch-up sweep of a later start meets it again. */
+  private async setAside(r: EventResult, error: unknown): Promise<void> {
+    log('error', `scoring: event ${r.sourceId}#${r.seq} set aside as a dead letter (swaprep dead-letters list --follower scoring): ${sanitizeError(error).slice(0, 300)}`,
+      { sourceId: r.sourceId, seq: r.seq });
+    try {
+      await this.deadLetters?.record({ sourceId: r.sourceId, seq: r.seq }, error);
+    } catch (err) {
+      log('warn', `scoring: could not record the dead letter of ${r.sourceId}#${r.seq}: ${sanitizeError(err).slice(0, 300)}`);
+    }
   }
 
   private afterProgress(): void {

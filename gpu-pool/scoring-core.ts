@@ -14,6 +14,9 @@
  *   day that have no score row at all (lost with a crash before their write).
  * - Optional scheduled retraining (`retrainEveryMs`, e.g. weekly) trains from the database in a worker thread
  *   and activates the result.
+ * - An event that cannot be featurised, or whose result the database refuses, is set aside as a dead letter
+ *   (follower 'scoring'): the sweeps pass it by instead of rescoring it forever, until an operator asks for a retry
+ *   (`swaprep dead-letters retry`); the next sweep then scores it again and resolves it, or sets it aside again.
  */
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +34,7 @@ import type { TrainJob } from './train-job.js';
 import type { TrainOptions } from './train.js';
 import type { TrainWorkerMessage } from './train-worker.js';
 import { workerScriptUrl } from '../engine/worker-script.js';
+import { recordDeadLetter, resolveDeadLetter, takeRetries } from '../engine/store/dead-letters.js';
 
 /**
  * The training of the bootstrap version a fresh engine makes for itself (small and quick: 20,000 events of the
@@ -119,7 +123,11 @@ export class ScoringCore {
     const db = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
     db.on('error', (err) => log('warn', 'scoring database pool: ' + err.message));
     // Flow control is the facade's; the pipeline's own bound only matters when used directly.
-    const pipeline = new ScoringPipeline({ maxBatch, maxWaitMs: resolved.maxWaitMs, maxInflightBatches, maxQueued: Number.MAX_SAFE_INTEGER }, new ScoreWriter(db));
+    const pipeline = new ScoringPipeline({ maxBatch, maxWaitMs: resolved.maxWaitMs, maxInflightBatches, maxQueued: Number.MAX_SAFE_INTEGER }, new ScoreWriter(db), {
+      record: async (e, error) => {
+        await recordDeadLetter(db, { follower: 'scoring', sourceId: e.sourceId, seq: e.seq, error });
+      },
+    });
     const service = new ScoringCore(resolved, db, new DatabaseRegistry(db), pipeline);
     const warmup = options.warmupEvents ?? 20_000;
     if (warmup > 0) {
@@ -234,11 +242,22 @@ export class ScoringCore {
   private sweepRun: Promise<void> | undefined;
 
   private async runSweep(): Promise<void> {
+    // Each event once per sweep: events that come back not scored again (a pool failing every batch, an event set
+    // aside) would otherwise be fetched and resubmitted by the same loop for ever.
+    const seen = new Set<string>();
+    const fresh = async (events: readonly ScoringEvent[]): Promise<ScoringEvent[]> => {
+      const unseen = events.filter((e) => !seen.has(`${e.sourceId}#${e.seq}`));
+      for (const e of unseen) seen.add(`${e.sourceId}#${e.seq}`);
+      return this.notSetAside(unseen);
+    };
     try {
+      await this.retryDeadLetters();
       for (;;) {
         const events = await notScoredEvents(this.db, SWEEP_LIMIT);
         if (events.length === 0 || this.stopped) break;
-        await this.pipeline.submitTracked(events, true);
+        const todo = await fresh(events);
+        if (todo.length === 0) break;
+        await this.pipeline.submitTracked(todo, true);
         if (events.length < SWEEP_LIMIT) break;
       }
       if (!this.caughtUp) {
@@ -246,14 +265,57 @@ export class ScoringCore {
         for (;;) {
           const events = await unscoredEvents(this.db, this.options.catchUpMs ?? 86_400_000, SWEEP_LIMIT);
           if (events.length === 0 || this.stopped) break;
-          log('info', `scoring ${events.length} earlier events that have no score`);
-          await this.pipeline.submitTracked(events, true);
+          const todo = await fresh(events);
+          if (todo.length === 0) break;
+          log('info', `scoring ${todo.length} earlier events that have no score`);
+          await this.pipeline.submitTracked(todo, true);
           if (events.length < SWEEP_LIMIT) break;
         }
       }
     } catch (err) {
       log('warn', `scoring sweep: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * The events among `events` that are not set aside: a dead letter waits for an operator's retry, not for the
+   * sweep (an unreadable record reads no better 30 seconds later).
+   */
+  private async notSetAside(events: readonly ScoringEvent[]): Promise<ScoringEvent[]> {
+    if (events.length === 0) return [];
+    const { rows } = await this.db.query<{ source_id: string; seq: string }>(
+      `SELECT d.source_id, d.seq FROM dead_letter d JOIN unnest($1::text[], $2::bigint[]) AS k(source_id, seq) ON d.source_id = k.source_id AND d.seq = k.seq
+        WHERE d.follower = 'scoring' AND d.status <> 'resolved'`,
+      [events.map((e) => e.sourceId), events.map((e) => e.seq)],
+    );
+    if (rows.length === 0) return [...events];
+    const aside = new Set(rows.map((r) => `${r.source_id}#${r.seq}`));
+    return events.filter((e) => !aside.has(`${e.sourceId}#${e.seq}`));
+  }
+
+  /**
+   * Scores again the dead letters an operator asked to retry: each is resolved and its event rescored; one that
+   * fails again is set aside again by the pipeline (status back to 'open', one attempt more).
+   */
+  private async retryDeadLetters(): Promise<void> {
+    const retries = await takeRetries(this.db, 'scoring', SWEEP_LIMIT);
+    if (retries.length === 0) return;
+    const { rows } = await this.db.query<{ source_id: string; seq: string; received_at: Date; trade_key: string | null; version: number | null; report: Buffer }>(
+      `SELECT e.source_id, e.seq, e.received_at, e.trade_key, e.version, e.report
+         FROM event_log e JOIN unnest($1::text[], $2::bigint[]) AS k(source_id, seq) ON e.source_id = k.source_id AND e.seq = k.seq`,
+      [retries.map((d) => d.sourceId), retries.map((d) => d.seq)],
+    );
+    const events: ScoringEvent[] = rows.map((r) => ({
+      sourceId: r.source_id, seq: Number(r.seq), report: new Uint8Array(r.report), receivedAtMs: r.received_at.getTime(),
+      tradeKey: r.trade_key ?? undefined, version: r.version ?? undefined,
+    }));
+    const found = new Set(events.map((e) => `${e.sourceId}#${e.seq}`));
+    for (const d of retries) {
+      if (found.has(`${d.sourceId}#${d.seq}`)) await resolveDeadLetter(this.db, d.id);
+      else await recordDeadLetter(this.db, { follower: 'scoring', sourceId: d.sourceId, seq: d.seq, error: new Error(`event ${d.sourceId}#${d.seq} is not in event_log`) });
+    }
+    log('info', `scoring ${events.length} dead letter(s) again, as asked`);
+    await this.pipeline.submitTracked(events, true);
   }
 
   private caughtUp = false;

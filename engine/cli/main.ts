@@ -11,6 +11,7 @@ interface Command {
 const commands: Record<string, Command> = {
   serve: { summary: 'run the engine (FEP over TCP and gRPC, HTTP /healthz and /metrics)', load: () => import('./serve.js') },
   source: { summary: 'manage FEP sources: `swaprep source add ID` prints a new token', load: () => import('./source.js') },
+  'dead-letters': { summary: 'events followers set aside: `swaprep dead-letters list [--follower F] [--status S] [--json]`, `retry ID|--all`', load: () => import('./dead-letters.js') },
   train: { summary: 'train, evaluate and record an anomaly-scoring model version (--from db|synthetic|generator|FILE, --activate)', load: () => import('./train.js') },
   score: { summary: 'score JSON/JSONL records offline with the active or a named model version, one JSON line each', load: () => import('./score.js') },
   gpu: { summary: 'CUDA for the scoring pool: `swaprep gpu install-cuda` (provider for onnxruntime-node 1.29.0), `swaprep gpu status`', load: () => import('./gpu.js') },
@@ -23,7 +24,7 @@ const commands: Record<string, Command> = {
 };
 
 function usage(): string {
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
   return `usage: swaprep <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun \`swaprep <command> --help\` for a command's options.\n`;
 }
 
