@@ -7,6 +7,11 @@
  * It is a FepSession over an in-memory transport rather than a shortcut into the router: the session's seq
  * checks, resend rules and Result frames then hold for it unchanged. Its token is random per start and never
  * leaves the process (only its hash is stored, as for every source), so nobody outside can speak as it.
+ *
+ * Exactly once: an event is sent at a seq its caller has recorded durably beforehand (`submitAt`), so that after a
+ * crash the caller knows which seq carries its event, and a resend at that seq is stored once ((source_id, seq)
+ * is the event log's key). A seq at or below what the engine already holds is not sent again: its stored
+ * verdict is read back instead.
  */
 import { FepFrame, EventStatus, Severity, type Result } from '../../proto/gen/fep.js';
 import { encodeBatch, encodeHello } from '../../loadtest/fep-client.js';
@@ -15,6 +20,14 @@ import type { IngestHub } from './ingest-hub.js';
 import { FepSession } from './session.js';
 import type { Transport } from './transport.js';
 import type pg from 'pg';
+
+/** The seq a caller reserved is held by an event other than its own (its own was then never stored). */
+export class SeqTakenError extends Error {
+  override readonly name = 'SeqTakenError';
+  constructor(readonly sourceId: string, readonly seq: number) {
+    super(`internal source ${sourceId}: seq ${seq} holds another event`);
+  }
+}
 
 export interface InternalVerdict {
   sourceId: string;
@@ -38,43 +51,72 @@ const STATUS: Record<number, InternalVerdict['status']> = {
 export class InternalSource {
   private session: FepSession | undefined;
   private opening: Promise<void> | undefined;
+  /** Every seq up to this one is durable (from Welcome, then from this process's own events). */
   private lastSeq = 0;
+  private closedForGood = false;
   private welcome: { resolve: (seq: number) => void; reject: (e: Error) => void } | undefined;
   private readonly waiting: Waiter[] = [];
   /** Serializes submits: one event per batch, in seq order. */
   private chain: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly hub: IngestHub, readonly sourceId: string, private readonly token: string) {}
+  private constructor(private readonly db: pg.Pool, private readonly hub: IngestHub, readonly sourceId: string, private readonly token: string) {}
 
   /** Registers (or re-keys) the source with a fresh random token. */
   static async create(db: pg.Pool, hub: IngestHub, sourceId = 'console'): Promise<InternalSource> {
     const token = newToken();
     await upsertSource(db, sourceId, token);
-    return new InternalSource(hub, sourceId, token);
+    return new InternalSource(db, hub, sourceId, token);
   }
 
   /**
-   * Sends one report (SwapReport protobuf bytes) as this source's next event and resolves once it is durable,
-   * with the rulebook's verdict on it.
+   * Sends one report (SwapReport protobuf bytes) as this source's event at a seq the caller recorded first, and
+   * resolves once it is durable, with the rulebook's verdict on it.
+   *
+   * `seqFor(next)` runs when this source is open and nothing else of it is in flight; `next` is the seq a new
+   * event gets. It returns the seq to send at: `next` once it has recorded (committed) it, or a seq it recorded
+   * at an earlier try, or undefined when there is nothing to send (then submitAt resolves undefined). A seq
+   * already durable is not sent again: the stored event's verdict is returned, provided it holds these very
+   * bytes (else SeqTakenError). A seq above `next` would leave a hole and is refused.
    */
-  submit(report: Uint8Array): Promise<InternalVerdict> {
-    const next = this.chain.then(async () => {
+  submitAt(seqFor: (next: number) => Promise<number | undefined>, report: Uint8Array): Promise<InternalVerdict | undefined> {
+    const next = this.chain.then(async (): Promise<InternalVerdict | undefined> => {
       await this.open();
-      const seq = ++this.lastSeq;
+      const seq = await seqFor(this.lastSeq + 1);
+      if (seq === undefined) return undefined;
+      if (seq <= this.lastSeq) return this.storedVerdict(seq, report);
+      if (seq !== this.lastSeq + 1) throw new Error(`internal source ${this.sourceId}: seq ${seq} would skip ahead of ${this.lastSeq + 1}`);
+      if (!this.session?.isOpen) throw new Error(`internal source ${this.sourceId}: the session closed`);
+      this.lastSeq = seq;
       const verdict = new Promise<InternalVerdict>((resolve, reject) => this.waiting.push({ seq, resolve, reject }));
-      this.session!.receive([Buffer.from(encodeBatch(seq, [report], Date.now() * 1000))]);
+      this.session.receive([Buffer.from(encodeBatch(seq, [report], Date.now() * 1000))]);
       return verdict;
     });
     this.chain = next.catch(() => undefined);
     return next;
   }
 
+  /** Closes the session for good (the engine is stopping): what waits for a verdict fails, later submits too. */
   close(): void {
-    this.session?.closed();
-    this.session = undefined;
+    this.closedForGood = true;
+    const session = this.session;
+    this.failAll(new Error(`internal source ${this.sourceId}: closed`));
+    session?.closed();
+  }
+
+  /** The verdict of an event this source stored earlier (a resend after a crash or a lost session). */
+  private async storedVerdict(seq: number, report: Uint8Array): Promise<InternalVerdict> {
+    const { rows } = await this.db.query<{ status: InternalVerdict['status']; report: Buffer }>(
+      'SELECT status, report FROM event_log WHERE source_id = $1 AND seq = $2', [this.sourceId, seq]);
+    const stored = rows[0];
+    // Every seq up to lastSeq is durable: no row would mean another writer of this source; either way not ours.
+    if (!stored || !Buffer.from(report).equals(stored.report)) throw new SeqTakenError(this.sourceId, seq);
+    const { rows: findings } = await this.db.query<InternalVerdict['findings'][number]>(
+      'SELECT rule, element, path, severity, message FROM finding WHERE source_id = $1 AND seq = $2', [this.sourceId, seq]);
+    return { sourceId: this.sourceId, seq, status: stored.status, findings };
   }
 
   private open(): Promise<void> {
+    if (this.closedForGood) return Promise.reject(new Error(`internal source ${this.sourceId}: closed`));
     if (this.session?.isOpen) return Promise.resolve();
     this.opening ??= new Promise<number>((resolve, reject) => {
       this.welcome = { resolve, reject };

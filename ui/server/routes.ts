@@ -15,6 +15,7 @@ import { ELEMENTS } from '../../engine/rules/elements.js';
 import { REGIMES } from '../../engine/rules/index.js';
 import { DatabaseRegistry } from '../../gpu-pool/registry.js';
 import { audit } from '../../engine/exceptions/audit.js';
+import { log } from '../../engine/log.js';
 import {
   ENDPOINT_ROLES, TRADE_STATUSES, type ApproveCorrectionResponse, type CorrectionDetail, type DataElementItem, type ElementsResponse, type Endpoint,
   type ExceptionDetail, type ModelItem, type SearchResponse,
@@ -249,11 +250,17 @@ export function installConsoleRoutes(app: TemplatedApp, ctx: RouteContext): void
     parseBody(req, v.strictObject({}));
     await pendingCorrection(cid, user);
     try {
+      // The approval commits with its outbox entry: from here the event is owed even if sending it now fails (the
+      // engine's outbox sweep sends it), so a failure to send answers "approved, queued", not an error.
       const approved = await corrections.approve({ correctionId: cid, checker: user.username });
       let sent = false;
       if (deps.sendCorrection) {
-        await deps.sendCorrection(approved);
-        sent = true;
+        try {
+          await deps.sendCorrection(approved);
+          sent = true;
+        } catch (err) {
+          log('warn', `console: correction ${cid} approved, its event not sent now (the outbox sweep sends it): ${(err as Error).message}`);
+        }
       }
       return ok({ correction: approved.correction, sent } satisfies ApproveCorrectionResponse);
     } catch (err) {
