@@ -10,6 +10,7 @@ import { listenGrpc } from './ingest/grpc-listener.js';
 import { listenHttp } from './http/http-server.js';
 import { staticRoutes } from '../ui/server/static.js';
 import { createMetrics } from './metrics.js';
+import { openDeadLetterCounts } from './store/dead-letters.js';
 import { createJudge } from './judge.js';
 import { ValidationPool } from './validation/pool.js';
 import { projectRoot } from './project-root.js';
@@ -19,6 +20,7 @@ import { TradeLoader } from '../actors/trade-loader.js';
 import { ScoringService } from '../gpu-pool/scoring-service.js';
 import { startConsole } from '../ui/server/console.js';
 import { startServeSubmission, type ServeSubmission } from './submission/serve.js';
+import { FOLLOWER_STALLED_MS } from './submission/path.js';
 import type { EngineConfig } from './config.js';
 import { log } from './log.js';
 
@@ -54,7 +56,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
 
   const scoring = config.scoring.enabled ? await startScoring(config, database.url) : undefined;
   const scoringStats = scoring ? () => scoring.stats() : undefined;
-  const metrics = createMetrics(scoringStats);
+  const metrics = createMetrics(scoringStats, () => openDeadLetterCounts(pool));
   const system = startActorSystem();
   // The hub and the writer refer to each other through these callbacks (durable → ack, route → actors).
   let hub: IngestHub | undefined;
@@ -76,7 +78,7 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
   hub = new IngestHub(pool, validation ? (events) => validation.submit(events) : (events) => router.route(events), { maxInflightEvents: config.maxInflightEvents }, metrics, engineVersion());
   scoring?.onDrain(() => hub!.holdForDownstream(false));
   // After durability, from event_log: reports -> repositories, exceptions, corrections (as source `console`), alerts.
-  if (config.submission.enabled) submission = await startServeSubmission(database.url, hub, writer, config.submission.path, scoringStats);
+  if (config.submission.enabled) submission = await startServeSubmission(database.url, hub, writer, config.submission.path, scoringStats, metrics.registry);
 
   // The analyst console (ui/server/): API and WebSocket on its own small pool, the trade projection on its own thread, off the ack path.
   const consolePool = createPool(database.url, 6);
@@ -97,7 +99,17 @@ export async function startEngine(config: EngineConfig): Promise<RunningEngine> 
     health: async () => {
       try {
         await pool.query('SELECT 1');
-        return { ok: true, detail: { database: 'up', connections: hub!.connectionCount, submission: submission?.describe() ?? 'off', scoring: describeScoring(scoring) } };
+        // A stuck follower of the event log is not healthy, though the database answers: events wait for it.
+        const delivery = submission?.describe();
+        const projection = ui?.projection();
+        const projectionStalled = projection !== undefined && projection.stalledForMs > FOLLOWER_STALLED_MS;
+        return {
+          ok: delivery?.stalled === undefined && !projectionStalled,
+          detail: {
+            database: 'up', connections: hub!.connectionCount, submission: delivery ?? 'off', scoring: describeScoring(scoring),
+            projection: projection ? { lagEvents: projection.lagEvents, ...(projectionStalled ? { stalled: `no event projected for ${Math.round(projection.stalledForMs / 1000)} s` } : {}) } : 'off',
+          },
+        };
       } catch (err) {
         return { ok: false, detail: { database: (err as Error).message } };
       }

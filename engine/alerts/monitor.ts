@@ -11,11 +11,14 @@
  *                     evaluation (at least `flagRateMinScored` of them): far above a model's alert rate (0.5% by
  *                     default), the model does not fit the data and buries the review queue (a fresh engine's first
  *                     model once flagged 40% of a load generator's events)
+ *   dead-letters      events a follower of the event log (intake, projection, scoring) set aside and that are not yet
+ *                     resolved, per follower (warning: the follower went on, but those events are missing downstream)
  * A rule's alerts resolve themselves when its condition clears. Times come from the injected clock.
  */
 import type pg from 'pg';
 import { log } from '../log.js';
 import { ts } from '../submission/store.js';
+import { openDeadLetterCounts } from '../store/dead-letters.js';
 import type { AlertService } from './service.js';
 import type { AlertCandidate } from './types.js';
 
@@ -96,6 +99,7 @@ export class AlertMonitor {
       ['storage-lag', await this.storageLag(now)],
       ['anomaly-flags', await this.anomalyFlags(now)],
       ['anomaly-flag-rate', this.flagRate()],
+      ['dead-letters', await this.deadLetters()],
     ];
     for (const [rule, candidates] of rules) {
       for (const c of candidates) await this.alerts.raise(c);
@@ -106,20 +110,13 @@ export class AlertMonitor {
   }
 
   private async deadlines(now: number): Promise<[string, AlertCandidate[]][]> {
-    // Mark the submissions' deadline state (reports and the console show it), then alert per repository/regime.
-    // SKIP LOCKED: rows a sender holds are marked at the next run rather than waited for (or deadlocked on).
-    await this.pool.query(
-      `UPDATE submission SET deadline_state = 'missed' WHERE id IN (SELECT id FROM submission
-         WHERE status IN ('pending', 'sent') AND due_at <= $1::timestamptz AND deadline_state <> 'missed' FOR UPDATE SKIP LOCKED)`, [ts(now)]);
-    await this.pool.query(
-      `UPDATE submission SET deadline_state = 'warned' WHERE id IN (SELECT id FROM submission
-         WHERE status IN ('pending', 'sent') AND due_at > $1::timestamptz AND due_at <= $2::timestamptz AND deadline_state = 'open' FOR UPDATE SKIP LOCKED)`,
-      [ts(now), ts(now + this.config.deadlineWarnMs)],
-    );
+    // Open batches whose earliest deadline is near (an index on due_at of open batches), then their records that
+    // are still unanswered: nothing per record is written, the state is derived (submission_state).
     const { rows } = await this.pool.query<{ repository: string; regime: string; missed: boolean; n: string; earliest: Date; ids: string[] }>(
-      `SELECT repository, regime, due_at <= $1::timestamptz AS missed, count(*) AS n, min(due_at) AS earliest, (array_agg(id ORDER BY due_at))[1:20] AS ids
-         FROM submission WHERE status IN ('pending', 'sent') AND due_at <= $2::timestamptz
-        GROUP BY repository, regime, due_at <= $1::timestamptz`,
+      `SELECT b.repository, b.regime, s.due_at <= $1::timestamptz AS missed, count(*) AS n, min(s.due_at) AS earliest, (array_agg(s.id ORDER BY s.due_at))[1:20] AS ids
+         FROM submission_batch b JOIN submission s ON s.batch_id = b.id
+        WHERE b.status IN ('pending', 'sent') AND b.due_at <= $2::timestamptz AND s.due_at <= $2::timestamptz AND get_bit(b.answered, s.ordinal) = 0
+        GROUP BY b.repository, b.regime, s.due_at <= $1::timestamptz`,
       [ts(now), ts(now + this.config.deadlineWarnMs)],
     );
     const missed: AlertCandidate[] = [];
@@ -139,9 +136,8 @@ export class AlertMonitor {
 
   private async nackRate(now: number): Promise<AlertCandidate[]> {
     const { rows } = await this.pool.query<{ repository: string; nacks: string; total: string }>(
-      `SELECT s.repository, count(*) FILTER (WHERE r.outcome = 'NACK') AS nacks, count(*) AS total
-         FROM submission_response r JOIN submission s ON s.id = r.submission_id
-        WHERE NOT r.duplicate AND r.received_at > $1::timestamptz GROUP BY s.repository`,
+      `SELECT repository, sum(nacks) AS nacks, sum(acks + nacks) AS total
+         FROM submission_response WHERE received_at > $1::timestamptz GROUP BY repository HAVING sum(acks + nacks) > 0`,
       [ts(now - this.config.nackWindowMs)],
     );
     const out: AlertCandidate[] = [];
@@ -208,6 +204,17 @@ export class AlertMonitor {
     return [{ rule: 'anomaly-flags', dedupKey: 'anomaly-flags', severity: 'warning',
       title: `${recent} event(s) flagged as anomalous in the last ${Math.round(this.config.anomalyWindowMs / 60_000)} min; ${open} await review`,
       detail: { flaggedInWindow: recent, openReviewItems: open } }];
+  }
+
+  private async deadLetters(): Promise<AlertCandidate[]> {
+    const out: AlertCandidate[] = [];
+    for (const [follower, n] of await openDeadLetterCounts(this.pool)) {
+      out.push({ rule: 'dead-letters', dedupKey: `dead-letters:${follower}`, severity: 'warning',
+        title: `${n} event(s) set aside by the ${follower} follower (dead letters): see \`swaprep dead-letters list --follower ${follower}\`, ` +
+          'retry with `swaprep dead-letters retry ID|--all` once the cause is fixed',
+        detail: { follower, events: n } });
+    }
+    return out;
   }
 
   private flagRate(): AlertCandidate[] {

@@ -64,8 +64,23 @@ export async function listExceptions(db: Db, filter: { status?: ExceptionStatus 
   return rows.map(toException);
 }
 
-/** The record a submission carried, as jsonb for the analyst (a CSV row is kept as {"csv": row}), from submission_payload p. */
-const RECORD_OF_PAYLOAD = `CASE WHEN s.format = 'json' THEN p.payload::jsonb ELSE jsonb_build_object('csv', p.payload) END`;
+/**
+ * The record a submission carried, as jsonb for the analyst: the JSON record itself, or {"csv": row} for a CSV
+ * row, or {"text": …} for JSON that jsonb cannot hold (a \u0000 escape), so a hostile record never stops the path.
+ */
+const RECORD_JSONB = `CASE WHEN n.record IS NULL THEN NULL
+                           WHEN n.format = 'json' AND strpos(n.record, '\\u0000') = 0 THEN n.record::jsonb
+                           WHEN n.format = 'json' THEN jsonb_build_object('text', n.record)
+                           ELSE jsonb_build_object('csv', n.record) END`;
+
+/** The columns of settled submissions, as arrays for unnest (n.*). */
+function settledColumns(list: readonly SettledSubmission[]): unknown[] {
+  const col = <T>(f: (s: SettledSubmission) => T): T[] => list.map(f);
+  return [col((s) => s.id), col((s) => s.regime), col((s) => s.repository), col((s) => s.sourceId), col((s) => s.seq), col((s) => s.tradeKey),
+    col((s) => s.counterparty1), col((s) => s.actionType), col((s) => s.format), col((s) => s.record), col((s) => JSON.stringify(s.codes))];
+}
+const SETTLED_UNNEST = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+                        AS n(id, regime, repository, source_id, seq, trade_key, counterparty1, action_type, format, record, codes)`;
 
 /**
  * Applies settled outcomes to exceptions and corrections:
@@ -83,14 +98,14 @@ export async function applySettled(db: Db, settled: readonly SettledSubmission[]
     const { rows } = await db.query<{ n: string }>(
       `WITH opened AS (
          INSERT INTO exception (kind, regime, repository, submission_id, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at)
-         SELECT 'nack', s.regime, s.repository, s.id, s.source_id, s.seq, s.trade_key, s.counterparty1, s.action_type, n.codes::jsonb, ${RECORD_OF_PAYLOAD}, $3::timestamptz
-           FROM unnest($1::text[], $2::text[]) AS n(id, codes) JOIN submission s ON s.id = n.id JOIN submission_payload p ON p.id = n.id
+         SELECT 'nack', n.regime, n.repository, n.id, n.source_id, n.seq, n.trade_key, n.counterparty1, n.action_type, n.codes::jsonb, ${RECORD_JSONB}, $12::timestamptz
+           FROM ${SETTLED_UNNEST}
          ON CONFLICT (submission_id) WHERE submission_id IS NOT NULL DO NOTHING RETURNING id, submission_id, codes),
        audited AS (
          INSERT INTO audit_log (actor, entity, entity_id, action, before, after, at)
-         SELECT '${SYSTEM}', 'exception', id::text, 'open', NULL, jsonb_build_object('kind', 'nack', 'submissionId', submission_id, 'codes', codes), $3::timestamptz FROM opened)
+         SELECT '${SYSTEM}', 'exception', id::text, 'open', NULL, jsonb_build_object('kind', 'nack', 'submissionId', submission_id, 'codes', codes), $12::timestamptz FROM opened)
        SELECT count(*) AS n FROM opened`,
-      [nacks.map((s) => s.id), nacks.map((s) => JSON.stringify(s.codes)), at],
+      [...settledColumns(nacks), at],
     );
     opened = Number(rows[0]!.n);
   }
@@ -121,18 +136,20 @@ export async function applySettled(db: Db, settled: readonly SettledSubmission[]
   return { opened, closed };
 }
 
-/** Submissions that could not be delivered (retries exhausted or refused): one 'undeliverable' exception each. */
-export async function openUndeliverable(db: Db, ids: readonly string[], error: string, nowMs: number): Promise<void> {
-  if (ids.length === 0) return;
-  const { rows } = await db.query<{ id: string; submission_id: string }>(
-    `INSERT INTO exception (kind, regime, repository, submission_id, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at)
-     SELECT 'undeliverable', s.regime, s.repository, s.id, s.source_id, s.seq, s.trade_key, s.counterparty1, s.action_type, $2::jsonb,
-            ${RECORD_OF_PAYLOAD}, $3::timestamptz
-       FROM submission s JOIN submission_payload p ON p.id = s.id WHERE s.id = ANY($1::text[])
-     ON CONFLICT (submission_id) WHERE submission_id IS NOT NULL DO NOTHING RETURNING id, submission_id`,
-    [ids, JSON.stringify([{ code: 'TRANSPORT', message: error }]), new Date(nowMs).toISOString()],
+/** Submissions that could not be delivered (retries exhausted or refused): one 'undeliverable' exception each, in one statement. */
+export async function openUndeliverable(db: Db, failed: readonly SettledSubmission[], error: string, nowMs: number): Promise<void> {
+  if (failed.length === 0) return;
+  const codes = JSON.stringify([{ code: 'TRANSPORT', message: error }]);
+  await db.query(
+    `WITH opened AS (
+       INSERT INTO exception (kind, regime, repository, submission_id, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at)
+       SELECT 'undeliverable', n.regime, n.repository, n.id, n.source_id, n.seq, n.trade_key, n.counterparty1, n.action_type, $13::jsonb, ${RECORD_JSONB}, $12::timestamptz
+         FROM ${SETTLED_UNNEST}
+       ON CONFLICT (submission_id) WHERE submission_id IS NOT NULL DO NOTHING RETURNING id, submission_id)
+     INSERT INTO audit_log (actor, entity, entity_id, action, before, after, at)
+     SELECT '${SYSTEM}', 'exception', id::text, 'open', NULL, jsonb_build_object('kind', 'undeliverable', 'submissionId', submission_id, 'error', $14::text), $12::timestamptz FROM opened`,
+    [...settledColumns(failed), new Date(nowMs).toISOString(), codes, error],
   );
-  for (const r of rows) await audit(db, SYSTEM, 'exception', r.id, 'open', null, { kind: 'undeliverable', submissionId: r.submission_id, error }, nowMs);
 }
 
 export interface ValidationRejection {

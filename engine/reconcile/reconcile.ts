@@ -57,7 +57,7 @@ export async function reconcile(pool: pg.Pool, builder: ReportBuilder, options: 
       WHERE e.seq <= c.seq AND e.status <> 'rejected'`,
   );
   const { rows: subs } = await pool.query<{ id: string; regime: string; status: string; trade_key: string | null; due_at: Date; has_exception: boolean }>(
-    `SELECT s.id, s.regime, s.status, s.trade_key, s.due_at, EXISTS (SELECT 1 FROM exception x WHERE x.submission_id = s.id) AS has_exception FROM submission s`,
+    `SELECT s.id, s.regime, s.status, s.trade_key, s.due_at, EXISTS (SELECT 1 FROM exception x WHERE x.submission_id = s.id) AS has_exception FROM submission_state s`,
   );
   const byId = new Map(subs.map((s) => [s.id, s]));
   let owed = 0;
@@ -86,7 +86,7 @@ export async function reconcile(pool: pg.Pool, builder: ReportBuilder, options: 
   if (options.repository) {
     const repo = options.repository;
     const { rows: acked } = await pool.query<{ id: string; regime: string; trade_key: string | null }>(
-      `SELECT id, regime, trade_key FROM submission WHERE repository = $1 AND status = 'acked'`, [repo.name]);
+      `SELECT id, regime, trade_key FROM submission_state WHERE repository = $1 AND status = 'acked'`, [repo.name]);
     const theirs = new Map<string, { regime: string; uti: string; lifecycle: string }>();
     for (const t of repo.view.trades) for (const id of t.submissionIds) theirs.set(id, t);
     const ours = new Set(acked.map((a) => a.id));

@@ -39,10 +39,11 @@ export async function buildReport(db: pg.Pool | pg.ClientBase, kind: ReportKind,
       const rows: ReportTable['rows'] = [];
       for (const r of await q(`SELECT 'events' AS a, COALESCE(action_type, '') AS b, status AS c, count(*) AS n FROM event_log
                                 WHERE received_at >= $1::timestamptz AND received_at < $2::timestamptz GROUP BY 2, 3 ORDER BY 2, 3`)) rows.push([r.a, r.b, r.c, Number(r.n)]);
-      for (const r of await q(`SELECT 'submissions' AS a, regime AS b, status AS c, count(*) AS n FROM submission
+      for (const r of await q(`SELECT 'submissions' AS a, regime AS b, status AS c, count(*) AS n FROM submission_state
                                 WHERE created_at >= $1 AND created_at < $2 GROUP BY 2, 3 ORDER BY 2, 3`)) rows.push([r.a, r.b, r.c, Number(r.n)]);
-      for (const r of await q(`SELECT 'responses' AS a, s.repository AS b, r.outcome AS c, count(*) AS n FROM submission_response r JOIN submission s ON s.id = r.submission_id
-                                WHERE NOT r.duplicate AND r.received_at >= $1 AND r.received_at < $2 GROUP BY 2, 3 ORDER BY 2, 3`)) rows.push([r.a, r.b, r.c, Number(r.n)]);
+      for (const r of await q(`SELECT 'responses' AS a, repository AS b, o.outcome AS c, sum(o.n) AS n
+                                 FROM submission_response CROSS JOIN LATERAL (VALUES ('ACK', acks), ('NACK', nacks)) AS o(outcome, n)
+                                WHERE received_at >= $1 AND received_at < $2 AND o.n > 0 GROUP BY 2, 3 ORDER BY 2, 3`)) rows.push([r.a, r.b, r.c, Number(r.n)]);
       for (const r of await q(`SELECT 'exceptions' AS a, kind AS b, 'opened' AS c, count(*) AS n FROM exception
                                 WHERE opened_at >= $1 AND opened_at < $2 GROUP BY 2 ORDER BY 2`)) rows.push([r.a, r.b, r.c, Number(r.n)]);
       for (const r of await q(`SELECT 'exceptions' AS a, kind AS b, 'closed' AS c, count(*) AS n FROM exception

@@ -1,44 +1,48 @@
 /**
- * The submission dispatcher: per repository, sender loops claim pending submissions in batches (one regime,
- * at most `maxBatch` records: one file or request), send them through the repository's channel and record
- * the result; a poll loop collects outcomes that arrive later (polled HTTP batches, SFTP response files) and
- * sends back to pending whatever stayed unanswered too long (resent with the same ids: the repository
- * deduplicates).
+ * The submission dispatcher: sends the intake's batches to their repositories and applies what comes back.
  *
- * Why a plain service and not a nact actor per batch: all of a submission's state is in PostgreSQL and every
- * transition is a guarded UPDATE, so the loops hold nothing an actor would protect; claiming with
- * FOR UPDATE SKIP LOCKED lets several loops (and several engine processes) share the work safely, and a crash
- * loses nothing: a lease lapses and the batch is claimed again. `concurrency` sender loops per repository
- * bound the batches in flight, which is the back-pressure towards a slow repository.
+ * Lanes. Each repository has `concurrency` lanes, and a trade's submissions always travel in the lane its key
+ * hashes to (the intake decides, engine/submission/batch-body.ts laneOf). A lane sends one batch at a time, in
+ * the order the intake made them, and keeps a batch at its head until the repository has taken it (or refused
+ * it for good), retrying transport failures with backoff: so a MODI never reaches the repository before its
+ * trade's NEWT, whatever the concurrency, while unrelated trades go out in parallel.
  *
- * Transport failures retry with exponential backoff and full jitter (retry.ts); a NACK is final for that
- * submission (it opens an exception; the fix is a correction, a new event).
+ * The same batch, the same id. A batch keeps its id for every attempt and every resend: the repository's
+ * idempotency key never changes for the same records. Sent batches whose records stay unanswered past
+ * `responseTimeoutMs` are sent again, as they were.
  *
- * Two ways in: batches the intake hands over in memory (inserted already claimed: the fast path, pipelined with
- * the intake), and the claim path above for everything else (retries, restarts, leases that lapsed). Sender
- * loops take the in-memory batches first. The in-memory queue is bounded: when it is full the intake stops
- * reading event_log, which is the buffer.
+ * Two ways in: batches the intake hands over in memory right after it stored them (the fast path, nothing read
+ * back), and a sweep of the database's pending batches for everything else (a restart, an intake without this
+ * dispatcher). Lanes keep their batches in id order, which is the order they were made. At start the intake
+ * waits (hasRoom is false) until the first sweep has read every pending batch, so an older batch is never
+ * overtaken by a newer one. The lanes are bounded: when they are full the intake stops reading event_log, which
+ * is the buffer.
+ *
+ * Answers are applied only to the batch they were sent for (store.ts applyBatchResponse), each in one transaction
+ * with its exceptions and corrections, and a polled answer is removed at the repository only after that commit.
+ *
+ * Why a plain service and not a nact actor per batch: the state of a batch is one row in PostgreSQL and each
+ * transition is a guarded UPDATE, so the loops hold nothing an actor would protect.
  */
 import type pg from 'pg';
 import { applySettled, openUndeliverable } from '../exceptions/store.js';
 import { log } from '../log.js';
 import type { ReportRegime } from '../reports/types.js';
-import { newBatchId } from './ids.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import type { IntakeSink, ReadyBatch } from './intake.js';
-import { applyOutcomes, claimPending, markFailed, markRetry, markSent, recordAttempt, requeueUnanswered } from './store.js';
+import { applyBatchResponse, batchLines, pendingBatchLines, markBatchFailed, markBatchRetry, markBatchSent, pendingBatches, unansweredBatches, unansweredOf, type KnownBatch, type OpenBatch } from './store.js';
 import { PermanentError, type Channel, type Outcome, type RepositoryConfig } from './types.js';
 
 export interface DispatcherOptions {
-  /** How long a claimed batch is leased to its sender before another loop may take it. */
+  /** Kept for configuration files that still set it: a batch is now held by its lane, not leased. */
   leaseMs: number;
-  /** A sent submission with no outcome after this is sent again. */
+  /** A sent batch with records unanswered after this is sent again (same id). */
   responseTimeoutMs: number;
   pollIntervalMs: number;
-  /** Pause of a sender loop that found nothing to send. */
+  /** Pause of a lane that found nothing to send. */
   idleMs: number;
   retry: RetryPolicy;
-  /** Batches handed over by the intake and not yet taken by a sender, per repository, before the intake waits. */
+  /** Batches handed over by the intake and not yet taken, per lane, before the intake waits. */
   maxQueuedBatches?: number;
 }
 
@@ -51,49 +55,79 @@ export interface DispatcherStats {
   capacity: number;
   acks: number;
   nacks: number;
+  duplicates: number;
+  /** Outcomes not applied because their record is not in the batch they answered. */
+  rejected: number;
+  resent: number;
 }
 
 export interface DispatcherHooks {
-  /** Submissions failed for good (retries exhausted or refused). */
+  /** Records failed for good (retries exhausted or refused). */
   onUndeliverable?: (repository: string, ids: string[], error: string) => void;
-  /** Outcomes applied (for metrics and alert rules). */
-  onOutcomes?: (repository: string, acks: number, nacks: number, duplicates: number) => void;
+  /** An answer applied (for metrics and alert rules). */
+  onOutcomes?: (repository: string, regime: ReportRegime | undefined, acks: number, nacks: number, duplicates: number, codes: readonly string[]) => void;
+  /** A batch went out: how long the send took, and whether it was taken. */
+  onSend?: (repository: string, seconds: number, ok: boolean) => void;
   random?: () => number;
+}
+
+/** A batch in a lane: from the intake (with its body and ids) or from the database (loaded when it is sent). */
+interface LaneBatch {
+  batchId: string;
+  repository: string;
+  regime: ReportRegime;
+  format: ReadyBatch['format'];
+  submitter: string | undefined;
+  records: number;
+  attempts: number;
+  notBeforeMs: number;
+  known?: KnownBatch;
+}
+
+interface RepositoryState {
+  config: RepositoryConfig;
+  channel: Channel;
+  lanes: LaneBatch[][];
+  /** Until the first sweep of the database's pending batches is done, the intake waits. */
+  catchingUp: boolean;
+  /** Where the current sweep is (undefined: at the start). */
+  sweepAfter: string | undefined;
+  /** Batches in the lanes or in flight: a sweep skips them. */
+  known: Set<string>;
 }
 
 export class SubmissionDispatcher implements IntakeSink {
   private running = false;
   private readonly loops: Promise<void>[] = [];
   private readonly sleepers = new Set<() => void>();
-  private readonly queues = new Map<string, ReadyBatch[]>();
+  private readonly repos = new Map<string, RepositoryState>();
   private roomWaiters: (() => void)[] = [];
-  readonly stats: DispatcherStats = { batches: 0, records: 0, capacity: 0, acks: 0, nacks: 0 };
+  readonly stats: DispatcherStats = { batches: 0, records: 0, capacity: 0, acks: 0, nacks: 0, duplicates: 0, rejected: 0, resent: 0 };
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly repositories: readonly RepositoryConfig[],
-    private readonly channels: ReadonlyMap<string, Channel>,
+    repositories: readonly RepositoryConfig[],
+    channels: ReadonlyMap<string, Channel>,
     private readonly clock: () => number = Date.now,
     private readonly options: DispatcherOptions = DEFAULT_DISPATCHER,
     private readonly hooks: DispatcherHooks = {},
   ) {
     for (const r of repositories) {
-      if (!channels.has(r.name)) throw new Error(`no channel for repository ${r.name}`);
-      this.queues.set(r.name, []);
+      const channel = channels.get(r.name);
+      if (!channel) throw new Error(`no channel for repository ${r.name}`);
+      this.repos.set(r.name, { config: r, channel, lanes: Array.from({ length: Math.max(1, r.concurrency) }, () => []), catchingUp: true, sweepAfter: undefined, known: new Set() });
     }
   }
 
-  get leaseMs(): number {
-    return this.options.leaseMs;
-  }
-
-  maxBatch(repository: string): number {
-    return this.repositories.find((r) => r.name === repository)?.maxBatch ?? 10_000;
+  private get maxQueued(): number {
+    return this.options.maxQueuedBatches ?? 4;
   }
 
   hasRoom(): boolean {
-    const max = this.options.maxQueuedBatches ?? 4;
-    for (const q of this.queues.values()) if (q.length >= max) return false;
+    for (const r of this.repos.values()) {
+      if (r.catchingUp) return false;
+      for (const lane of r.lanes) if (lane.length >= this.maxQueued) return false;
+    }
     return true;
   }
 
@@ -102,21 +136,28 @@ export class SubmissionDispatcher implements IntakeSink {
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
-  /** Batches the intake inserted already claimed: sent before anything from the claim path. */
+  /** Batches the intake stored. While catching up they are left to the sweep, which reaches them in order. */
   accept(batches: ReadyBatch[]): void {
-    for (const b of batches) this.queues.get(b.repository)?.push(b);
+    for (const b of batches) {
+      const repo = this.repos.get(b.repository);
+      if (!repo || repo.catchingUp) continue;
+      enqueue(repo, b.lane, {
+        batchId: b.batchId, repository: b.repository, regime: b.regime, format: b.format, submitter: b.submitter, records: b.records,
+        attempts: b.attempts, notBeforeMs: 0, known: { ids: b.ids, lines: b.lines },
+      });
+    }
     this.nudge();
   }
 
   /**
-   * Submissions generated while no repository was configured for their regime (repository '') go to the one
-   * configured now, when their format is the one it takes.
+   * Batches made while no repository was configured for their regime (repository '') go to the one configured
+   * now, when their format is the one it takes. One UPDATE per repository, of batch rows only.
    */
   async assignUnrouted(): Promise<number> {
     let n = 0;
-    for (const r of this.repositories) {
+    for (const { config: r } of this.repos.values()) {
       const res = await this.pool.query(
-        `UPDATE submission SET repository = $1 WHERE repository = '' AND status = 'pending' AND regime = ANY($2::text[]) AND format = $3`,
+        `UPDATE submission_batch SET repository = $1 WHERE repository = '' AND status = 'pending' AND regime = ANY($2::text[]) AND format = $3`,
         [r.name, r.regimes, r.format],
       );
       n += res.rowCount ?? 0;
@@ -127,48 +168,211 @@ export class SubmissionDispatcher implements IntakeSink {
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (const repo of this.repositories) {
-      for (let i = 0; i < repo.concurrency; i++) this.loops.push(this.senderLoop(repo, i));
+    for (const repo of this.repos.values()) {
+      this.loops.push(this.sweepLoop(repo));
+      repo.lanes.forEach((_, i) => this.loops.push(this.laneLoop(repo, i)));
       this.loops.push(this.pollLoop(repo));
     }
   }
 
-  /** Wakes idle loops (e.g. after the intake inserted submissions). */
+  /** Wakes idle loops (e.g. after the intake stored batches). */
   nudge(): void {
     for (const wake of this.sleepers) wake();
   }
 
-  /** Stops the loops (a batch in flight finishes) and closes the channels, which the dispatcher owns. */
+  /** Stops the loops (a batch in flight finishes) and closes the channels, which the dispatcher owns. Unsent batches stay pending in the database. */
   async stop(): Promise<void> {
     this.running = false;
     this.nudge();
     this.releaseRoom();
     await Promise.all(this.loops);
     this.loops.length = 0;
-    // Batches handed over but never sent: give their claims back so a restart sends them at once, not after the lease.
-    const unsent = [...this.queues.values()].flatMap((q) => q.splice(0));
-    if (unsent.length > 0) {
-      await this.pool.query(
-        `UPDATE submission SET attempts = attempts - 1, next_attempt_at = $3::timestamptz, batch_id = NULL
-          WHERE id = ANY($1::text[]) AND batch_id = ANY($2::text[]) AND status = 'pending'`,
-        [unsent.flatMap((b) => b.records.map((r) => r.submissionId)), unsent.map((b) => b.batchId), new Date(this.clock()).toISOString()],
-      ).catch((err: unknown) => log('warn', `submission: releasing ${unsent.length} unsent batch(es): ${(err as Error).message}`));
+    for (const r of this.repos.values()) {
+      for (const lane of r.lanes) lane.length = 0;
+      r.known.clear();
     }
-    await Promise.all([...this.channels.values()].map((c) => c.close().catch(() => undefined)));
+    await Promise.all([...this.repos.values()].map((r) => r.channel.close().catch(() => undefined)));
   }
 
-  /** Sends at most one batch per regime of `repository` now; returns the records sent (tests drive this directly). */
-  async sendOnce(repository: RepositoryConfig): Promise<number> {
+  /** Batches waiting in the lanes (for /metrics). */
+  queued(): number {
     let n = 0;
-    for (let b = this.takeReady(repository.name); b; b = this.takeReady(repository.name)) n += await this.send(repository, b);
-    for (const regime of repository.regimes) n += await this.sendBatch(repository, regime);
+    for (const r of this.repos.values()) for (const lane of r.lanes) n += lane.length;
     return n;
   }
 
-  private takeReady(repository: string): ReadyBatch | undefined {
-    const b = this.queues.get(repository)?.shift();
-    if (b) this.releaseRoom();
-    return b;
+  /**
+   * Reads the database's pending batches that no lane holds into their lanes, a page at a time while the lanes
+   * have room, and starts over once a sweep reached the end. The first complete sweep lets the intake in.
+   */
+  private async sweepLoop(repo: RepositoryState): Promise<void> {
+    const page = this.maxQueued * repo.lanes.length;
+    while (this.running) {
+      try {
+        if (repo.lanes.some((l) => l.length >= this.maxQueued)) {
+          await this.sleep(this.options.idleMs);
+          continue;
+        }
+        const found = await pendingBatches(this.pool, repo.config.name, page, repo.sweepAfter);
+        for (const b of found) if (!repo.known.has(b.id)) enqueue(repo, b.lane, fromDatabase(repo.config.name, b));
+        if (found.length === page) {
+          repo.sweepAfter = found[found.length - 1]!.id;
+          this.nudge();
+          continue;
+        }
+        repo.sweepAfter = undefined;
+        if (repo.catchingUp) {
+          repo.catchingUp = false;
+          this.releaseRoom();
+        }
+        if (found.length > 0) this.nudge();
+      } catch (err) {
+        log('warn', `submission ${repo.config.name}: reading pending batches: ${(err as Error).message}`);
+      }
+      await this.sleep(this.options.pollIntervalMs);
+    }
+  }
+
+  private async laneLoop(repo: RepositoryState, index: number): Promise<void> {
+    const lane = repo.lanes[index]!;
+    while (this.running) {
+      const head = lane[0];
+      if (!head) {
+        await this.sleep(this.options.idleMs);
+        continue;
+      }
+      const wait = head.notBeforeMs - this.clock();
+      if (wait > 0) {
+        await this.sleep(Math.min(wait, this.options.pollIntervalMs));
+        continue;
+      }
+      let done = true;
+      try {
+        done = await this.send(repo, head);
+      } catch (err) {
+        // The database failed while recording the outcome: keep the batch at the head and try again (the same id).
+        log('warn', `submission ${repo.config.name}: batch ${head.batchId}: ${(err as Error).message}`);
+        head.notBeforeMs = this.clock() + this.options.pollIntervalMs;
+        done = false;
+      }
+      if (done) {
+        lane.shift();
+        repo.known.delete(head.batchId);
+        this.releaseRoom();
+      }
+    }
+  }
+
+  private async pollLoop(repo: RepositoryState): Promise<void> {
+    while (this.running) {
+      try {
+        await this.pollOnce(repo.config.name);
+      } catch (err) {
+        log('warn', `submission poll ${repo.config.name}: ${(err as Error).message}`);
+      }
+      await this.sleep(this.options.pollIntervalMs);
+    }
+  }
+
+  /** Polls the repository once and applies what arrived; sends again the batches left unanswered too long. */
+  async pollOnce(repository: string): Promise<number> {
+    const repo = this.repos.get(repository);
+    if (!repo) throw new Error(`unknown repository ${repository}`);
+    let answers: Awaited<ReturnType<Channel['poll']>> = [];
+    try {
+      answers = await repo.channel.poll();
+    } catch (err) {
+      log('warn', `submission poll ${repository}: ${(err as Error).message}`);
+    }
+    let n = 0;
+    for (const a of answers) {
+      await this.apply(repository, a.batchId, a.outcomes, false);
+      await a.done();
+      n += a.outcomes.length;
+    }
+    for (const b of await unansweredBatches(this.pool, repository, this.clock(), this.options.responseTimeoutMs)) {
+      this.stats.resent++;
+      log('info', `submission ${repository}: batch ${b.id} has records unanswered after ${this.options.responseTimeoutMs} ms: sending it again`);
+      try {
+        await this.send(repo, fromDatabase(repository, b), true);
+      } catch (err) {
+        log('warn', `submission ${repository}: resending ${b.id}: ${(err as Error).message}`);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Sends one batch and records what came of it. Returns true when the lane is done with it (taken, answered or
+   * failed for good), false when it must stay at the head for another attempt.
+   */
+  private async send(repo: RepositoryState, batch: LaneBatch, resend = false): Promise<boolean> {
+    const { channel, config } = repo;
+    const lines = batch.known?.lines ?? (resend ? await batchLines(this.pool, batch.batchId) : await pendingBatchLines(this.pool, batch.batchId));
+    if (lines === undefined) return true; // sent meanwhile (a sweep read it just before its lane sent it)
+    this.stats.batches++;
+    this.stats.records += batch.records;
+    this.stats.capacity += config.maxBatch;
+    const started = performance.now();
+    try {
+      const result = await channel.send({ batchId: batch.batchId, repository: batch.repository, regime: batch.regime, format: batch.format, submitter: batch.submitter, records: batch.records, lines });
+      this.hooks.onSend?.(config.name, (performance.now() - started) / 1000, true);
+      if (result.kind === 'outcomes') await this.apply(config.name, batch.batchId, result.outcomes, true, batch.known ?? { ids: await this.idsOf(batch.batchId), lines });
+      else if (!resend) await markBatchSent(this.pool, batch.batchId, this.clock());
+      return true;
+    } catch (err) {
+      this.hooks.onSend?.(config.name, (performance.now() - started) / 1000, false);
+      const message = (err as Error).message;
+      const now = this.clock();
+      const attempt = batch.attempts + 1;
+      batch.attempts = attempt;
+      log('warn', `submission batch ${batch.batchId} to ${config.name} (${batch.records} records, attempt ${attempt}): ${message}`);
+      if (resend) return true; // the response timeout sends it again
+      const delay = backoffDelay(this.options.retry, attempt, this.hooks.random);
+      const failed = err instanceof PermanentError
+        ? await markBatchFailed(this.pool, batch.batchId, config.name, channel.kind, message, now)
+        : (await markBatchRetry(this.pool, batch.batchId, config.name, channel.kind, message, now, delay, this.options.retry.maxAttempts)) === 'failed';
+      if (failed) {
+        const records = await unansweredOf(this.pool, batch.batchId);
+        await openUndeliverable(this.pool, records, message, now);
+        this.hooks.onUndeliverable?.(config.name, records.map((r) => r.id), message);
+        return true;
+      }
+      batch.notBeforeMs = now + delay;
+      return false;
+    }
+  }
+
+  private async idsOf(batchId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM submission WHERE batch_id = $1 ORDER BY ordinal', [batchId]);
+    return rows.map((r) => r.id);
+  }
+
+  /** Applies one answer to its batch, exceptions and corrections included, in one transaction. */
+  private async apply(repository: string, batchId: string, outcomes: Outcome[], sent: boolean, known?: KnownBatch): Promise<void> {
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN');
+      const now = this.clock();
+      const applied = await applyBatchResponse(db, repository, batchId, outcomes, now, sent, known);
+      await applySettled(db, applied.settled, now);
+      await db.query('COMMIT');
+      this.stats.acks += applied.acks;
+      this.stats.nacks += applied.nacks;
+      this.stats.duplicates += applied.duplicates;
+      this.stats.rejected += applied.rejected.length;
+      if (applied.rejected.length > 0) {
+        log('warn', `submission ${repository}: ${applied.rejected.length} outcome(s) in the answer for batch ${batchId} are for records not in that batch; kept as rejected, not applied`,
+          { sample: applied.rejected.slice(0, 5).map((o) => o.submissionId) });
+      }
+      this.hooks.onOutcomes?.(repository, applied.regime, applied.acks, applied.nacks, applied.duplicates,
+        applied.settled.filter((s) => s.outcome === 'NACK').flatMap((s) => s.codes.map((c) => c.code)));
+    } catch (err) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      db.release();
+    }
   }
 
   private releaseRoom(): void {
@@ -176,115 +380,6 @@ export class SubmissionDispatcher implements IntakeSink {
     const waiters = this.roomWaiters;
     this.roomWaiters = [];
     for (const w of waiters) w();
-  }
-
-  /** Polls the repository's channel once and applies what arrived; requeues unanswered submissions. */
-  async pollOnce(repository: RepositoryConfig): Promise<number> {
-    const channel = this.channels.get(repository.name)!;
-    let outcomes: Outcome[] = [];
-    try {
-      outcomes = await channel.poll();
-    } catch (err) {
-      log('warn', `submission poll ${repository.name}: ${(err as Error).message}`);
-    }
-    if (outcomes.length > 0) await this.apply(repository.name, outcomes);
-    await requeueUnanswered(this.pool, repository.name, this.clock(), this.options.responseTimeoutMs);
-    return outcomes.length;
-  }
-
-  private async senderLoop(repo: RepositoryConfig, index: number): Promise<void> {
-    let turn = index;
-    while (this.running) {
-      let sent = 0;
-      try {
-        const ready = this.takeReady(repo.name);
-        if (ready) {
-          sent = await this.send(repo, ready);
-          continue;
-        }
-        // Rotate the starting regime so one busy regime does not starve another.
-        for (let k = 0; k < repo.regimes.length && this.running; k++) sent += await this.sendBatch(repo, repo.regimes[(turn + k) % repo.regimes.length]!);
-        turn++;
-      } catch (err) {
-        log('warn', `submission sender ${repo.name}: ${(err as Error).message}`);
-      }
-      if (sent === 0) await this.sleep(this.options.idleMs);
-    }
-  }
-
-  private async pollLoop(repo: RepositoryConfig): Promise<void> {
-    while (this.running) {
-      try {
-        await this.pollOnce(repo);
-      } catch (err) {
-        log('warn', `submission poll loop ${repo.name}: ${(err as Error).message}`);
-      }
-      await this.sleep(this.options.pollIntervalMs);
-    }
-  }
-
-  /** Claims up to maxBatch pending submissions of one regime and sends them. */
-  private async sendBatch(repo: RepositoryConfig, regime: ReportRegime): Promise<number> {
-    const batchId = newBatchId(repo.name);
-    const claimed = await claimPending(this.pool, repo.name, regime, repo.maxBatch, batchId, this.clock(), this.options.leaseMs);
-    if (claimed.length === 0) return 0;
-    return this.send(repo, {
-      batchId, repository: repo.name, regime,
-      // One batch, one submitter (the file/request header); records of other submitters still carry their own.
-      submitter: claimed[0]!.submitter ?? undefined,
-      attempts: Math.max(...claimed.map((c) => c.attempts)),
-      records: claimed.map((c) => ({ submissionId: c.id, regime, format: c.format, payload: c.payload })),
-    });
-  }
-
-  /** Sends one claimed batch and records what came of it; returns its size. */
-  private async send(repo: RepositoryConfig, batch: ReadyBatch): Promise<number> {
-    const channel = this.channels.get(repo.name)!;
-    const { batchId, attempts } = batch;
-    const ids = batch.records.map((r) => r.submissionId);
-    this.stats.batches++;
-    this.stats.records += ids.length;
-    this.stats.capacity += repo.maxBatch;
-    try {
-      const result = await channel.send(batch);
-      await recordAttempt(this.pool, batchId, repo.name, channel.kind, ids.length, true, null, this.clock());
-      if (result.kind === 'outcomes') await this.apply(repo.name, result.outcomes, { batchId, ids });
-      else await markSent(this.pool, batchId, ids, this.clock());
-    } catch (err) {
-      const message = (err as Error).message;
-      const now = this.clock();
-      await recordAttempt(this.pool, batchId, repo.name, channel.kind, ids.length, false, message, now);
-      const failed = err instanceof PermanentError
-        ? await markFailed(this.pool, batchId, ids, message, now)
-        : await markRetry(this.pool, batchId, ids, message, now, backoffDelay(this.options.retry, attempts, this.hooks.random), this.options.retry.maxAttempts);
-      log('warn', `submission batch ${batchId} to ${repo.name} (${ids.length} records, attempt ${attempts}): ${message}`);
-      if (failed.length > 0) {
-        await openUndeliverable(this.pool, failed, message, now);
-        this.hooks.onUndeliverable?.(repo.name, failed, message);
-      }
-    }
-    return ids.length;
-  }
-
-  /** Marks the batch sent (if given) and applies outcomes, exceptions included, in one transaction. */
-  private async apply(repository: string, outcomes: Outcome[], sent?: { batchId: string; ids: string[] }): Promise<void> {
-    const db = await this.pool.connect();
-    try {
-      await db.query('BEGIN');
-      const now = this.clock();
-      const { settled, duplicates } = await applyOutcomes(db, outcomes, now, sent);
-      await applySettled(db, settled, now);
-      await db.query('COMMIT');
-      const acks = settled.filter((s) => s.outcome === 'ACK').length;
-      this.stats.acks += acks;
-      this.stats.nacks += settled.length - acks;
-      this.hooks.onOutcomes?.(repository, acks, settled.length - acks, duplicates);
-    } catch (err) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      db.release();
-    }
   }
 
   private sleep(ms: number): Promise<void> {
@@ -298,4 +393,18 @@ export class SubmissionDispatcher implements IntakeSink {
       this.sleepers.add(done);
     });
   }
+}
+
+/** Into its lane, in id order (the order batches were made), never ahead of the batch at the head, which may be in flight. */
+function enqueue(repo: RepositoryState, lane: number, batch: LaneBatch): void {
+  if (repo.known.has(batch.batchId)) return;
+  repo.known.add(batch.batchId);
+  const queue = repo.lanes[lane % repo.lanes.length]!;
+  let i = queue.length;
+  while (i > 1 && queue[i - 1]!.batchId > batch.batchId) i--;
+  queue.splice(i, 0, batch);
+}
+
+function fromDatabase(repository: string, b: OpenBatch): LaneBatch {
+  return { batchId: b.id, repository, regime: b.regime, format: b.format, submitter: b.submitter, records: b.records, attempts: b.attempts, notBeforeMs: b.nextAttemptAtMs };
 }

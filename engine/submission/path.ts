@@ -6,17 +6,18 @@
  * absent repository never holds the FEP.
  */
 import type pg from 'pg';
+import type { Registry } from 'prom-client';
 import { AlertMonitor, DEFAULT_ALERT_RULES, type AlertRulesConfig, type MonitorProbes } from '../alerts/monitor.js';
 import { EmailNotifier, WebhookNotifier, type Notifier, type SmtpConfig } from '../alerts/notifiers.js';
 import { AlertService, DEFAULT_ALERT_SERVICE, type AlertServiceOptions } from '../alerts/service.js';
-import { CorrectionError, CorrectionService, type ApprovedCorrection } from '../exceptions/corrections.js';
-import { audit } from '../exceptions/audit.js';
+import { CorrectionError, CorrectionOutbox, CorrectionService, crashPoint, type ApprovedCorrection, type CorrectionEventSender } from '../exceptions/corrections.js';
 import { log } from '../log.js';
 import { createReportBuilder, DEFAULT_REPORTS_CONFIG, type ReportBuilder, type ReportsConfig } from '../reports/index.js';
 import { ReportScheduler, type ScheduledReport } from '../scheduled/scheduler.js';
 import { HttpsChannel } from './channels/https.js';
 import { SftpChannel } from './channels/sftp.js';
 import { DEFAULT_DISPATCHER, SubmissionDispatcher, type DispatcherOptions } from './dispatcher.js';
+import { registerDeliveryMetrics } from './metrics.js';
 import { DEFAULT_INTAKE, SubmissionIntake, type IntakeOptions } from './intake.js';
 import { countByStatus } from './store.js';
 import type { Channel, RepositoryConfig } from './types.js';
@@ -65,11 +66,18 @@ export interface SubmissionPath {
    * The checker approves a correction and it enters the engine as an event of the internal source (the same
    * actor path and rules as any event: it gets a seq, is stored once, judged, and owes submissions). Resolves
    * once the event is durable, with the rulebook's verdict; a correction the rulebook rejects goes back to
-   * 'rejected' and its exception is open again. Needs `submitEvent` (serve gives it); throws CorrectionError if absent.
+   * 'rejected' and its exception is open again. Needs `correctionSource` (serve gives it); throws CorrectionError
+   * if absent. The approval puts the correction in the outbox: if this process dies before the event is stored,
+   * the sweep sends it (once) after the restart.
    */
   approveCorrection(input: { correctionId: number; checker: string }): Promise<{ approved: ApprovedCorrection; event: SubmittedEvent }>;
-  /** The second half of approveCorrection, for a caller that approved through CorrectionService itself (the console API). */
+  /**
+   * The second half of approveCorrection, for a caller that approved through CorrectionService itself (the console
+   * API): sends the correction's event now through the outbox (or returns the verdict of the one already stored).
+   */
   sendCorrection(approved: ApprovedCorrection): Promise<SubmittedEvent>;
+  /** Sends every approved correction whose event is not stored yet (serve does so at start and every correctionSweepMs). */
+  sweepCorrections(): Promise<number>;
   /** For /healthz and logs: which repositories take which regimes (or that none is configured) and the path's counters. */
   describe(): SubmissionPathStatus;
   /** Call after a group commit: wakes the intake and the senders at once instead of at their next poll. */
@@ -85,8 +93,13 @@ export interface SubmittedEvent {
   findings: { rule: string; element: string; path: string; severity: 'error' | 'warning'; message: string }[];
 }
 
+/** A follower of the event log with events waiting and none taken for this long is stuck: /healthz says so (503). */
+export const FOLLOWER_STALLED_MS = 60_000;
+
 export interface SubmissionPathStatus {
   repositories: { name: string; channel: 'https' | 'sftp'; regimes: string[] }[];
+  /** Set while the intake is stuck (events waiting, none taken for a minute). */
+  stalled?: string;
   /** Set when no repository is configured: submissions are generated and stay pending. */
   note?: string;
   intake: SubmissionIntake['stats'];
@@ -96,8 +109,12 @@ export interface SubmissionPathStatus {
 export interface SubmissionPathDeps {
   clock?: () => number;
   probes?: MonitorProbes;
-  /** Feeds a report (SwapReport bytes) into the engine as an internal source's event (serve: the `console` source). */
-  submitEvent?: (report: Uint8Array) => Promise<SubmittedEvent>;
+  /** The engine's internal FEP source approved corrections enter through (serve: `console`); none: they wait in the outbox. */
+  correctionSource?: CorrectionEventSender;
+  /** How often the correction outbox is swept for approved corrections with no stored event (ms, default 10 s). */
+  correctionSweepMs?: number;
+  /** The engine's metrics registry: the delivery path's metrics join it (engine/submission/metrics.ts). */
+  metrics?: Registry;
 }
 
 export function channelFor(repo: RepositoryConfig, builder: ReportBuilder): Channel {
@@ -109,7 +126,8 @@ export function startSubmissionPath(pool: pg.Pool, config: SubmissionPathConfig,
   const builder = createReportBuilder(config.reports);
   const channels = new Map(config.repositories.map((r) => [r.name, channelFor(r, builder)] as const));
   const intake = new SubmissionIntake(pool, builder, config.repositories, clock, config.intake);
-  const dispatcher = new SubmissionDispatcher(pool, config.repositories, channels, clock, config.dispatcher);
+  const delivery = deps.metrics ? registerDeliveryMetrics(deps.metrics, pool, clock) : undefined;
+  const dispatcher = new SubmissionDispatcher(pool, config.repositories, channels, clock, config.dispatcher, delivery?.hooks ?? {});
   const notifiers: Notifier[] = config.webhooks.map((url) => new WebhookNotifier(url));
   const email = config.smtp ? new EmailNotifier(config.smtp) : undefined;
   if (email) notifiers.push(email);
@@ -117,7 +135,6 @@ export function startSubmissionPath(pool: pg.Pool, config: SubmissionPathConfig,
   const monitor = new AlertMonitor(pool, alerts, clock, config.alertRules, deps.probes ?? {});
   const scheduler = new ReportScheduler(pool, config.schedule, config.reportsDir, clock);
   intake.sink = dispatcher;
-  intake.onInserted = () => dispatcher.nudge();
   const corrections = new CorrectionService(pool, clock);
   const unrouted = config.reports.regimes.filter((g) => !config.repositories.some((r) => r.regimes.includes(g)));
   const note = config.repositories.length === 0
@@ -131,22 +148,28 @@ export function startSubmissionPath(pool: pg.Pool, config: SubmissionPathConfig,
   dispatcher.start();
   monitor.start();
   scheduler.start();
+  // Approved corrections: the approval wrote the outbox entry; the outbox sends the event now, and its sweep (at
+  // start and on a timer) whatever a crash or a failure left unsent.
+  const outbox = deps.correctionSource ? new CorrectionOutbox(pool, deps.correctionSource, clock, deps.correctionSweepMs ?? 10_000) : undefined;
+  outbox?.start();
   const sendCorrection = async (approved: ApprovedCorrection): Promise<SubmittedEvent> => {
-    if (!deps.submitEvent) throw new CorrectionError('this engine has no internal source to send corrections through');
-    const event = await deps.submitEvent(approved.fepReport);
-    if (event.status === 'rejected') await rejectedByRules(pool, approved, event, clock());
-    return event;
+    if (!outbox) throw new CorrectionError('this engine has no internal source to send corrections through');
+    crashPoint('correction-approved');
+    return outbox.send(approved.correction.id);
   };
   return {
     builder, intake, dispatcher, alerts, monitor, scheduler, corrections, sendCorrection,
     approveCorrection: async (input) => {
-      if (!deps.submitEvent) throw new CorrectionError('this engine has no internal source to send corrections through');
+      if (!outbox) throw new CorrectionError('this engine has no internal source to send corrections through');
       const approved = await corrections.approve(input);
       return { approved, event: await sendCorrection(approved) };
     },
+    sweepCorrections: () => (outbox ? outbox.sweep() : Promise.resolve(0)),
     describe: () => ({
       repositories: config.repositories.map((r) => ({ name: r.name, channel: r.channel.kind, regimes: [...r.regimes] })),
       ...(note ? { note } : {}),
+      ...(intake.stalledForMs() > FOLLOWER_STALLED_MS
+        ? { stalled: `the submission intake has taken no event for ${Math.round(intake.stalledForMs() / 1000)} s with ${intake.stats.backlog} waiting` } : {}),
       intake: { ...intake.stats },
       dispatcher: { ...dispatcher.stats },
     }),
@@ -155,6 +178,7 @@ export function startSubmissionPath(pool: pg.Pool, config: SubmissionPathConfig,
       dispatcher.nudge();
     },
     stop: async () => {
+      await outbox?.stop();
       scheduler.stop();
       await monitor.stop();
       await intake.stop();
@@ -162,16 +186,6 @@ export function startSubmissionPath(pool: pg.Pool, config: SubmissionPathConfig,
       email?.close();
     },
   };
-}
-
-/** The rulebook rejected an approved correction's event: the correction is rejected and its exception open again. */
-async function rejectedByRules(pool: pg.Pool, approved: ApprovedCorrection, event: SubmittedEvent, nowMs: number): Promise<void> {
-  const c = approved.correction;
-  const reason = `rejected by the rulebook as ${event.sourceId}#${event.seq}: ${event.findings.filter((f) => f.severity === 'error').map((f) => f.rule).join(', ')}`;
-  const res = await pool.query(`UPDATE correction SET status = 'rejected', reason = $2 WHERE id = $1 AND status = 'approved'`, [c.id, reason]);
-  if (!res.rowCount) return;
-  await pool.query(`UPDATE exception SET status = 'open' WHERE id = $1 AND status = 'correcting'`, [c.exceptionId]);
-  await audit(pool, 'system', 'correction', c.id, 'rejected-by-rules', { status: 'approved' }, { status: 'rejected', event: `${event.sourceId}#${event.seq}`, findings: event.findings }, nowMs);
 }
 
 /** Counts per status, for health and tests. */

@@ -1,20 +1,23 @@
 /**
  * The submission path as `swaprep serve` runs it: the path itself (path.ts), the internal FEP source `console`
- * through which approved corrections enter the engine, and the probes the alert monitor reads from the ingest
- * side. Kept out of engine/main.ts so that the composition root only starts it, tells it about group
- * commits, and stops it.
+ * through which approved corrections enter the engine (through the correction outbox, swept at start and every
+ * 10 s, so that an approval survives a crash before its event is stored), and the probes the alert monitor reads
+ * from the ingest side. Kept out of engine/main.ts so that the composition root only starts it, tells it about
+ * group commits, and stops it.
  */
+import type { Registry } from 'prom-client';
 import { InternalSource } from '../ingest/internal-source.js';
 import type { IngestHub } from '../ingest/ingest-hub.js';
 import type { GroupCommitWriter } from '../store/group-commit.js';
 import type { MonitorProbes } from '../alerts/monitor.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import { log } from '../log.js';
+import { CORRECTION_EVENT_SOURCE } from '../exceptions/corrections.js';
 import { createPool } from '../store/database.js';
 import { startSubmissionPath, type SubmissionPath, type SubmissionPathConfig } from './path.js';
 
 /** The internal source corrections come from (its events are stored, judged and reported like any source's). */
-export const CONSOLE_SOURCE = 'console';
+export const CONSOLE_SOURCE = CORRECTION_EVENT_SOURCE;
 
 export interface ServeSubmission extends SubmissionPath {
   /** The internal FEP source for corrections (and any event the engine itself must report). */
@@ -29,7 +32,7 @@ export interface ServeSubmission extends SubmissionPath {
  */
 export async function startServeSubmission(
   databaseUrl: string, hub: IngestHub, writer: GroupCommitWriter, config: SubmissionPathConfig,
-  scoringCounts?: MonitorProbes['scoringCounts'],
+  scoringCounts?: MonitorProbes['scoringCounts'], metrics?: Registry,
 ): Promise<ServeSubmission> {
   const pool = createPool(databaseUrl, 8);
   const internal = await InternalSource.create(pool, hub, CONSOLE_SOURCE);
@@ -42,7 +45,9 @@ export async function startServeSubmission(
       sourceLastSeenMs: () => lastSeen,
       ...(scoringCounts ? { scoringCounts } : {}),
     },
-    submitEvent: (report) => internal.submit(report),
+    // Approved corrections go out through the outbox, from this source, at seqs reserved on their rows.
+    correctionSource: internal,
+    ...(metrics ? { metrics } : {}),
   });
   log('info', `submission: corrections enter the engine as FEP source "${CONSOLE_SOURCE}"`);
   return {
@@ -60,6 +65,8 @@ export async function startServeSubmission(
       path.nudge();
     },
     stop: async () => {
+      // First the source: an event still waiting for its verdict fails (the engine has stopped storing), so the
+      // outbox stops at once; what it had not recorded, the next start's sweep finds stored or sends.
       internal.close();
       await path.stop();
       await pool.end();

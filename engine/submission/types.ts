@@ -1,7 +1,6 @@
 /** Vocabulary of the submission path: submissions, repository responses, channels and their configuration. */
 import type { ReportFormat, ReportRegime } from '../reports/types.js';
-
-export type SubmissionStatus = 'pending' | 'sent' | 'acked' | 'nacked' | 'failed';
+import type { LineBuffer } from './batch-body.js';
 
 /** One error code of a NACK (DTCC: up to 20 per NACK). */
 export interface ResponseCode {
@@ -17,25 +16,34 @@ export interface Outcome {
   batchId?: string;
 }
 
-/** One submission as a channel sends it. */
-export interface OutboundRecord {
-  submissionId: string;
-  regime: ReportRegime;
-  format: ReportFormat;
-  payload: string;
-}
-
-/** At most `maxBatch` records of one regime to one repository: one file or one request. */
+/**
+ * One batch as a channel sends it: at most `maxBatch` records of one regime to one repository (one file or one
+ * request). `lines` are its records exactly as kept (engine/submission/batch-body.ts); the channel adds only its
+ * envelope, so a resend under the same batch id carries the same records.
+ */
 export interface OutboundBatch {
   batchId: string;
   repository: string;
   regime: ReportRegime;
+  format: ReportFormat;
   submitter: string | undefined;
-  records: OutboundRecord[];
+  records: number;
+  lines: LineBuffer;
 }
 
 /** What a successful send returns: the outcomes when the repository answered at once, else 'accepted'. */
 export type SendResult = { kind: 'outcomes'; outcomes: Outcome[] } | { kind: 'accepted' };
+
+/**
+ * An answer collected by `poll` (a polled HTTP batch, an SFTP response file). `done` removes it at the
+ * repository (deletes the response file, stops polling the batch): call it only after its outcomes are committed,
+ * so a crash in between makes the answer come again rather than vanish.
+ */
+export interface PolledAnswer {
+  batchId: string;
+  outcomes: Outcome[];
+  done(): Promise<void>;
+}
 
 /**
  * A transport to one repository. `send` throws TransportError for failures worth retrying (connection
@@ -44,8 +52,8 @@ export type SendResult = { kind: 'outcomes'; outcomes: Outcome[] } | { kind: 'ac
 export interface Channel {
   readonly kind: 'https' | 'sftp';
   send(batch: OutboundBatch): Promise<SendResult>;
-  /** Outcomes that arrived since the last poll (polled HTTP batches, SFTP response files). */
-  poll(): Promise<Outcome[]>;
+  /** Answers that arrived since the last poll (polled HTTP batches, SFTP response files). */
+  poll(): Promise<PolledAnswer[]>;
   close(): Promise<void>;
 }
 

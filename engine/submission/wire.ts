@@ -11,8 +11,7 @@
  *   response files {outbox}/*.json, each a BatchResponse; the client deletes a file once applied.
  */
 import type { ReportRegime } from '../reports/types.js';
-import { jsonString } from '../reports/json-writer.js';
-import type { Outcome, OutboundBatch, ResponseCode } from './types.js';
+import type { Outcome, ResponseCode } from './types.js';
 
 export interface WireResult {
   submissionId: string;
@@ -24,19 +23,6 @@ export interface BatchResponse {
   batchId: string;
   status: 'complete' | 'processing';
   results?: WireResult[];
-}
-
-/** The JSON body of a batch, with each record's JSON payload spliced in as is (no reparse). */
-export function batchRequestJson(batch: OutboundBatch): string {
-  let s = '{"batchId":' + jsonString(batch.batchId) + ',"regime":' + jsonString(batch.regime);
-  if (batch.submitter !== undefined) s += ',"submitter":' + jsonString(batch.submitter);
-  s += ',"records":[';
-  for (let i = 0; i < batch.records.length; i++) {
-    const r = batch.records[i]!;
-    if (r.format !== 'json') throw new Error(`HTTPS batches carry JSON records; ${r.submissionId} is ${r.format}`);
-    s += (i === 0 ? '' : ',') + '{"submissionId":' + jsonString(r.submissionId) + ',"record":' + r.payload + '}';
-  }
-  return s + ']}';
 }
 
 export const CSV_ID_COLUMN = 'Submission id';

@@ -96,15 +96,21 @@ beforeAll(async () => {
   await c.waitForAck(from + 2);
   await c.close();
   // What the submission path and scoring would have written: a NACKed submission, its exception, a review item, an alert, a model.
-  await t.db.query(`INSERT INTO submission (id, regime, repository, source_id, seq, trade_key, counterparty1, action_type, format, status, due_at, settled_at)
-                    VALUES ('sub-t1', 'cftc-part45', 'dtcc', 'fep1', 2, $1, $2, 'MODI', 'json', 'nacked', now() + interval '1 day', now())`, [T1, DEALER_LEI]);
-  await t.db.query(`INSERT INTO submission_payload (id, payload) VALUES ('sub-t1', '{}')`);
-  await t.db.query(`INSERT INTO submission_response (submission_id, outcome, codes) VALUES ('sub-t1', 'NACK', '[{"code":"E101","message":"bad notional"}]')`);
+  await t.db.query(`INSERT INTO submission_batch (id, repository, regime, format, lane, records, body, created_at, status, attempts, next_attempt_at, sent_at, answered_at, settled_at,
+                                                 answered, nacked, nacks, due_at)
+                    VALUES ('B-T1', 'dtcc', 'cftc-part45', 'json', 0, 1, '{"submissionId":"sub-t1","record":{}}' || E'\n', now(), 'settled', 1, now(), now(), now(), now(),
+                            '\\x01', '\\x01', 1, now() + interval '1 day')`);
+  await t.db.query(`INSERT INTO submission (id, batch_id, ordinal, regime, source_id, seq, trade_key, counterparty1, action_type, created_at, due_at)
+                    VALUES ('sub-t1', 'B-T1', 0, 'cftc-part45', 'fep1', 2, $1, $2, 'MODI', now(), now() + interval '1 day')`, [T1, DEALER_LEI]);
+  await t.db.query(`INSERT INTO submission_nack (submission_id, batch_id, received_at, codes) VALUES ('sub-t1', 'B-T1', now(), '[{"code":"E101","message":"bad notional"}]')`);
   const { rows } = await t.db.query<{ id: string }>(
     `INSERT INTO exception (kind, regime, repository, submission_id, source_id, seq, trade_key, counterparty1, action_type, codes, record)
      VALUES ('nack', 'cftc-part45', 'dtcc', 'sub-t1', 'fep1', 2, $1, $2, 'MODI', '[{"code":"E101","message":"bad notional"}]', '{}') RETURNING id`, [T1, DEALER_LEI]);
   exceptionId = Number(rows[0]!.id);
   await t.db.query(`INSERT INTO review_item (source_id, seq, trade_key, version_id, score, top_features) VALUES ('fep1', 1, $1, 'm1', 4.2, '[{"feature":"notional_z","value":9.5,"contribution":3.1}]')`, [T1]);
+  // Its score as the scoring service stores them (migration 009): the first version's event in a batch, flagged; the second's recorded as not scored.
+  await t.db.query(`INSERT INTO score_batch (source_id, min_seq, max_seq, version_id, flagged, scores) VALUES ('fep1', 1, 1, 'm1', '{0}', '{4.2}')`);
+  await t.db.query(`INSERT INTO score_record (source_id, seq, status, reason) VALUES ('fep1', 2, 'not_scored', 'no model version yet')`);
   await t.db.query(`INSERT INTO alert (rule, dedup_key, severity, title, first_at, last_at) VALUES ('nack-rate', 'nack-rate:dtcc', 'warning', 'NACK rate high', now(), now())`);
   await t.db.query(`INSERT INTO model_version (version_id, features_version, source, manifest, metrics) VALUES ('m1', 1, 'synthetic', '{}', '{"rocAuc":0.9}'), ('m2', 1, 'db', '{}', '{"rocAuc":0.95}')`);
   // The projector follows the event log off the ack path.
@@ -363,8 +369,13 @@ describe('trades, search and detail', () => {
 
     // Trades by a rare submission status are listed from the submission side: once each, across pages.
     await t.db.query(
-      `INSERT INTO submission (id, regime, repository, source_id, seq, trade_key, counterparty1, format, status, due_at, created_at)
-       SELECT 'pg-' || i || '-' || k, 'cftc-part45', 'dtcc', 'fep2', i * 10 + k, 'PG' || lpad(i::text, 6, '0'), $1, 'json', 'failed', now(), now() - (i || ' minutes')::interval + (k || ' seconds')::interval
+      `INSERT INTO submission_batch (id, repository, regime, format, lane, records, body, created_at, status, attempts, next_attempt_at, settled_at, answered, nacked, due_at, last_error)
+       SELECT 'B-PG-' || i, 'dtcc', 'cftc-part45', 'json', 0, 2, '', now() - (i || ' minutes')::interval, 'failed', 6, now(), now(), '\\x00', '\\x00', now(), 'refused'
+         FROM generate_series(1, 12) AS i`);
+    await t.db.query(
+      `INSERT INTO submission (id, batch_id, ordinal, regime, source_id, seq, trade_key, counterparty1, created_at, due_at)
+       SELECT 'pg-' || i || '-' || k, 'B-PG-' || i, k - 1, 'cftc-part45', 'fep2', i * 10 + k, 'PG' || lpad(i::text, 6, '0'), $1,
+              now() - (i || ' minutes')::interval + (k || ' seconds')::interval, now()
          FROM generate_series(1, 12) AS i, generate_series(1, 2) AS k`, [cp]);
     const failed: string[] = [];
     cursor = null;
@@ -409,6 +420,11 @@ describe('trades, search and detail', () => {
     expect(r.body.events[1].changes.find((c: { path: string }) => c.path === 'actionType')).toEqual({ path: 'actionType', before: 'NEWT', after: 'MODI' });
     expect(r.body.submissions[0].responses[0]).toMatchObject({ outcome: 'NACK', codes: [{ code: 'E101', message: 'bad notional' }] });
     expect(r.body.exceptions.map((e: { id: number }) => e.id)).toContain(exceptionId);
+    // Each event's score, from a batch or a record, with the flagged one's top features.
+    expect(r.body.scores).toEqual([
+      expect.objectContaining({ sourceId: 'fep1', seq: 1, status: 'scored', versionId: 'm1', score: 4.2, flagged: true, topFeatures: [{ feature: 'notional_z', value: 9.5, contribution: 3.1 }] }),
+      expect.objectContaining({ sourceId: 'fep1', seq: 2, status: 'not_scored', versionId: null, score: null, flagged: null, topFeatures: null }),
+    ]);
     expect((await call('GET', `/api/trades/NOSUCHTRADE`, { token: tokens.viewer })).status).toBe(404);
     // The rejected event: its trade has no version, its findings are there.
     const rej = await call('GET', `/api/trades/CONSOLEREJ1`, { token: tokens.viewer });

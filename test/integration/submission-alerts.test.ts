@@ -11,7 +11,8 @@ import { EmailNotifier, WebhookNotifier } from '../../engine/alerts/notifiers.js
 import { AlertService } from '../../engine/alerts/service.js';
 import { auditTrail } from '../../engine/exceptions/audit.js';
 import { createReportBuilder } from '../../engine/reports/index.js';
-import { insertSubmissions } from '../../engine/submission/store.js';
+import { applyBatchResponse, insertBatches, markBatchSent } from '../../engine/submission/store.js';
+import { LineBuffer, recordLine } from '../../engine/submission/batch-body.js';
 import { migratedTestDatabase } from '../support/database.js';
 import { DEALER, tradeReport } from '../support/trades.js';
 import { waitFor } from '../support/cli.js';
@@ -73,11 +74,17 @@ describe('deadline alerts', () => {
     const report = tradeReport({ uti: `${DEALER}ALERTA`, executionTimestamp: new Date(now).toISOString().replace('.000', '') });
     const built = builder.build('cftc-part45', report, now, 'json');
     expect(new Date(built.dueAtMs).toISOString()).toBe('2026-11-25T05:00:00.000Z'); // end of Tuesday, New York (EST)
-    await insertSubmissions(db, [{
-      id: 'S-ALERT-A', regime: 'cftc-part45', repository: 'sdr', sourceId: 'src', seq: 1, tradeKey: `${DEALER}ALERTA`, counterparty1: DEALER,
-      submitter: DEALER, actionType: 'NEWT', format: 'json', payload: built.payload, dueAtMs: built.dueAtMs, disseminateAtMs: null, correctionId: null,
-    }], now);
-    await db.query(`UPDATE submission SET status = 'sent', sent_at = $1 WHERE id = 'S-ALERT-A'`, [new Date(now).toISOString()]);
+    const store = await db.connect();
+    try {
+      await insertBatches(store, [{ id: 'B-ALERT-A', repository: 'sdr', regime: 'cftc-part45', format: 'json', lane: 0, submitter: DEALER, records: 1,
+        lines: LineBuffer.of([recordLine('json', 'S-ALERT-A', built.payload)]), hasCorrections: false, dueAtMs: built.dueAtMs }], [{
+        id: 'S-ALERT-A', batchId: 'B-ALERT-A', ordinal: 0, regime: 'cftc-part45', sourceId: 'src', seq: 1, tradeKey: `${DEALER}ALERTA`, counterparty1: DEALER,
+        actionType: 'NEWT', dueAtMs: built.dueAtMs, disseminateAtMs: null, correctionId: null,
+      }], now);
+      await markBatchSent(store, 'B-ALERT-A', now);
+    } finally {
+      store.release();
+    }
 
     const alerts = new AlertService(db, [new WebhookNotifier(`http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`), email], clock);
     const monitor = new AlertMonitor(db, alerts, clock, { ...DEFAULT_ALERT_RULES, deadlineWarnMs: 2 * 3_600_000 });
@@ -96,7 +103,7 @@ describe('deadline alerts', () => {
     const unfolded = mails.map((m) => m.replace(/\r?\n[ \t]+/g, ' '));
     expect(unfolded.some((m) => /Subject: \[swaprep critical\] 1 cftc-part45 submission\(s\) to sdr missed their deadline/.test(m))).toBe(true);
     expect(mails.every((m) => m.includes('To: ops@example.test'))).toBe(true);
-    const { rows: state } = await db.query<{ deadline_state: string }>(`SELECT deadline_state FROM submission WHERE id = 'S-ALERT-A'`);
+    const { rows: state } = await db.query<{ deadline_state: string }>(`SELECT deadline_state FROM submission_state WHERE id = 'S-ALERT-A'`);
     expect(state[0]!.deadline_state).toBe('missed');
 
     // Still missed a minute later: the same alert, counted, not delivered again.
@@ -112,7 +119,12 @@ describe('deadline alerts', () => {
     const acked = await alerts.acknowledge(active[0]!.id, 'dana');
     expect(acked).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'dana' });
     expect((await auditTrail(db, 'alert', active[0]!.id)).map((a) => [a.actor, a.action])).toEqual([['dana', 'acknowledge']]);
-    await db.query(`UPDATE submission SET status = 'acked' WHERE id = 'S-ALERT-A'`);
+    const answer = await db.connect();
+    try {
+      await applyBatchResponse(answer, 'sdr', 'B-ALERT-A', [{ submissionId: 'S-ALERT-A', outcome: 'ACK', codes: [] }], now);
+    } finally {
+      answer.release();
+    }
     await monitor.runOnce();
     expect(await alerts.list({ status: 'active' })).toEqual([]);
   });
@@ -127,12 +139,7 @@ describe('deadline alerts', () => {
     expect(rows.map((r) => r.status)).toEqual(['sent', 'sent', 'rate_limited']);
 
     // 3 NACKs out of 4 outcomes within the window.
-    const rowsToInsert = ['N1', 'N2', 'N3', 'N4'].map((id, i) => ({
-      id, regime: 'cftc-part45' as const, repository: 'sdr2', sourceId: 'src', seq: 100 + i, tradeKey: id, counterparty1: DEALER, submitter: DEALER,
-      actionType: 'NEWT', format: 'json' as const, payload: '{}', dueAtMs: now + 86_400_000, disseminateAtMs: null, correctionId: null,
-    }));
-    await insertSubmissions(db, rowsToInsert, now);
-    await db.query(`INSERT INTO submission_response (submission_id, outcome, received_at) VALUES ('N1', 'NACK', $1), ('N2', 'NACK', $1), ('N3', 'NACK', $1), ('N4', 'ACK', $1)`, [new Date(now).toISOString()]);
+    await db.query(`INSERT INTO submission_response (batch_id, repository, received_at, acks, nacks, duplicates) VALUES ('B-N', 'sdr2', $1, 1, 3, 0)`, [new Date(now).toISOString()]);
     const monitor = new AlertMonitor(db, alerts, clock, { ...DEFAULT_ALERT_RULES, nackMinOutcomes: 4 });
     const fired = await monitor.runOnce();
     expect(fired.find((c) => c.rule === 'nack-rate')).toMatchObject({ dedupKey: 'nack-rate:sdr2', severity: 'critical', detail: { nacks: 3, outcomes: 4 } });

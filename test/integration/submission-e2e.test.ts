@@ -47,7 +47,7 @@ async function send(report: Uint8Array): Promise<number> {
 }
 
 async function subsOf(s: number): Promise<SubRow[]> {
-  const { rows } = await db.query<SubRow>(`SELECT s.id, s.regime, s.status, s.action_type, p.payload, s.correction_id FROM submission s JOIN submission_payload p USING (id)
+  const { rows } = await db.query<SubRow>(`SELECT s.id, s.regime, s.status, s.action_type, s.payload, s.correction_id FROM submission_state s
       WHERE s.source_id = 'fep1' AND s.seq = $1 ORDER BY s.regime`, [s]);
   return rows;
 }
@@ -145,26 +145,28 @@ describe('submission end to end (HTTPS API, simulator process)', () => {
     const duplicated = await settled(await send(encodeReport(tradeReport({ uti: uti('D') }))));
     expect([...dropped, ...duplicated].map((r) => r.status)).toEqual(['acked', 'acked', 'acked', 'acked']);
 
-    // The dropped batch was retried with the same submission ids; the repository answered the resend from memory.
-    const { rows: failedAttempts } = await db.query<{ error: string }>('SELECT error FROM submission_attempt WHERE NOT ok');
+    // The dropped batch was sent again under the same batch id (the repository's idempotency key) and the
+    // repository answered the resend from memory.
+    const { rows: failedAttempts } = await db.query<{ batch_id: string }>('SELECT batch_id FROM submission_attempt WHERE NOT ok');
     expect(failedAttempts).toHaveLength(1);
-    const { rows: tries } = await db.query<{ attempts: number }>('SELECT attempts FROM submission WHERE id = ANY($1::text[]) ORDER BY attempts', [dropped.map((r) => r.id)]);
+    const { rows: tries } = await db.query<{ attempts: number; batch_id: string }>('SELECT attempts, batch_id FROM submission_state WHERE id = ANY($1::text[]) ORDER BY attempts', [dropped.map((r) => r.id)]);
     expect(tries.map((t) => t.attempts)).toEqual([1, 2]); // one regime's batch met the drop and went twice
+    expect(tries[1]!.batch_id).toBe(failedAttempts[0]!.batch_id);
     const stats = await sim.stats();
     expect(stats.faults).toMatchObject({ drop: 1, duplicate: 1 });
     expect(stats.resent).toBeGreaterThanOrEqual(1);
 
-    // The duplicate answer is kept, marked, and changed nothing.
-    const { rows: responses } = await db.query<{ submission_id: string; duplicate: boolean }>(
-      'SELECT submission_id, duplicate FROM submission_response WHERE submission_id = ANY($1::text[]) ORDER BY id', [duplicated.map((r) => r.id)]);
-    expect(responses.filter((r) => r.duplicate)).toHaveLength(1);
-    expect(responses.filter((r) => !r.duplicate).map((r) => r.submission_id).sort()).toEqual(duplicated.map((r) => r.id).sort());
+    // The duplicate answer is kept (counted on its batch and its response row) and changed nothing.
+    const { rows: responses } = await db.query<{ acks: number; duplicates: number }>(
+      `SELECT r.acks, r.duplicates FROM submission_response r WHERE r.batch_id IN (SELECT batch_id FROM submission WHERE id = ANY($1::text[]))`, [duplicated.map((r) => r.id)]);
+    expect(responses.reduce((n, r) => n + r.duplicates, 0)).toBe(1);
+    expect(responses.reduce((n, r) => n + r.acks, 0)).toBe(2);
 
     // Exactly one report per submission at the repository, and its reports are exactly our ACKed submissions.
     const state = await sim.state();
     const theirIds = state.trades.flatMap((t) => t.submissionIds);
     expect(new Set(theirIds).size).toBe(theirIds.length);
-    const { rows: acked } = await db.query<{ id: string }>(`SELECT id FROM submission WHERE status = 'acked'`);
+    const { rows: acked } = await db.query<{ id: string }>(`SELECT id FROM submission_state WHERE status = 'acked'`);
     expect(theirIds.sort()).toEqual(acked.map((r) => r.id).sort());
   });
 

@@ -26,7 +26,7 @@ async function health(engine: RunningEngine): Promise<Record<string, unknown>> {
 }
 
 function subsOf(db: pg.Pool, sourceId: string, seq: number): Promise<SubRow[]> {
-  return db.query<SubRow>(`SELECT id, regime, status, action_type, repository, correction_id FROM submission WHERE source_id = $1 AND seq = $2 ORDER BY regime`, [sourceId, seq])
+  return db.query<SubRow>(`SELECT id, regime, status, action_type, repository, correction_id FROM submission_state WHERE source_id = $1 AND seq = $2 ORDER BY regime`, [sourceId, seq])
     .then((r) => r.rows);
 }
 
@@ -75,6 +75,18 @@ describe('serve with a repository (HTTPS from SWAPREP_SDR, simulator process)', 
     const h = await health(engine);
     expect(h.submission).toMatchObject({ repositories: [{ name: 'sim', channel: 'https', regimes: ['cftc-part45', 'cftc-part43'] }] });
     expect((h.submission as Record<string, unknown>).note).toBeUndefined();
+    expect((h.submission as Record<string, unknown>).stalled).toBeUndefined();
+
+    // The delivery path on /metrics: both answers counted by repository, regime and outcome, nothing owed or late.
+    const metrics = await (await fetch(`http://127.0.0.1:${engine.httpPort}/metrics`)).text();
+    const sample = (series: string) => Number(metrics.split('\n').find((l) => l.startsWith(series + ' '))?.split(' ').pop() ?? NaN);
+    expect(sample('swaprep_submission_outcomes_total{repository="sim",regime="cftc-part45",outcome="ACK"}')).toBe(1);
+    expect(sample('swaprep_submission_outcomes_total{repository="sim",regime="cftc-part43",outcome="ACK"}')).toBe(1);
+    expect(sample('swaprep_submission_intake_lag_events')).toBe(0);
+    expect(sample('swaprep_submission_deadlines{state="missed"}')).toBe(0);
+    expect(sample('swaprep_submission_batch_send_seconds_count{repository="sim",result="taken"}')).toBe(2);
+    expect(metrics).toContain('# TYPE swaprep_submission_backlog_records gauge');
+    expect(metrics).toContain('# TYPE swaprep_submission_oldest_seconds gauge');
   });
 
   it('NACK -> exception; the approved correction enters as source `console`, is judged, stored once, ACKed, and closes the exception', async () => {

@@ -36,10 +36,10 @@ async function storeEvent(uti: string): Promise<number> {
 
 async function settledOf(s: number): Promise<{ id: string; status: string; attempts: number }> {
   await waitFor(`event ${s} acknowledged`, async () => {
-    const { rows } = await db.query<{ status: string }>(`SELECT status FROM submission WHERE seq = $1`, [s]);
+    const { rows } = await db.query<{ status: string }>(`SELECT status FROM submission_state WHERE seq = $1`, [s]);
     return rows[0]?.status === 'acked' || rows[0]?.status === 'nacked';
   }, 20_000);
-  const { rows } = await db.query<{ id: string; status: string; attempts: number }>(`SELECT id, status, attempts FROM submission WHERE seq = $1`, [s]);
+  const { rows } = await db.query<{ id: string; status: string; attempts: number }>(`SELECT id, status, attempts FROM submission_state WHERE seq = $1`, [s]);
   return rows[0]!;
 }
 
@@ -84,13 +84,14 @@ describe('submission over SFTP (simulator process)', () => {
     expect(lost.attempts).toBeGreaterThanOrEqual(2);
     expect(refused.attempts).toBeGreaterThanOrEqual(2);
 
+    // The duplicate response file is kept as a response of its own that changed nothing, and every record was
+    // settled by exactly one answer (its batch counts one ACK per record).
     await waitFor('duplicate response file applied', async () => {
-      const { rows } = await db.query('SELECT 1 FROM submission_response WHERE submission_id = $1 AND duplicate', [dup.id]);
+      const { rows } = await db.query(`SELECT 1 FROM submission_response r JOIN submission s ON s.batch_id = r.batch_id WHERE s.id = $1 AND r.duplicates = 1`, [dup.id]);
       return rows.length === 1;
     });
-    const { rows: outcomes } = await db.query<{ id: string; n: string }>(
-      `SELECT submission_id AS id, count(*) AS n FROM submission_response WHERE NOT duplicate GROUP BY submission_id`);
-    expect(outcomes.every((o) => o.n === '1')).toBe(true);
+    const { rows: batches } = await db.query<{ records: number; acks: number; nacks: number }>('SELECT records, acks, nacks FROM submission_batch');
+    expect(batches.every((b) => b.acks + b.nacks === b.records)).toBe(true);
 
     const state = await sim.state();
     const ids = state.trades.flatMap((t) => t.submissionIds);

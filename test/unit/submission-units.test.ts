@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { submissionId } from '../../engine/submission/ids.js';
 import { backoffDelay } from '../../engine/submission/retry.js';
-import { batchRequestJson, outcomesOf, parseBatchFileName, batchFileName } from '../../engine/submission/wire.js';
+import { outcomesOf, parseBatchFileName, batchFileName } from '../../engine/submission/wire.js';
+import { batchRequestBody, bodyLines, getBit, laneOf, LineBuffer, recordLine, recordOfLine, setBit } from '../../engine/submission/batch-body.js';
 import { createReportBuilder } from '../../engine/reports/index.js';
 import { BatchProcessor } from '../../loadtest/sdr-sim/processor.js';
 import { flattenJson, parseBody } from '../../loadtest/sdr-sim/records.js';
@@ -31,15 +32,53 @@ describe('submission ids and retries', () => {
 
 describe('wire format', () => {
   it('splices JSON payloads into a batch body and reads results back', () => {
-    const body = batchRequestJson({ batchId: 'B1', repository: 'r', regime: 'cftc-part45', submitter: DEALER, records: [
-      { submissionId: 'S1', regime: 'cftc-part45', format: 'json', payload: '{"a":1.50}' },
-    ] });
-    expect(body).toBe(`{"batchId":"B1","regime":"cftc-part45","submitter":"${DEALER}","records":[{"submissionId":"S1","record":{"a":1.50}}]}`);
+    const body = batchRequestBody('B1', 'cftc-part45', DEALER, LineBuffer.of([recordLine('json', 'S1', '{"a":1.50}'), recordLine('json', 'S2', '{"b":"x\\ny"}')]));
+    expect(body.toString()).toBe(`{"batchId":"B1","regime":"cftc-part45","submitter":"${DEALER}","records":[{"submissionId":"S1","record":{"a":1.50}},{"submissionId":"S2","record":{"b":"x\\ny"}}]}`);
+    expect(JSON.parse(body.toString()).records).toHaveLength(2);
+    expect(batchRequestBody('B2', 'ktfc', undefined, new LineBuffer()).toString()).toBe('{"batchId":"B2","regime":"ktfc","records":[]}');
     expect(outcomesOf({ batchId: 'B1', status: 'complete', results: [{ submissionId: 'S1', status: 'NACK', errors: [{ code: 'X', message: 'y' }] }] }))
       .toEqual({ batchId: 'B1', complete: true, outcomes: [{ submissionId: 'S1', outcome: 'NACK', codes: [{ code: 'X', message: 'y' }], batchId: 'B1' }] });
     expect(outcomesOf({ batchId: 'B1', status: 'processing' }).complete).toBe(false);
     expect(() => outcomesOf({ batchId: 'B1', status: 'complete', results: [{ submissionId: 'S1', status: 'MAYBE' }] })).toThrow();
     expect(parseBatchFileName(batchFileName('B-x-1', 'ktfc', 'csv'))).toEqual({ batchId: 'B-x-1', regime: 'ktfc', format: 'csv' });
+  });
+});
+
+describe('batch bodies', () => {
+  it('keep each record as one line, exactly as sent, and give it back by its position', () => {
+    const csv = [recordLine('csv', 'S1', 'a,"b\nc",d'), recordLine('csv', 'S2', 'e,f')];
+    const stored = LineBuffer.of(csv).bytes().toString();
+    expect(stored).toBe('S1,a,"b\nc",d\nS2,e,f\n');
+    expect(bodyLines('csv', stored)).toEqual(csv); // a quoted newline stays inside its record
+    expect(recordOfLine('csv', 'S2', bodyLines('csv', stored)[1]!)).toBe('e,f');
+    const json = [recordLine('json', 'S3', '{"x":1}')];
+    const buffer = LineBuffer.of(json);
+    expect(recordOfLine('json', 'S3', bodyLines('json', buffer.bytes().toString())[0]!)).toBe('{"x":1}');
+    expect(buffer.line(0)).toBe(json[0]);
+    expect(LineBuffer.of(['a\u0000b', 'é']).bytes().toString()).toBe('a\uFFFDb\né\n'); // text cannot hold NUL
+    expect(() => recordOfLine('json', 'S4', json[0]!)).toThrow(/S4/);
+  });
+
+  it('keep lines across chunks of a megabyte, each whole, in order', () => {
+    const lines = Array.from({ length: 3_000 }, (_, i) => recordLine('json', `S${i}`, `{"n":${i},"pad":"${'x'.repeat(700 + (i % 13))}"}`));
+    const buffer = LineBuffer.of(lines);
+    expect(buffer.parts().length).toBeGreaterThan(1);
+    expect(buffer.count).toBe(3_000);
+    expect([0, 1_400, 1_500, 2_999].map((i) => buffer.line(i))).toEqual([0, 1_400, 1_500, 2_999].map((i) => lines[i]));
+    expect(buffer.bytes().toString()).toBe(lines.join('\n') + '\n');
+    expect(JSON.parse(batchRequestBody('B', 'ktfc', undefined, buffer).toString()).records.map((r: { submissionId: string }) => r.submissionId))
+      .toEqual(lines.map((_, i) => `S${i}`));
+  });
+
+  it('number answered records as PostgreSQL get_bit does, and put a trade always in the same lane', () => {
+    const bits = new Uint8Array(2);
+    setBit(bits, 0);
+    setBit(bits, 9);
+    expect([...bits]).toEqual([0b00000001, 0b00000010]);
+    expect([0, 1, 9].map((i) => getBit(bits, i))).toEqual([true, false, true]);
+    expect(laneOf('UTI-1', 4)).toBe(laneOf('UTI-1', 4));
+    expect(new Set(Array.from({ length: 200 }, (_, i) => laneOf(`UTI-${i}`, 4)))).toEqual(new Set([0, 1, 2, 3]));
+    expect(laneOf('UTI-1', 1)).toBe(0);
   });
 });
 

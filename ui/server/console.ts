@@ -24,6 +24,8 @@ export interface RunningConsole {
   dataVersion: DataVersion;
   /** The password of user admin when this start created it (printed once by the caller). */
   adminPassword: string | undefined;
+  /** The trade projection's lag, and how long it has had events waiting with none applied (for /healthz). */
+  projection(): { lagEvents: number; stalledForMs: number };
   stop(): Promise<void>;
 }
 
@@ -35,7 +37,11 @@ export async function startConsole(deps: ConsoleDeps, wsOptions?: WsHubOptions):
   const dataVersion = new DataVersion();
   const hub = new WsHub(auth, wsOptions);
   const live = new LiveState(deps, dataVersion, (topic, data) => hub.publish(topic, data), () => hub.clientCount > 0);
+  let lagEvents = 0;
+  let lastProgressAt = Date.now();
   const onPass = (events: number, lag: number) => {
+    lagEvents = lag;
+    if (events > 0 || lag === 0) lastProgressAt = Date.now();
     if (events > 0) dataVersion.bump();
     deps.metrics?.projectedEvents.inc(events);
     deps.metrics?.projectionLag.set(lag);
@@ -49,6 +55,7 @@ export async function startConsole(deps: ConsoleDeps, wsOptions?: WsHubOptions):
       hub.install(app);
     },
     auth, tokenPurge, hub, live, dataVersion, adminPassword,
+    projection: () => ({ lagEvents, stalledForMs: lagEvents > 0 ? Date.now() - lastProgressAt : 0 }),
     stop: async () => {
       hub.closeAll();
       await tokenPurge.stop();

@@ -24,7 +24,7 @@ export class DataVersion {
   async poll(db: pg.Pool): Promise<void> {
     const { rows } = await db.query<{ w: string }>(
       `SELECT concat_ws('/', (SELECT max(id) FROM submission_response), (SELECT max(id) FROM audit_log),
-                             (SELECT max(created_at) FROM submission), (SELECT max(id) FROM review_label)) AS w`);
+                             (SELECT max(created_at) FROM submission_batch), (SELECT max(id) FROM review_label)) AS w`);
     const w = rows[0]?.w ?? '';
     if (w !== this.watermark) {
       const first = this.watermark === '';

@@ -108,21 +108,24 @@ export class LiveState {
     const dCount = count - (prev?.count ?? 0);
     this.last = { at: now, received: total(received), stored: total(stored), buckets, sum, count };
 
-    const { rows } = await this.deps.pool.query<{ pending: string; sent: string; review_open: string; exc_open: string; corr_pending: string; acked: string; nacked: string; at_risk: string; missed: string }>(
-      `SELECT (SELECT count(*) FROM submission WHERE status = 'pending') AS pending,
-              (SELECT count(*) FROM submission WHERE status = 'sent') AS sent,
+    const { rows } = await this.deps.pool.query<{ pending: string; sent: string; review_open: string; exc_open: string; corr_pending: string; acked: string; nacked: string; at_risk: string; missed: string; next: { id: string; trade_key: string | null; due_at: string }[] }>(
+      `WITH due AS (
+         -- Unanswered records of open batches due within the hour (the batch's earliest deadline bounds the search).
+         SELECT s.id, s.trade_key, s.due_at FROM submission_batch b JOIN submission s ON s.batch_id = b.id
+          WHERE b.status IN ('pending', 'sent') AND b.due_at < $2::timestamptz AND s.due_at < $2::timestamptz AND get_bit(b.answered, s.ordinal) = 0)
+       SELECT (SELECT COALESCE(sum(records - acks - nacks), 0) FROM submission_batch WHERE status = 'pending') AS pending,
+              (SELECT COALESCE(sum(records - acks - nacks), 0) FROM submission_batch WHERE status = 'sent') AS sent,
               (SELECT count(*) FROM review_item WHERE state = 'open') AS review_open,
               (SELECT count(*) FROM exception WHERE status <> 'closed') AS exc_open,
               (SELECT count(*) FROM correction WHERE status = 'pending_approval') AS corr_pending,
-              (SELECT count(*) FILTER (WHERE outcome = 'ACK') FROM submission_response WHERE received_at >= $1::timestamptz) AS acked,
-              (SELECT count(*) FILTER (WHERE outcome = 'NACK') FROM submission_response WHERE received_at >= $1::timestamptz) AS nacked,
-              (SELECT count(*) FROM submission WHERE status IN ('pending', 'sent') AND due_at < $2::timestamptz AND due_at >= $3::timestamptz) AS at_risk,
-              (SELECT count(*) FROM submission WHERE status IN ('pending', 'sent') AND due_at < $3::timestamptz) AS missed`,
+              (SELECT COALESCE(sum(acks), 0) FROM submission_response WHERE received_at >= $1::timestamptz) AS acked,
+              (SELECT COALESCE(sum(nacks), 0) FROM submission_response WHERE received_at >= $1::timestamptz) AS nacked,
+              (SELECT count(*) FROM due WHERE due_at >= $3::timestamptz) AS at_risk,
+              (SELECT count(*) FROM due WHERE due_at < $3::timestamptz) AS missed,
+              (SELECT COALESCE(json_agg(x), '[]') FROM (SELECT id, trade_key, due_at FROM due ORDER BY due_at LIMIT 5) x) AS next`,
       [new Date(now - 3600_000).toISOString(), new Date(now + 3600_000).toISOString(), new Date(now).toISOString()]);
     const a = rows[0]!;
-    const { rows: next } = await this.deps.pool.query<{ id: string; trade_key: string | null; due_at: Date }>(
-      `SELECT id, trade_key, due_at FROM submission WHERE status IN ('pending', 'sent') AND due_at < $1::timestamptz ORDER BY due_at LIMIT 5`,
-      [new Date(now + 3600_000).toISOString()]);
+    const next = a.next.map((r) => ({ id: r.id, trade_key: r.trade_key, due_at: new Date(r.due_at) }));
     const acked = Number(a.acked);
     const nacked = Number(a.nacked);
     const ep = this.deps.enginePool;

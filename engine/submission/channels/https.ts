@@ -5,9 +5,10 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { Channel, HttpsRepositoryConfig, OutboundBatch, Outcome, SendResult } from '../types.js';
+import type { Channel, HttpsRepositoryConfig, OutboundBatch, PolledAnswer, SendResult } from '../types.js';
 import { PermanentError, TransportError } from '../types.js';
-import { batchRequestJson, outcomesOf } from '../wire.js';
+import { outcomesOf } from '../wire.js';
+import { batchRequestBody } from '../batch-body.js';
 
 interface HttpAnswer {
   status: number;
@@ -30,7 +31,8 @@ export class HttpsChannel implements Channel {
   }
 
   async send(batch: OutboundBatch): Promise<SendResult> {
-    const body = batchRequestJson(batch);
+    if (batch.format !== 'json') throw new PermanentError(`HTTPS batches carry JSON records; batch ${batch.batchId} is ${batch.format}`);
+    const body = batchRequestBody(batch.batchId, batch.regime, batch.submitter, batch.lines);
     const answer = await this.request('POST', 'v1/submissions', body, { 'idempotency-key': batch.batchId });
     if (answer.status === 202) {
       this.awaiting.add(batch.batchId);
@@ -45,8 +47,8 @@ export class HttpsChannel implements Channel {
     return { kind: 'outcomes', outcomes: parsed.outcomes };
   }
 
-  async poll(): Promise<Outcome[]> {
-    const out: Outcome[] = [];
+  async poll(): Promise<PolledAnswer[]> {
+    const out: PolledAnswer[] = [];
     for (const batchId of [...this.awaiting]) {
       let answer: HttpAnswer;
       try {
@@ -60,10 +62,15 @@ export class HttpsChannel implements Channel {
         continue;
       }
       if (answer.status !== 200) continue;
-      const parsed = this.parse(answer.body);
+      let parsed: ReturnType<typeof outcomesOf>;
+      try {
+        parsed = this.parse(answer.body);
+      } catch {
+        continue;
+      }
       if (!parsed.complete) continue;
-      this.awaiting.delete(batchId);
-      out.push(...parsed.outcomes);
+      // Polled until the caller has committed the outcomes: a crash before then polls the batch again.
+      out.push({ batchId, outcomes: parsed.outcomes, done: async () => void this.awaiting.delete(batchId) });
     }
     return out;
   }
@@ -88,7 +95,7 @@ export class HttpsChannel implements Channel {
     return new PermanentError(text);
   }
 
-  private request(method: 'GET' | 'POST', path: string, body: string | undefined, headers: Record<string, string>): Promise<HttpAnswer> {
+  private request(method: 'GET' | 'POST', path: string, body: Buffer | undefined, headers: Record<string, string>): Promise<HttpAnswer> {
     const url = new URL(path, this.base);
     return new Promise<HttpAnswer>((resolve, reject) => {
       const req = this.client.request(url, {
@@ -96,7 +103,7 @@ export class HttpsChannel implements Channel {
         agent: this.agent,
         headers: {
           ...headers,
-          ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {}),
           ...(this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}),
         },
       });

@@ -2,10 +2,10 @@
  * SFTP channel: a batch is one file uploaded to the repository's inbox (written as `.part`, then renamed,
  * so the repository never picks up half a file); outcomes arrive as response files in its outbox, which
  * `poll` downloads, parses and deletes (only after returning them: the caller applies them durably first, and
- * a response seen twice is harmless because applying an outcome is a guarded, idempotent update).
+ * a response seen twice is harmless because a record answered twice is counted as a duplicate, never applied again).
  */
 import SftpClient from 'ssh2-sftp-client';
-import type { Channel, OutboundBatch, Outcome, SendResult, SftpRepositoryConfig } from '../types.js';
+import type { Channel, OutboundBatch, PolledAnswer, SendResult, SftpRepositoryConfig } from '../types.js';
 import { TransportError } from '../types.js';
 import { batchFileName, CSV_ID_COLUMN, outcomesOf } from '../wire.js';
 import { csvField } from '../../reports/csv.js';
@@ -18,46 +18,44 @@ export class SftpChannel implements Channel {
   readonly kind = 'sftp' as const;
   private client: SftpClient | undefined;
   private connecting: Promise<SftpClient> | undefined;
-  /** Response files handed out by the last poll, deleted at the next one (after the caller applied them). */
-  private toDelete: string[] = [];
+  /** Response files that could not be parsed: named once in the log, not read again. */
+  private readonly unreadable = new Set<string>();
 
   constructor(private readonly config: SftpRepositoryConfig, private readonly headerOf: HeaderOf) {}
 
   async send(batch: OutboundBatch): Promise<SendResult> {
-    const csv = batch.records.every((r) => r.format === 'csv');
+    const csv = batch.format === 'csv';
     const name = batchFileName(batch.batchId, batch.regime, csv ? 'csv' : 'jsonl');
-    let text: string;
-    if (csv) {
-      text = csvField(CSV_ID_COLUMN) + ',' + this.headerOf(batch.regime) + '\n';
-      for (const r of batch.records) text += csvField(r.submissionId) + ',' + r.payload + '\n';
-    } else {
-      text = '';
-      for (const r of batch.records) text += '{"submissionId":' + JSON.stringify(r.submissionId) + ',"record":' + r.payload + '}\n';
-    }
+    const lines = batch.lines.bytes();
+    const file = csv ? Buffer.concat([Buffer.from(csvField(CSV_ID_COLUMN) + ',' + this.headerOf(batch.regime) + '\n'), lines]) : lines;
     await this.withClient(async (c) => {
       const final = `${this.config.inbox}/${name}`;
-      await c.put(Buffer.from(text, 'utf8'), `${final}.part`);
+      await c.put(file, `${final}.part`);
       await c.rename(`${final}.part`, final);
     });
     return { kind: 'accepted' };
   }
 
-  async poll(): Promise<Outcome[]> {
+  /**
+   * Response files, oldest first. A file is deleted by its answer's `done`, after the caller committed its
+   * outcomes; one that cannot be read is named in the log and left in place for the operator.
+   */
+  async poll(): Promise<PolledAnswer[]> {
     return this.withClient(async (c) => {
-      for (const path of this.toDelete) await c.delete(path, true);
-      this.toDelete = [];
-      const out: Outcome[] = [];
+      const out: PolledAnswer[] = [];
       const files = (await c.list(this.config.outbox)).filter((f) => f.type === '-' && f.name.endsWith('.json')).sort((a, b) => a.modifyTime - b.modifyTime);
       for (const f of files) {
         const path = `${this.config.outbox}/${f.name}`;
+        if (this.unreadable.has(path)) continue;
         const buf = await c.get(path);
         try {
           const parsed = outcomesOf(JSON.parse(buf.toString('utf8')));
-          out.push(...parsed.outcomes);
+          if (!parsed.complete) continue;
+          out.push({ batchId: parsed.batchId, outcomes: parsed.outcomes, done: () => this.withClient(async (d) => void (await d.delete(path, true))) });
         } catch (err) {
-          log('warn', `sftp: unreadable response file ${f.name}: ${(err as Error).message}`);
+          this.unreadable.add(path);
+          log('warn', `sftp: unreadable response file ${f.name} left in ${this.config.outbox}: ${(err as Error).message}`);
         }
-        this.toDelete.push(path);
       }
       return out;
     });

@@ -93,17 +93,18 @@ export async function tradeDetail(db: pg.Pool, tradeKey: string, cp: string | un
          FROM unnest($1::text[], $2::bigint[]) AS k(source_id, seq)
          JOIN event_score s ON s.source_id = k.source_id AND s.seq = k.seq
          LEFT JOIN review_item r ON r.source_id = s.source_id AND r.seq = s.seq ORDER BY s.seq`, keys),
-    db.query<RawSubmission & { payload: string }>(`SELECT ${SUBMISSION_COLUMNS.split(',').map((c) => 's.' + c.trim()).join(', ')}, p.payload FROM submission s LEFT JOIN submission_payload p ON p.id = s.id WHERE s.trade_key = $1 AND (s.counterparty1 = $2 OR s.counterparty1 IS NULL) ORDER BY s.created_at, s.id`, [tradeKey, cp1]),
+    db.query<RawSubmission & { payload: string; batch_id: string; nack_codes: { code: string; message: string }[] | null }>(
+      `SELECT ${SUBMISSION_COLUMNS}, batch_id, nack_codes, payload FROM submission_state
+        WHERE trade_key = $1 AND (counterparty1 = $2 OR counterparty1 IS NULL) ORDER BY created_at, id`, [tradeKey, cp1]),
     db.query<RawException>(`SELECT ${EXCEPTION_COLUMNS} FROM exception WHERE trade_key = $1 ORDER BY id`, [tradeKey]),
     db.query<RawCorrection>(`SELECT ${CORRECTION_COLUMNS} FROM correction WHERE trade_key = $1 ORDER BY id`, [tradeKey]),
   ]);
-  const { rows: responses } = await db.query<{ id: string; submission_id: string; batch_id: string | null; received_at: Date; outcome: 'ACK' | 'NACK'; codes: { code: string; message: string }[]; duplicate: boolean }>(
-    'SELECT id, submission_id, batch_id, received_at, outcome, codes, duplicate FROM submission_response WHERE submission_id = ANY($1::text[]) ORDER BY id',
-    [subs.rows.map((s) => s.id)]);
-
-  const submissions: SubmissionDetail[] = subs.rows.map((s) => ({
+  // A record's answer is its batch's (an ACK) or its NACK row: one response per answered record.
+  const submissions: SubmissionDetail[] = subs.rows.map((s, i) => ({
     ...toSubmissionItem(s), payload: s.payload,
-    responses: responses.filter((r) => r.submission_id === s.id).map((r) => ({ id: Number(r.id), batchId: r.batch_id, receivedAt: r.received_at.toISOString(), outcome: r.outcome, codes: r.codes, duplicate: r.duplicate })),
+    responses: (s.status === 'acked' || s.status === 'nacked') && s.settled_at
+      ? [{ id: i + 1, batchId: s.batch_id, receivedAt: s.settled_at.toISOString(), outcome: s.status === 'acked' ? 'ACK' as const : 'NACK' as const, codes: s.nack_codes ?? [], duplicate: false }]
+      : [],
   }));
   return {
     trade: toTradeRow(trade),

@@ -63,7 +63,7 @@ export function tradeWhere(f: TradeFilter, args: unknown[]): string[] {
     else if (EVENT_STATUS.has(f.status)) where.push(`t.last_status = ${add(f.status)}`);
     // Most trades end acked: probing each trade newest first finds a page at once. The rare submission
     // statuses go the other way round (listTradesBySubmission).
-    else if (f.status === 'acked') where.push(`EXISTS (SELECT 1 FROM submission s WHERE s.trade_key = t.trade_key AND s.counterparty1 = t.counterparty1 AND s.status = ${add(f.status)})`);
+    else if (f.status === 'acked') where.push(`EXISTS (SELECT 1 FROM submission_state s WHERE s.trade_key = t.trade_key AND s.counterparty1 = t.counterparty1 AND s.status = ${add(f.status)})`);
   }
   if (f.since) where.push(`t.execution_at >= ${add(f.since.toISOString())}::timestamptz`);
   if (f.until) where.push(`t.execution_at < ${add(f.until.toISOString())}::timestamptz`);
@@ -89,22 +89,28 @@ export async function listTrades(db: pg.Pool, f: TradeFilter, limit: number, cur
 /**
  * Trades with a submission in a rare status (nacked, failed, pending, sent), newest such submission first.
  * Scanning a million trades newest first for a status one in two hundred has, or joining all of them, is what
- * made `status:nacked` slow; walking the submission status index in order and looking up each trade by its key
- * stops as soon as a page is full. A trade is listed once, at its newest submission in that status.
+ * made `status:nacked` slow. The records in such a status are few and reached directly (NACK rows, or the records
+ * of the batches in that state); each trade is then looked up by its key, and listed once, at its newest
+ * submission in that status.
  */
 async function listTradesBySubmission(db: pg.Pool, f: TradeFilter, limit: number, cursor: string | undefined): Promise<Page<TradeRow>> {
   const args: unknown[] = [f.status];
   const where = tradeWhere({ ...f, status: undefined }, args);
   const after = decodeCursor('trades-by-submission', cursor, ['string', 'string']);
   if (after) where.push(`(s.created_at, s.id) < ($${args.push(after[0])}::timestamptz, $${args.push(after[1])})`);
+  // The records in that status: NACKs have rows of their own; pending, sent and failed records are those of the
+  // few batches in that state.
+  const inStatus = f.status === 'nacked'
+    ? 'SELECT s.* FROM submission_nack x JOIN submission_state s ON s.id = x.submission_id'
+    : 'SELECT s.* FROM submission_batch b JOIN submission_state s ON s.batch_id = b.id WHERE b.status = $1';
   const { rows } = await db.query<RawTrade & { s_at: string; s_id: string }>(
-    `SELECT ${TRADE_COLUMNS}, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS s_at, s.id AS s_id
-       FROM submission s
+    `WITH r AS MATERIALIZED (${inStatus}),
+          newest AS (SELECT DISTINCT ON (trade_key, counterparty1) * FROM r WHERE status = $1 ORDER BY trade_key, counterparty1, created_at DESC, id DESC)
+     SELECT ${TRADE_COLUMNS}, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS s_at, s.id AS s_id
+       FROM newest s
        -- LIMIT 1 keeps the planner from flattening this into a hash join over every trade: one key look-up per row.
        CROSS JOIN LATERAL (SELECT * FROM trade_current t WHERE t.trade_key = s.trade_key AND t.counterparty1 = s.counterparty1 LIMIT 1) t
-      WHERE s.status = $1 ${where.length ? 'AND ' + where.join(' AND ') : ''}
-        AND NOT EXISTS (SELECT 1 FROM submission n WHERE n.status = s.status AND n.trade_key = s.trade_key AND n.counterparty1 = s.counterparty1
-                                                      AND (n.created_at, n.id) > (s.created_at, s.id))
+      WHERE true ${where.length ? 'AND ' + where.join(' AND ') : ''}
       ORDER BY s.created_at DESC, s.id DESC LIMIT $${args.push(limit + 1)}`, args);
   return pageOf('trades-by-submission', rows, limit, (r) => [r.s_at, r.s_id], toTradeRow);
 }
