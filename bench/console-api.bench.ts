@@ -95,25 +95,61 @@ async function copyEvents(db: pg.Pool, nowMs: number): Promise<{ events: number;
 async function fillRelated(db: pg.Pool): Promise<number> {
   const t0 = performance.now();
   const steps = [
-    `INSERT INTO submission (id, regime, repository, source_id, seq, trade_key, counterparty1, action_type, format, status, created_at, sent_at, settled_at, due_at)
-     SELECT 'S' || t.id, 'cftc-part45', 'dtcc', t.source_id, t.seq, t.trade_key, t.counterparty1, t.action_type, 'json',
-            CASE WHEN t.id % 200 = 0 THEN 'nacked' WHEN t.id % 100 = 1 THEN 'pending' WHEN t.id % 500 = 2 THEN 'failed' ELSE 'acked' END,
-            t.last_event_at, t.last_event_at + interval '1 minute', t.last_event_at + interval '2 minutes', t.last_event_at + interval '1 day'
+    // Submissions as the delivery path stores them (migration 007): batches of 10,000 in trade order, 1 in 100 still
+    // pending (due around now), 1 in 500 failed, the rest answered, with 1 trade in 200 NACKed.
+    `CREATE UNLOGGED TABLE bench_sub AS
+     SELECT 'S' || t.id AS id, t.id / 10000 AS b, (row_number() OVER (PARTITION BY t.id / 10000 ORDER BY t.id) - 1)::int AS ordinal,
+            t.source_id, t.seq, t.trade_key, t.counterparty1, t.action_type, t.last_event_at AS created_at, t.id % 200 = 0 AS nacked
        FROM trade_current t WHERE t.version IS NOT NULL`,
-    `UPDATE submission SET sent_at = NULL, settled_at = NULL, due_at = now() + (random() * interval '3 hours') - interval '1 hour' WHERE status = 'pending'`,
-    `INSERT INTO submission_response (submission_id, received_at, outcome, codes)
-     SELECT id, settled_at, CASE WHEN status = 'nacked' THEN 'NACK' ELSE 'ACK' END,
-            CASE WHEN status = 'nacked' THEN '[{"code":"E101","message":"notional out of range"}]'::jsonb ELSE '[]'::jsonb END
-       FROM submission WHERE status IN ('acked', 'nacked')`,
+    `INSERT INTO submission (id, batch_id, ordinal, regime, source_id, seq, trade_key, counterparty1, action_type, created_at, due_at)
+     SELECT id, 'B-bench-' || lpad(b::text, 8, '0'), ordinal, 'cftc-part45', source_id, seq, trade_key, counterparty1, action_type, created_at,
+            created_at + interval '1 day' FROM bench_sub`,
+    `INSERT INTO submission_batch (id, repository, regime, format, lane, records, body, created_at, status, attempts, next_attempt_at, sent_at,
+                                   answered_at, settled_at, answered, nacked, acks, nacks, due_at, last_error)
+     SELECT 'B-bench-' || lpad(g.b::text, 8, '0'), 'dtcc', 'cftc-part45', 'json', 0, g.records, g.body, g.created_at, g.status, 1, g.created_at,
+            CASE WHEN g.status = 'settled' THEN g.created_at + interval '1 minute' END,
+            CASE WHEN g.status = 'settled' THEN g.created_at + interval '2 minutes' END,
+            CASE WHEN g.status <> 'pending' THEN g.created_at + interval '2 minutes' END,
+            CASE WHEN g.status = 'settled' THEN g.answered ELSE decode(repeat('00', (g.records + 7) / 8), 'hex') END,
+            CASE WHEN g.status = 'settled' THEN g.nacked ELSE decode(repeat('00', (g.records + 7) / 8), 'hex') END,
+            CASE WHEN g.status = 'settled' THEN g.records - g.nacks ELSE 0 END, CASE WHEN g.status = 'settled' THEN g.nacks ELSE 0 END,
+            CASE WHEN g.status = 'pending' THEN now() + (random() * interval '3 hours') - interval '1 hour' ELSE g.created_at + interval '1 day' END,
+            CASE WHEN g.status = 'failed' THEN 'HTTP 400: refused' END
+       FROM (SELECT s.b, count(*)::int AS records, min(s.created_at) AS created_at,
+                    CASE WHEN s.b % 100 = 1 THEN 'pending' WHEN s.b % 500 = 2 THEN 'failed' ELSE 'settled' END AS status,
+                    string_agg('{"submissionId":"' || s.id || '","record":{}}' || E'\n', '' ORDER BY s.ordinal) AS body,
+                    count(*) FILTER (WHERE s.nacked)::int AS nacks, bits.answered, bits.nacked
+               FROM bench_sub s
+               -- Ordinals are dense from 0: one byte per eight of them, in order.
+               JOIN (SELECT b, decode(string_agg('ff', '' ORDER BY byte), 'hex') AS answered, decode(string_agg(lpad(to_hex(v), 2, '0'), '' ORDER BY byte), 'hex') AS nacked
+                       FROM (SELECT b, ordinal / 8 AS byte, COALESCE(sum(1 << (ordinal % 8)) FILTER (WHERE nacked), 0)::int AS v FROM bench_sub GROUP BY 1, 2) y
+                      GROUP BY b) bits USING (b)
+              GROUP BY s.b, bits.answered, bits.nacked) g`,
+    `INSERT INTO submission_nack (submission_id, batch_id, received_at, codes)
+     SELECT s.id, 'B-bench-' || lpad(s.b::text, 8, '0'), s.created_at + interval '2 minutes', '[{"code":"E101","message":"notional out of range"}]'
+       FROM bench_sub s WHERE s.nacked AND NOT (s.b % 100 = 1 OR s.b % 500 = 2)`,
+    `INSERT INTO submission_response (batch_id, repository, received_at, acks, nacks, duplicates)
+     SELECT id, repository, answered_at, acks, nacks, 0 FROM submission_batch WHERE status = 'settled'`,
+    'DROP TABLE bench_sub',
     `INSERT INTO exception (kind, status, regime, repository, submission_id, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at, assignee)
-     SELECT 'nack', CASE WHEN seq % 3 = 0 THEN 'closed' ELSE 'open' END, regime, repository, id, source_id, seq, trade_key, counterparty1, action_type,
-            '[{"code":"E101","message":"notional out of range"}]', '{}', settled_at, CASE WHEN seq % 4 = 0 THEN 'ana' END
-       FROM submission WHERE status = 'nacked'`,
+     SELECT 'nack', CASE WHEN s.seq % 3 = 0 THEN 'closed' ELSE 'open' END, s.regime, 'dtcc', s.id, s.source_id, s.seq, s.trade_key, s.counterparty1, s.action_type,
+            n.codes, '{}', n.received_at, CASE WHEN s.seq % 4 = 0 THEN 'ana' END
+       FROM submission_nack n JOIN submission s ON s.id = n.submission_id`,
     `INSERT INTO exception (kind, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at)
      SELECT 'validation', source_id, seq, trade_key, counterparty1, 'NEWT', '[]', '{}', received_at FROM trade_event_ref`,
     `INSERT INTO finding (source_id, seq, rule, element, path, severity, message)
      SELECT source_id, seq, 'P45-C28', '28', 'amendmentIndicator', 'error', 'amendmentIndicator is required when actionType = MODI' FROM trade_event_ref`,
-    `INSERT INTO event_score (source_id, seq, status, version_id, score, flagged) SELECT source_id, seq, 'scored', 'm1', 3.5, true FROM trade_current WHERE id % 200 = 7`,
+    // Every accepted event scored, in batches as the scoring service writes them (migration 009: a row per run of up
+    // to 1,024 seqs of a source, rejected events its holes, ensemble scores only); the latest events of 1 trade in 200 flagged.
+    `INSERT INTO score_batch (source_id, min_seq, max_seq, version_id, holes, flagged, scores)
+     SELECT source_id, min_seq, max_seq, 'm1',
+            NULLIF(ARRAY(SELECT o FROM generate_series(0, (max_seq - min_seq)::int) o EXCEPT SELECT (q - min_seq)::int FROM unnest(seqs) q ORDER BY 1), '{}'),
+            (SELECT array_agg((f - min_seq)::int ORDER BY f) FROM unnest(flagged) f), scores
+       FROM (SELECT e.source_id, min(e.seq) AS min_seq, max(e.seq) AS max_seq, array_agg(e.seq ORDER BY e.seq) AS seqs,
+                    array_agg(e.seq ORDER BY e.seq) FILTER (WHERE t.id IS NOT NULL) AS flagged,
+                    array_agg(CASE WHEN t.id IS NOT NULL THEN 3.5 ELSE (e.seq % 997) / 500.0 END::real ORDER BY e.seq) AS scores
+               FROM event_log e LEFT JOIN trade_current t ON t.source_id = e.source_id AND t.seq = e.seq AND t.id % 200 = 7
+              WHERE e.status <> 'rejected' GROUP BY e.source_id, (e.seq - 1) / 1024) b`,
     `INSERT INTO review_item (source_id, seq, trade_key, version_id, score, top_features, state, created_at)
      SELECT source_id, seq, trade_key, 'm1', 3.5, '[{"feature":"notional_z","value":9.1,"contribution":2.5}]',
             CASE WHEN id % 3 = 0 THEN 'open' WHEN id % 3 = 1 THEN 'confirmed' ELSE 'dismissed' END, last_event_at

@@ -1,7 +1,8 @@
 // The scoring service against a real PostgreSQL: events in event_log are submitted as the engine would after
-// COMMIT; without a model they are stored as not scored, activating a version rescored them; scores, flags
-// and review items land; a verdict becomes a label; an activation made elsewhere (NOTIFY) swaps the model;
-// and with no version at all the service trains and activates a bootstrap version by itself.
+// COMMIT; without a model they are stored as not scored (a score_record row each), activating a version rescored
+// them in place; live scores land in batches (score_batch), with flags and review items; a verdict becomes a label;
+// an activation made elsewhere (NOTIFY) swaps the model; and with no version at all the service trains and
+// activates a bootstrap version by itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { SwapReport } from '../../proto/gen/swap_report.js';
@@ -74,7 +75,7 @@ describe('scoring service', () => {
       const first = await storeEvents(db, 0, 400);
       service.submit(first.events);
       await service.flush();
-      expect(await count(`SELECT count(*) AS n FROM event_score WHERE status = 'not_scored' AND reason = 'no model version yet'`)).toBe(400);
+      expect(await count(`SELECT count(*) AS n FROM score_record WHERE status = 'not_scored' AND reason = 'no model version yet'`)).toBe(400);
 
       // A version is registered and activated: the sweep rescored the stored events.
       const { version } = smallVersion();
@@ -82,7 +83,8 @@ describe('scoring service', () => {
       await registry.save({ manifest: version.manifest, files: version.files });
       await service.activate(version.manifest.versionId);
       await waitFor('the sweep', async () => (await count(`SELECT count(*) AS n FROM event_score WHERE status = 'scored'`)) === 400);
-      expect(await count(`SELECT count(*) AS n FROM event_score WHERE attempts = 2`)).toBe(400);
+      expect(await count(`SELECT count(*) AS n FROM score_record WHERE status = 'scored' AND attempts = 2`)).toBe(400);
+      expect(await count(`SELECT count(*) AS n FROM score_batch`)).toBe(0);
 
       // Live events are scored directly. 1,200 at once exceed the bound (maxBatch 256 x (2 in flight + 2)):
       // submit() says so, keeps them all, and onDrain tells when there is room again.
@@ -92,6 +94,10 @@ describe('scoring service', () => {
       await drained;
       await service.flush();
       expect(await count(`SELECT count(*) AS n FROM event_score WHERE status = 'scored' AND version_id = $1`, [version.manifest.versionId])).toBe(1600);
+      // The live scores are batch rows (a row per run of up to 1,024 events), not a row per event.
+      expect(await count(`SELECT sum(cardinality(scores)) AS n FROM score_batch`)).toBe(1200);
+      expect(await count(`SELECT count(*) AS n FROM score_batch`)).toBeLessThanOrEqual(30);
+      expect(await count(`SELECT count(*) AS n FROM score_record`)).toBe(400);
       expect(service.stats()).toMatchObject({ notScored: 400, provider: { iforest: 'cpu', autoencoder: 'cpu', zscore: 'cpu' } });
       expect(service.stats().scored).toBe(1600);
 
@@ -104,6 +110,8 @@ describe('scoring service', () => {
       expect(flagged).toBeGreaterThan(0);
       expect(flagged).toBeLessThan(1600 * 0.1);
       for (const r of reviews.rows) expect(r.top_features.length).toBe(3);
+      // Their full detail: each model's score too (kept for flagged events only).
+      expect(await count(`SELECT count(*) AS n FROM review_item WHERE iforest IS NOT NULL AND autoencoder IS NOT NULL AND zscore IS NOT NULL`)).toBe(flagged);
       // The engine heard of each flagged event, with its top features.
       expect(heard.map((h) => h.seq).sort((a, b) => a - b)).toEqual(reviews.rows.map((r) => Number(r.seq)));
       expect(heard[0]!.topFeatures.length).toBe(3);
@@ -117,6 +125,8 @@ describe('scoring service', () => {
       service.submit(second.events.slice(0, 300));
       await service.flush();
       expect((await db.query(`SELECT seq, score FROM event_score ORDER BY seq`)).rows).toEqual(before.rows);
+      expect(await count(`SELECT sum(cardinality(scores)) AS n FROM score_batch`)).toBe(1200);
+      expect(await count(`SELECT count(*) AS n FROM score_record`)).toBe(400);
       expect(await count(`SELECT count(*) AS n FROM review_item`)).toBe(flagged);
 
       // An analyst's verdict is stored as a label and closes the review item.

@@ -137,16 +137,15 @@ SELECT new_batch, min(repository), min(regime), min(format), 0, min(submitter), 
        count(*) FILTER (WHERE status = 'acked'), count(*) FILTER (WHERE status = 'nacked'), min(due_at), max(last_error)
   FROM v1_moved GROUP BY new_batch;
 
--- The answered and NACKed bits, one batch at a time (a bit per record in its ordinal position).
+-- The answered and NACKed bits: per batch, one byte per eight ordinals (ordinals are dense from 0), in order.
 UPDATE submission_batch b SET answered = bits.answered, nacked = bits.nacked
-  FROM (SELECT new_batch,
-               (SELECT decode(string_agg(lpad(to_hex(byte_value), 2, '0'), '' ORDER BY byte_index), 'hex') FROM (
-                  SELECT i AS byte_index, COALESCE(sum(1 << (m2.ordinal % 8)) FILTER (WHERE m2.status IN ('acked', 'nacked')), 0)::integer AS byte_value
-                    FROM generate_series(0, (max(m.ordinal) + 8) / 8 - 1) AS i LEFT JOIN v1_moved m2 ON m2.new_batch = m.new_batch AND m2.ordinal / 8 = i GROUP BY i) x) AS answered,
-               (SELECT decode(string_agg(lpad(to_hex(byte_value), 2, '0'), '' ORDER BY byte_index), 'hex') FROM (
-                  SELECT i AS byte_index, COALESCE(sum(1 << (m2.ordinal % 8)) FILTER (WHERE m2.status = 'nacked'), 0)::integer AS byte_value
-                    FROM generate_series(0, (max(m.ordinal) + 8) / 8 - 1) AS i LEFT JOIN v1_moved m2 ON m2.new_batch = m.new_batch AND m2.ordinal / 8 = i GROUP BY i) x) AS nacked
-          FROM v1_moved m GROUP BY new_batch) bits
+  FROM (SELECT new_batch, decode(string_agg(lpad(to_hex(a), 2, '0'), '' ORDER BY byte_index), 'hex') AS answered,
+               decode(string_agg(lpad(to_hex(n), 2, '0'), '' ORDER BY byte_index), 'hex') AS nacked
+          FROM (SELECT new_batch, ordinal / 8 AS byte_index,
+                       COALESCE(sum(1 << (ordinal % 8)) FILTER (WHERE status IN ('acked', 'nacked')), 0)::integer AS a,
+                       COALESCE(sum(1 << (ordinal % 8)) FILTER (WHERE status = 'nacked'), 0)::integer AS n
+                  FROM v1_moved GROUP BY new_batch, ordinal / 8) bytes
+         GROUP BY new_batch) bits
  WHERE b.id = bits.new_batch;
 
 INSERT INTO submission (id, batch_id, ordinal, regime, source_id, seq, trade_key, counterparty1, action_type, created_at, due_at, disseminate_at, correction_id)

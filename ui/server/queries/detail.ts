@@ -89,10 +89,11 @@ export async function tradeDetail(db: pg.Pool, tradeKey: string, cp: string | un
          JOIN finding f ON f.source_id = k.source_id AND f.seq = k.seq ORDER BY f.seq, f.rule`, keys),
     db.query<{ source_id: string; seq: string; status: 'scored' | 'not_scored'; version_id: string | null; score: number | null; flagged: boolean | null;
       iforest: number | null; autoencoder: number | null; zscore: number | null; scored_at: Date; top_features: TopFeature[] | null; state: ScoreItem['reviewState'] }>(
-      `SELECT s.source_id, s.seq, s.status, s.version_id, s.score, s.flagged, s.iforest, s.autoencoder, s.zscore, s.scored_at, r.top_features, r.state
+      // event_score_of: the event's score_record row, or its place in a score_batch row (migration 009).
+      `SELECT k.source_id, k.seq, s.status, s.version_id, s.score, s.flagged, s.iforest, s.autoencoder, s.zscore, s.scored_at, r.top_features, r.state
          FROM unnest($1::text[], $2::bigint[]) AS k(source_id, seq)
-         JOIN event_score s ON s.source_id = k.source_id AND s.seq = k.seq
-         LEFT JOIN review_item r ON r.source_id = s.source_id AND r.seq = s.seq ORDER BY s.seq`, keys),
+         CROSS JOIN LATERAL event_score_of(k.source_id, k.seq) s
+         LEFT JOIN review_item r ON r.source_id = k.source_id AND r.seq = k.seq ORDER BY k.seq`, keys),
     db.query<RawSubmission & { payload: string; batch_id: string; nack_codes: { code: string; message: string }[] | null }>(
       `SELECT ${SUBMISSION_COLUMNS}, batch_id, nack_codes, payload FROM submission_state
         WHERE trade_key = $1 AND (counterparty1 = $2 OR counterparty1 IS NULL) ORDER BY created_at, id`, [tradeKey, cp1]),
