@@ -11,137 +11,24 @@
  *
  * Env: SWAPREP_BENCH_TRADES, SWAPREP_EXPLAIN_PICKS (calls per endpoint, each with other random arguments; default 3),
  * DATABASE_URL (server; default the local one, else an embedded one), BENCH_KEEP_DATABASES=1 keeps the database.
- * A step of the related tables that fails (a table being redesigned) is reported and skipped; scores go to
- * score_batch (migration 009), or to event_score, one row per event, on a schema without it.
+ * The data is bench:console's (bench/support/console-data.ts); a step of the related tables that fails is reported
+ * and skipped.
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { SwapReport } from '../proto/gen/swap_report.js';
 import { loadConfig } from '../engine/config.js';
 import { listenHttp } from '../engine/http/http-server.js';
 import { createMetrics } from '../engine/metrics.js';
 import { migrate } from '../engine/store/migrate.js';
-import { BinaryCopyEncoder } from '../engine/store/copy-binary.js';
 import { startConsole } from '../ui/server/console.js';
 import { TradeProjector } from '../ui/server/projector.js';
 import { benchPostgres, serverVersion } from './support/postgres.js';
+import { benchEndpoints, copyEvents, RELATED_STEPS, TRADES } from './support/console-data.js';
 import { machine, writeResult } from './support/results.js';
 
-const TRADES = Number(process.env.SWAPREP_BENCH_TRADES ?? 1_000_000);
 const PICKS = Number(process.env.SWAPREP_EXPLAIN_PICKS ?? 3);
-const SOURCES = 4;
-const DAY = 86_400_000;
-const CLASSES = ['InterestRate', 'Credit', 'ForeignExchange', 'Equity', 'Commodity'];
 const say = (m: string) => process.stderr.write(m + '\n');
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
-
-/** Deterministic pseudo-random numbers (mulberry32): the same data as bench:console. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const lei = (i: number) => `5493${String(i).padStart(14, '0')}XX`;
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-/** bench:console's events: one or two versions per trade (1 in 10 amended), 1 in 100 rejected, four sources. */
-async function copyEvents(db: pg.Pool, nowMs: number): Promise<number> {
-  const r = rng(7);
-  const seqs = new Array<number>(SOURCES).fill(0);
-  let events = 0;
-  const chunk = 50_000;
-  for (let start = 0; start < TRADES; start += chunk) {
-    const enc = new BinaryCopyEncoder(16 << 20);
-    for (let i = start; i < Math.min(TRADES, start + chunk); i++) {
-      const src = i % SOURCES;
-      const cp1 = lei(Math.floor(r() * r() * 200));
-      const uti = `${cp1}T${String(i).padStart(10, '0')}`;
-      const exec = nowMs - Math.floor(r() * 90 * DAY);
-      const notional = (Math.floor(r() * 1e6) * 1000 * (r() < 0.01 ? 1000 : 1)).toString();
-      const rejected = r() < 0.01;
-      const versions = rejected ? 1 : r() < 0.1 ? 2 : 1;
-      for (let v = 1; v <= versions; v++) {
-        const report = SwapReport.encode(SwapReport.fromPartial({
-          uniqueTransactionIdentifier: uti, counterparty1: cp1, counterparty2: lei(1000 + Math.floor(r() * 5000)), actionType: v === 1 ? 'NEWT' : 'MODI',
-          eventTimestamp: iso(exec + (v - 1) * 3600_000), executionTimestamp: iso(exec), cftcGuidebook: { assetClass: CLASSES[i % CLASSES.length]! },
-          leg1: { notionalAmount: notional, notionalCurrency: 'USD' },
-        })).finish();
-        const seq = ++seqs[src]!;
-        enc.row(11).text(`bench-${src}`).int8(seq).timestamptzMs(exec + (v - 1) * 3600_000 + 5000).text(uti).text(cp1).text(v === 1 ? 'NEWT' : 'MODI')
-          .text(iso(exec)).text(rejected ? 'rejected' : 'accepted');
-        if (rejected) enc.null().null();
-        else enc.int4(v).text('live');
-        enc.bytea(report);
-        events++;
-      }
-    }
-    const client = await db.connect();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const stream = client.query(copyFrom('COPY event_log (source_id, seq, received_at, trade_key, counterparty1, action_type, event_timestamp, status, version, lifecycle, report) FROM STDIN WITH (FORMAT binary)'));
-        stream.on('finish', resolve).on('error', reject);
-        stream.end(enc.finish());
-      });
-    } finally {
-      client.release();
-    }
-  }
-  for (let s = 0; s < SOURCES; s++) await db.query('INSERT INTO fep_source (source_id, token_hash, durable_seq) VALUES ($1, $2, $3)', [`bench-${s}`, 'x', seqs[s]]);
-  return events;
-}
-
-/** bench:console's related tables (submissions, exceptions, findings, scores, review items, ...), step by step. */
-const RELATED: [string, string, string?][] = [
-  ['submissions', `INSERT INTO submission (id, regime, repository, source_id, seq, trade_key, counterparty1, action_type, format, status, created_at, sent_at, settled_at, due_at)
-     SELECT 'S' || t.id, 'cftc-part45', 'dtcc', t.source_id, t.seq, t.trade_key, t.counterparty1, t.action_type, 'json',
-            CASE WHEN t.id % 200 = 0 THEN 'nacked' WHEN t.id % 100 = 1 THEN 'pending' WHEN t.id % 500 = 2 THEN 'failed' ELSE 'acked' END,
-            t.last_event_at, t.last_event_at + interval '1 minute', t.last_event_at + interval '2 minutes', t.last_event_at + interval '1 day'
-       FROM trade_current t WHERE t.version IS NOT NULL`],
-  ['pending submissions', `UPDATE submission SET sent_at = NULL, settled_at = NULL, due_at = now() + (random() * interval '3 hours') - interval '1 hour' WHERE status = 'pending'`],
-  ['submission responses', `INSERT INTO submission_response (submission_id, received_at, outcome, codes)
-     SELECT id, settled_at, CASE WHEN status = 'nacked' THEN 'NACK' ELSE 'ACK' END,
-            CASE WHEN status = 'nacked' THEN '[{"code":"E101","message":"notional out of range"}]'::jsonb ELSE '[]'::jsonb END
-       FROM submission WHERE status IN ('acked', 'nacked')`],
-  ['NACK exceptions', `INSERT INTO exception (kind, status, regime, repository, submission_id, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at, assignee)
-     SELECT 'nack', CASE WHEN seq % 3 = 0 THEN 'closed' ELSE 'open' END, regime, repository, id, source_id, seq, trade_key, counterparty1, action_type,
-            '[{"code":"E101","message":"notional out of range"}]', '{}', settled_at, CASE WHEN seq % 4 = 0 THEN 'ana' END
-       FROM submission WHERE status = 'nacked'`],
-  ['validation exceptions', `INSERT INTO exception (kind, source_id, seq, trade_key, counterparty1, action_type, codes, record, opened_at)
-     SELECT 'validation', source_id, seq, trade_key, counterparty1, 'NEWT', '[]', '{}', received_at FROM trade_event_ref`],
-  ['findings', `INSERT INTO finding (source_id, seq, rule, element, path, severity, message)
-     SELECT source_id, seq, 'P45-C28', '28', 'amendmentIndicator', 'error', 'amendmentIndicator is required when actionType = MODI' FROM trade_event_ref`],
-  ['scores', `INSERT INTO score_batch (source_id, min_seq, max_seq, version_id, holes, flagged, scores)
-     SELECT source_id, min_seq, max_seq, 'm1',
-            NULLIF(ARRAY(SELECT o FROM generate_series(0, (max_seq - min_seq)::int) o EXCEPT SELECT (q - min_seq)::int FROM unnest(seqs) q ORDER BY 1), '{}'),
-            (SELECT array_agg((f - min_seq)::int ORDER BY f) FROM unnest(flagged) f), scores
-       FROM (SELECT e.source_id, min(e.seq) AS min_seq, max(e.seq) AS max_seq, array_agg(e.seq ORDER BY e.seq) AS seqs,
-                    array_agg(e.seq ORDER BY e.seq) FILTER (WHERE t.id IS NOT NULL) AS flagged,
-                    array_agg(CASE WHEN t.id IS NOT NULL THEN 3.5 ELSE (e.seq % 997) / 500.0 END::real ORDER BY e.seq) AS scores
-               FROM event_log e LEFT JOIN trade_current t ON t.source_id = e.source_id AND t.seq = e.seq AND t.id % 200 = 7
-              WHERE e.status <> 'rejected' GROUP BY e.source_id, (e.seq - 1) / 1024) b`, `SELECT to_regclass('score_batch') IS NOT NULL AS ok`],
-  ['scores (one row per event: the schema before migration 009)', `INSERT INTO event_score (source_id, seq, status, version_id, score, flagged)
-     SELECT e.source_id, e.seq, 'scored', 'm1', CASE WHEN t.id IS NOT NULL THEN 3.5 ELSE (e.seq % 997) / 500.0 END, t.id IS NOT NULL
-       FROM event_log e LEFT JOIN trade_current t ON t.source_id = e.source_id AND t.seq = e.seq AND t.id % 200 = 7
-      WHERE e.status <> 'rejected'`, `SELECT to_regclass('score_batch') IS NULL AS ok`],
-  ['review items', `INSERT INTO review_item (source_id, seq, trade_key, version_id, score, top_features, state, created_at)
-     SELECT source_id, seq, trade_key, 'm1', 3.5, '[{"feature":"notional_z","value":9.1,"contribution":2.5}]',
-            CASE WHEN id % 3 = 0 THEN 'open' WHEN id % 3 = 1 THEN 'confirmed' ELSE 'dismissed' END, last_event_at
-       FROM trade_current WHERE id % 200 = 7`],
-  ['audit', `INSERT INTO audit_log (actor, entity, entity_id, action, before, after, at) SELECT 'system', 'exception', id::text, 'open', NULL, '{}', opened_at FROM exception`],
-  ['alerts', `INSERT INTO alert (rule, dedup_key, severity, title, first_at, last_at, status)
-     SELECT 'deadline', 'deadline:' || i, 'warning', 'deadline at risk ' || i, now(), now(), CASE WHEN i % 2 = 0 THEN 'open' ELSE 'resolved' END FROM generate_series(1, 200) i`],
-  ['models', `INSERT INTO model_version (version_id, features_version, source, manifest, metrics, active) VALUES ('m1', 1, 'synthetic', '{}', '{"rocAuc":0.9}', true)`],
-  ['reports', `INSERT INTO report_file (kind, report_date, path, format, rows, bytes, sha256, created_by)
-     SELECT 'daily-activity', current_date - i, 'reports/daily-' || i || '.csv', 'csv', 1000, 100000, 'x', 'scheduler' FROM generate_series(1, 300) i`],
-  ['analyze', 'ANALYZE'],
-];
 
 function processCpu(pid: number): number {
   try {
@@ -186,7 +73,7 @@ async function main(): Promise<void> {
     const nowMs = Date.now();
     say(`loading ${TRADES} trades into ${server.kind}...`);
     let t0 = performance.now();
-    const events = await copyEvents(db, nowMs);
+    const { events } = await copyEvents(db, nowMs);
     say(`COPY: ${events} events in ${((performance.now() - t0) / 1000).toFixed(1)} s; projecting...`);
 
     // The projector's catch-up: wall time, and CPU of this process and of the database's backends.
@@ -208,13 +95,12 @@ async function main(): Promise<void> {
     say(`projector: ${JSON.stringify(projection)}`);
 
     const skipped: Record<string, string> = {};
-    for (const [name, sql, when] of RELATED) {
+    for (const [i, sql] of RELATED_STEPS.entries()) {
       try {
-        if (when && !(await db.query<{ ok: boolean }>(when)).rows[0]!.ok) continue;
         await db.query(sql);
       } catch (err) {
-        skipped[name] = (err as Error).message;
-        say(`related table step "${name}" failed and was skipped: ${(err as Error).message}`);
+        skipped[`step ${i + 1}`] = (err as Error).message;
+        say(`related table step ${i + 1} failed and was skipped: ${(err as Error).message}`);
       }
     }
 
@@ -239,53 +125,8 @@ async function main(): Promise<void> {
     };
 
     const { rows: sample } = await plain.query<{ trade_key: string; counterparty1: string }>(`SELECT trade_key, counterparty1 FROM trade_current TABLESAMPLE SYSTEM (1) LIMIT 200`);
-    const r = rng(3);
-    const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
-    let cursor: string | null = null;
-    const since = new Date(nowMs - 30 * DAY).toISOString().slice(0, 10);
-    const until = new Date(nowMs - 20 * DAY).toISOString().slice(0, 10);
     // bench:console's endpoints; every search uncached here (the cached one runs no query).
-    const endpoints: { name: string; call: () => Promise<string> }[] = [
-      { name: 'dashboard', call: () => get('/api/dashboard') },
-      { name: 'trades (first page)', call: () => get('/api/trades') },
-      {
-        name: 'trades (next page by cursor)', call: async () => {
-          const text = await get(`/api/trades?limit=50${cursor ? `&cursor=${cursor}` : ''}`);
-          cursor = (JSON.parse(text) as { nextCursor: string | null }).nextCursor;
-          return text;
-        },
-      },
-      { name: 'trades by UTI', call: () => get(`/api/trades?uti=${pick(sample).trade_key}`) },
-      { name: 'trades by counterparty', call: () => get(`/api/trades?cp=${pick(sample).counterparty1}`) },
-      { name: 'trades by counterparty prefix', call: () => get(`/api/trades?cp=${pick(sample).counterparty1.slice(0, 12)}*`) },
-      { name: 'trades by product', call: () => get(`/api/trades?product=${pick(CLASSES)}`) },
-      { name: 'trades by status (lifecycle)', call: () => get('/api/trades?status=live') },
-      { name: 'trades by status (nacked)', call: () => get('/api/trades?status=nacked') },
-      { name: 'trades by status (rejected)', call: () => get('/api/trades?status=rejected') },
-      { name: 'trades by date range', call: () => get(`/api/trades?since=${since}&until=${until}`) },
-      { name: 'search (uncached)', call: () => { ui.dataVersion.bump(); return get(`/api/search?q=${encodeURIComponent(`status:nacked product:${pick(CLASSES)} notional>1e8`)}`); } },
-      { name: 'search notional>1e9 since (uncached)', call: () => { ui.dataVersion.bump(); return get(`/api/search?q=${encodeURIComponent(`notional>1e9 since:${since}`)}`); } },
-      { name: 'search status:live product:Credit (uncached)', call: () => { ui.dataVersion.bump(); return get(`/api/search?q=${encodeURIComponent('status:live product:Credit')}`); } },
-      { name: 'trade detail', call: () => { const x = pick(sample); return get(`/api/trades/${encodeURIComponent(x.trade_key)}?cp=${x.counterparty1}`); } },
-      { name: 'events (first page)', call: () => get('/api/events') },
-      { name: 'events by UTI', call: () => get(`/api/events?uti=${pick(sample).trade_key}`) },
-      { name: 'events rejected', call: () => get('/api/events?status=rejected') },
-      { name: 'events by source', call: () => get('/api/events?source=bench-2') },
-      { name: 'exceptions (open)', call: () => get('/api/exceptions?status=open') },
-      { name: 'exceptions by kind and assignee', call: () => get('/api/exceptions?kind=nack&assignee=ana') },
-      { name: 'review queue', call: () => get('/api/review') },
-      { name: 'corrections', call: () => get('/api/corrections') },
-      { name: 'submissions', call: () => get('/api/submissions') },
-      { name: 'submissions nacked', call: () => get('/api/submissions?status=nacked') },
-      { name: 'submissions by trade', call: () => get(`/api/submissions?tradeKey=${pick(sample).trade_key}`) },
-      { name: 'alerts', call: () => get('/api/alerts') },
-      { name: 'reports', call: () => get('/api/reports') },
-      { name: 'sources', call: () => get('/api/sources') },
-      { name: 'models', call: () => get('/api/models') },
-      { name: 'users', call: () => get('/api/users') },
-      { name: 'audit', call: () => get('/api/audit?entity=exception') },
-      { name: 'elements', call: () => get('/api/elements') },
-    ];
+    const endpoints = benchEndpoints(get, () => ui.dataVersion.bump(), sample, nowMs, false);
 
     const results: Record<string, { httpMs: number[]; queries: { executionMs: number; planningMs: number; paths: string[] }[]; error?: string }> = {};
     const usedBy = new Map<string, Set<string>>();

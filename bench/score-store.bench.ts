@@ -25,6 +25,7 @@ import { ScoreWriter, notScoredEvents, unscoredEvents } from '../gpu-pool/store.
 import type { EventResult } from '../gpu-pool/pipeline.js';
 import { benchPostgres, serverVersion } from './support/postgres.js';
 import { machine, median, writeResult } from './support/results.js';
+import { rng } from './support/console-data.js';
 
 const EVENTS = Number(process.env.SCORE_STORE_EVENTS ?? 200_000);
 const WRITES = (process.env.SCORE_STORE_WRITES ?? '64,512,4096').split(',').map(Number);
@@ -37,18 +38,6 @@ function processCpu(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The live results, in the order the write loop would see them, and every stored event's key (rejected ones too). */
