@@ -27,6 +27,7 @@
 import type pg from 'pg';
 import { applySettled, openUndeliverable } from '../exceptions/store.js';
 import { log } from '../log.js';
+import { classifyFailure, sanitizeError } from '../store/dead-letters.js';
 import type { ReportRegime } from '../reports/types.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import type { IntakeSink, ReadyBatch } from './intake.js';
@@ -102,6 +103,7 @@ export class SubmissionDispatcher implements IntakeSink {
   private readonly sleepers = new Set<() => void>();
   private readonly repos = new Map<string, RepositoryState>();
   private roomWaiters: (() => void)[] = [];
+  private readonly refusedAnswers = new Set<string>();
   readonly stats: DispatcherStats = { batches: 0, records: 0, capacity: 0, acks: 0, nacks: 0, duplicates: 0, rejected: 0, resent: 0 };
 
   constructor(
@@ -194,13 +196,6 @@ export class SubmissionDispatcher implements IntakeSink {
     await Promise.all([...this.repos.values()].map((r) => r.channel.close().catch(() => undefined)));
   }
 
-  /** Batches waiting in the lanes (for /metrics). */
-  queued(): number {
-    let n = 0;
-    for (const r of this.repos.values()) for (const lane of r.lanes) n += lane.length;
-    return n;
-  }
-
   /**
    * Reads the database's pending batches that no lane holds into their lanes, a page at a time while the lanes
    * have room, and starts over once a sweep reached the end. The first complete sweep lets the intake in.
@@ -286,7 +281,16 @@ export class SubmissionDispatcher implements IntakeSink {
     }
     let n = 0;
     for (const a of answers) {
-      await this.apply(repository, a.batchId, a.outcomes, false);
+      try {
+        await this.apply(repository, a.batchId, a.outcomes, false);
+      } catch (err) {
+        if (classifyFailure(err) === 'transient') throw err;
+        // An answer the store refuses (a NUL in its batch id, say) is left at the repository and named once; the
+        // answers after it are still applied.
+        if (!this.refusedAnswers.has(a.batchId)) log('error', `submission ${repository}: an answer for batch ${JSON.stringify(a.batchId.slice(0, 100))} cannot be stored: ${sanitizeError(err)}`);
+        this.refusedAnswers.add(a.batchId);
+        continue;
+      }
       await a.done();
       n += a.outcomes.length;
     }
