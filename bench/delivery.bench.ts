@@ -21,7 +21,7 @@
  * (bench/support/delivery-tap.ts; BENCH_NACK_CODES=0 leaves it out).
  *
  * Env: BENCH_EVENTS (100000), BENCH_RUNS (3), BENCH_SOAK_SECONDS (0: no soak), BENCH_WARMUP_EVENTS (10000),
- * BENCH_SERVE_OFF (followers off in the serve setup, to price each: scoring, console), BENCH_BATCH (500 events per frame), BENCH_WINDOW (10000 unacknowledged events), BENCH_PHASE_TIMEOUT_S (240 per
+ * BENCH_RESULT_KEY (delivery), BENCH_SERVE_OFF (followers off in the serve setup, to price each: scoring, console), BENCH_BATCH (500 events per frame), BENCH_WINDOW (10000 unacknowledged events), BENCH_PHASE_TIMEOUT_S (240 per
  * phase: then it gives up and says so, and the runs after it are skipped), BENCH_STALL_S (60: sdr-sim answering
  * nothing for this long after the last ack gives up too), BENCH_QUIET_TIMEOUT_S (60: then the CPU is counted
  * anyway and the run says so), BENCH_NACK_CODES (1), DATABASE_URL, BENCH_KEEP_DATABASES; any other SWAPREP_*
@@ -56,6 +56,8 @@ const num = (name: string, fallback: number) => {
   return n;
 };
 const BATCH = Math.max(1, Math.round(num('BENCH_BATCH', 500)));
+/** Where the run goes in bench/results.json (a long soak can be kept beside the three-run figures). */
+const RESULT_KEY = process.env.BENCH_RESULT_KEY ?? 'delivery';
 /** Followers turned off in the serve setup (BENCH_SERVE_OFF=scoring,console), to price each one. */
 const SERVE_OFF = (process.env.BENCH_SERVE_OFF ?? '').split(',').map((x) => x.trim()).filter((x) => x.length > 0);
 for (const off of SERVE_OFF) if (off !== 'scoring' && off !== 'console') throw new Error(`BENCH_SERVE_OFF takes scoring and console, not ${off}`);
@@ -419,7 +421,7 @@ async function main() {
       cpuServeToSpine: { goal: `<= ${GOALS.cpuServeToSpine}`, value: medians.cpuServeToSpine, verdict: atMost(medians.cpuServeToSpine, GOALS.cpuServeToSpine) },
       soak: { goal: '30 min at half the settled rate, backlog flat', verdict: soakOk ? (soakOk.verdict === 'keeps up' && soakOk.seconds >= 1800 ? 'met' : soakOk.verdict === 'keeps up' ? `flat over ${soakOk.seconds} s (goal: 1800)` : 'not met') : 'not measured' },
     };
-    writeResult('delivery', {
+    writeResult(RESULT_KEY, {
       machine: { ...machine(), loadAverageAtStart: os.loadavg().map((l) => round(l, 1)) },
       versions: { postgres: await serverVersion(pgServer.adminUrl), postgresServer: pgServer.kind, commit: gitCommit(), scoringModel: model.manifest.versionId },
       settings: {
