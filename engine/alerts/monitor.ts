@@ -110,13 +110,11 @@ export class AlertMonitor {
   }
 
   private async deadlines(now: number): Promise<[string, AlertCandidate[]][]> {
-    // Open batches whose earliest deadline is near (an index on due_at of open batches), then their records that
-    // are still unanswered: nothing per record is written, the state is derived (submission_state).
+    // Unanswered records of open batches whose earliest deadline is near: nothing per record is written.
     const { rows } = await this.pool.query<{ repository: string; regime: string; missed: boolean; n: string; earliest: Date; ids: string[] }>(
-      `SELECT b.repository, b.regime, s.due_at <= $1::timestamptz AS missed, count(*) AS n, min(s.due_at) AS earliest, (array_agg(s.id ORDER BY s.due_at))[1:20] AS ids
-         FROM submission_batch b JOIN submission s ON s.batch_id = b.id
-        WHERE b.status IN ('pending', 'sent') AND b.due_at <= $2::timestamptz AND s.due_at <= $2::timestamptz AND get_bit(b.answered, s.ordinal) = 0
-        GROUP BY b.repository, b.regime, s.due_at <= $1::timestamptz`,
+      `SELECT repository, regime, due_at <= $1::timestamptz AS missed, count(*) AS n, min(due_at) AS earliest, (array_agg(id ORDER BY due_at))[1:20] AS ids
+         FROM submission_unanswered WHERE batch_due_at <= $2::timestamptz AND due_at <= $2::timestamptz
+        GROUP BY repository, regime, due_at <= $1::timestamptz`,
       [ts(now), ts(now + this.config.deadlineWarnMs)],
     );
     const missed: AlertCandidate[] = [];

@@ -31,7 +31,7 @@ import { classifyFailure, sanitizeError } from '../store/dead-letters.js';
 import type { ReportRegime } from '../reports/types.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import type { IntakeSink, ReadyBatch } from './intake.js';
-import { applyBatchResponse, batchLines, pendingBatchLines, markBatchFailed, markBatchRetry, markBatchSent, pendingBatches, unansweredBatches, unansweredOf, type KnownBatch, type OpenBatch } from './store.js';
+import { applyBatchResponse, batchIds, batchLines, markBatchFailed, markBatchRetry, markBatchSent, pendingBatches, unansweredBatches, unansweredOf, type KnownBatch, type OpenBatch } from './store.js';
 import { PermanentError, type Channel, type Outcome, type RepositoryConfig } from './types.js';
 
 export interface DispatcherOptions {
@@ -312,7 +312,7 @@ export class SubmissionDispatcher implements IntakeSink {
    */
   private async send(repo: RepositoryState, batch: LaneBatch, resend = false): Promise<boolean> {
     const { channel, config } = repo;
-    const lines = batch.known?.lines ?? (resend ? await batchLines(this.pool, batch.batchId) : await pendingBatchLines(this.pool, batch.batchId));
+    const lines = batch.known?.lines ?? (await batchLines(this.pool, batch.batchId, !resend));
     if (lines === undefined) return true; // sent meanwhile (a sweep read it just before its lane sent it)
     this.stats.batches++;
     this.stats.records += batch.records;
@@ -321,7 +321,7 @@ export class SubmissionDispatcher implements IntakeSink {
     try {
       const result = await channel.send({ batchId: batch.batchId, repository: batch.repository, regime: batch.regime, format: batch.format, submitter: batch.submitter, records: batch.records, lines });
       this.hooks.onSend?.(config.name, (performance.now() - started) / 1000, true);
-      if (result.kind === 'outcomes') await this.apply(config.name, batch.batchId, result.outcomes, true, batch.known ?? { ids: await this.idsOf(batch.batchId), lines });
+      if (result.kind === 'outcomes') await this.apply(config.name, batch.batchId, result.outcomes, true, batch.known ?? { ids: await batchIds(this.pool, batch.batchId), lines });
       else if (!resend) await markBatchSent(this.pool, batch.batchId, this.clock());
       return true;
     } catch (err) {
@@ -345,11 +345,6 @@ export class SubmissionDispatcher implements IntakeSink {
       batch.notBeforeMs = now + delay;
       return false;
     }
-  }
-
-  private async idsOf(batchId: string): Promise<string[]> {
-    const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM submission WHERE batch_id = $1 ORDER BY ordinal', [batchId]);
-    return rows.map((r) => r.id);
   }
 
   /** Applies one answer to its batch, exceptions and corrections included, in one transaction. */

@@ -289,8 +289,12 @@ export class SubmissionIntake {
       }
       if (built.rejected.length > 0) await this.openRejected(db, built.rejected, now);
       const links = await linkCorrections(db, built.subs, now);
-      for (const s of built.subs) s.correctionId = links.get(s.id) ?? null;
-      for (const b of built.batches) b.hasCorrections = built.subs.some((s) => s.batchId === b.id && s.correctionId !== null);
+      const withCorrections = new Set<string>();
+      for (const s of built.subs) {
+        s.correctionId = links.get(s.id) ?? null;
+        if (s.correctionId !== null) withCorrections.add(s.batchId);
+      }
+      for (const b of built.batches) b.hasCorrections = withCorrections.has(b.id);
       for (const p of built.poison) await recordDeadLetter(db, { follower: INTAKE_FOLLOWER, sourceId: p.sourceId, seq: p.seq, error: p.error });
       await db.query('SAVEPOINT copy');
       try {

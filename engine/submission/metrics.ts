@@ -70,9 +70,8 @@ export function registerDeliveryMetrics(registry: Registry, pool: pg.Pool, clock
     async collect() {
       const now = clock();
       const { rows } = await pool.query<{ missed: string; at_risk: string }>(
-        `SELECT count(*) FILTER (WHERE s.due_at <= $1::timestamptz) AS missed, count(*) FILTER (WHERE s.due_at > $1::timestamptz) AS at_risk
-           FROM submission_batch b JOIN submission s ON s.batch_id = b.id
-          WHERE b.status IN ('pending', 'sent') AND b.due_at <= $2::timestamptz AND s.due_at <= $2::timestamptz AND get_bit(b.answered, s.ordinal) = 0`,
+        `SELECT count(*) FILTER (WHERE due_at <= $1::timestamptz) AS missed, count(*) FILTER (WHERE due_at > $1::timestamptz) AS at_risk
+           FROM submission_unanswered WHERE batch_due_at <= $2::timestamptz AND due_at <= $2::timestamptz`,
         [new Date(now).toISOString(), new Date(now + AT_RISK_MS).toISOString()]);
       this.set({ state: 'missed' }, Number(rows[0]?.missed ?? 0));
       this.set({ state: 'at_risk' }, Number(rows[0]?.at_risk ?? 0));

@@ -125,30 +125,38 @@ export interface OpenBatch {
   nextAttemptAtMs: number;
 }
 
-/** Pending batches of a repository in the order they were made (their ids sort so), after `afterId`, at most `limit`. */
-export async function pendingBatches(db: Db, repository: string, limit: number, afterId?: string): Promise<OpenBatch[]> {
-  const { rows } = await db.query<{ id: string; regime: ReportRegime; format: ReportFormat; lane: number; submitter: string | null; records: number; attempts: number; next_attempt_at: Date }>(
-    `SELECT id, regime, format, lane, submitter, records, attempts, next_attempt_at FROM submission_batch
-      WHERE repository = $1 AND status = 'pending' AND id > $3 ORDER BY id LIMIT $2`, [repository, limit, afterId ?? '']);
-  return rows.map((r) => ({
+const OPEN_BATCH_COLUMNS = 'id, regime, format, lane, submitter, records, attempts, next_attempt_at';
+type OpenBatchRow = { id: string; regime: ReportRegime; format: ReportFormat; lane: number; submitter: string | null; records: number; attempts: number; next_attempt_at: Date };
+
+function toOpenBatch(r: OpenBatchRow): OpenBatch {
+  return {
     id: r.id, regime: r.regime, format: r.format, lane: r.lane, submitter: r.submitter ?? undefined, records: r.records, attempts: r.attempts,
     nextAttemptAtMs: r.next_attempt_at.getTime(),
-  }));
+  };
+}
+
+/** Pending batches of a repository in the order they were made (their ids sort so), after `afterId`, at most `limit`. */
+export async function pendingBatches(db: Db, repository: string, limit: number, afterId?: string): Promise<OpenBatch[]> {
+  const { rows } = await db.query<OpenBatchRow>(
+    `SELECT ${OPEN_BATCH_COLUMNS} FROM submission_batch WHERE repository = $1 AND status = 'pending' AND id > $3 ORDER BY id LIMIT $2`,
+    [repository, limit, afterId ?? '']);
+  return rows.map(toOpenBatch);
 }
 
 /**
- * The lines of a batch still waiting to be sent, or undefined when it is no longer pending: a sweep that read it
- * as pending just before its lane sent it must not send it twice.
+ * A batch's lines. `pendingOnly`: undefined when the batch is no longer pending (a sweep that read it as pending
+ * just before its lane sent it must not send it twice).
  */
-export async function pendingBatchLines(db: Db, batchId: string): Promise<LineBuffer | undefined> {
-  const { rows } = await db.query<{ body: string; format: ReportFormat }>(`SELECT body, format FROM submission_batch WHERE id = $1 AND status = 'pending'`, [batchId]);
+export async function batchLines(db: Db, batchId: string, pendingOnly = false): Promise<LineBuffer | undefined> {
+  const { rows } = await db.query<{ body: string; format: ReportFormat }>(
+    `SELECT body, format FROM submission_batch WHERE id = $1 ${pendingOnly ? `AND status = 'pending'` : ''}`, [batchId]);
   return rows[0] ? LineBuffer.of(bodyLines(rows[0].format, rows[0].body)) : undefined;
 }
 
-export async function batchLines(db: Db, batchId: string): Promise<LineBuffer> {
-  const { rows } = await db.query<{ body: string; format: ReportFormat }>('SELECT body, format FROM submission_batch WHERE id = $1', [batchId]);
-  if (!rows[0]) throw new Error(`no submission batch ${batchId}`);
-  return LineBuffer.of(bodyLines(rows[0].format, rows[0].body));
+/** A batch's submission ids in their order in the batch. */
+export async function batchIds(db: Db, batchId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM submission WHERE batch_id = $1 ORDER BY ordinal', [batchId]);
+  return rows.map((r) => r.id);
 }
 
 /** The upload or request went through: the batch is sent (it may also be answered in the same call). */
@@ -246,7 +254,7 @@ export async function applyBatchResponse(db: pg.ClientBase, repository: string, 
     await insertResponse(db, batchId, repository, nowMs, 0, 0, 0, outcomes);
     return { regime: undefined, acks: 0, nacks: 0, duplicates: 0, rejected: [...outcomes], settled: [], complete: false };
   }
-  const ids = known?.ids ?? (await db.query<{ id: string }>('SELECT id FROM submission WHERE batch_id = $1 ORDER BY ordinal', [batchId])).rows.map((r) => r.id);
+  const ids = known?.ids ?? (await batchIds(db, batchId));
   const ordinalOf = new Map<string, number>();
   ids.forEach((id, i) => ordinalOf.set(id, i));
   const answered = Buffer.alloc(bitmapBytes(batch.records));
@@ -326,19 +334,23 @@ async function settledDetails(db: pg.ClientBase, batchId: string, batch: { repos
   const lines = knownLines ?? (await batchLines(db, batchId));
   return wanted.map((r): SettledSubmission => {
     const o = nackOf.get(r.id) ?? answeredNow.get(r.id)!;
-    const line = r.ordinal < lines.count ? lines.line(r.ordinal) : undefined;
-    let record: string | null = null;
-    try {
-      record = line === undefined || ids[r.ordinal] !== r.id ? null : recordOfLine(batch.format, r.id, line);
-    } catch {
-      record = null;
-    }
+    const record = ids[r.ordinal] === r.id ? recordAt(lines, batch.format, r.id, r.ordinal) : null;
     return {
       id: r.id, outcome: nackOf.has(r.id) ? 'NACK' : o.outcome, codes: o.codes, regime: batch.regime, repository: batch.repository, batchId,
       sourceId: r.source_id, seq: Number(r.seq), tradeKey: r.trade_key, counterparty1: r.counterparty1, actionType: r.action_type, format: batch.format,
       correctionId: r.correction_id === null ? null : Number(r.correction_id), record,
     };
   });
+}
+
+/** Submission `id`'s record as sent, from its line of the batch; null when the line is missing or holds another record. */
+function recordAt(lines: LineBuffer | undefined, format: ReportFormat, id: string, ordinal: number): string | null {
+  if (!lines || ordinal >= lines.count) return null;
+  try {
+    return recordOfLine(format, id, lines.line(ordinal));
+  } catch {
+    return null;
+  }
 }
 
 /** The records of a failed batch that no answer settled, for their 'undeliverable' exceptions. */
@@ -348,14 +360,9 @@ export async function unansweredOf(db: Db, batchId: string): Promise<SettledSubm
     `SELECT s.id, s.ordinal, s.regime, b.repository, b.format, s.source_id, s.seq, s.trade_key, s.counterparty1, s.action_type, s.correction_id, b.body
        FROM submission_batch b JOIN submission s ON s.batch_id = b.id WHERE b.id = $1 AND get_bit(b.answered, s.ordinal) = 0 ORDER BY s.ordinal`, [batchId]);
   if (rows.length === 0) return [];
-  const lines = bodyLines(rows[0]!.format, rows[0]!.body);
+  const lines = LineBuffer.of(bodyLines(rows[0]!.format, rows[0]!.body));
   return rows.map((r): SettledSubmission => {
-    let record: string | null = null;
-    try {
-      record = lines[r.ordinal] === undefined ? null : recordOfLine(r.format, r.id, lines[r.ordinal]!);
-    } catch {
-      record = null;
-    }
+    const record = recordAt(lines, r.format, r.id, r.ordinal);
     return {
       id: r.id, outcome: 'NACK', codes: [], regime: r.regime, repository: r.repository, batchId, sourceId: r.source_id, seq: Number(r.seq), tradeKey: r.trade_key,
       counterparty1: r.counterparty1, actionType: r.action_type, format: r.format, correctionId: r.correction_id === null ? null : Number(r.correction_id), record,
@@ -368,13 +375,13 @@ export async function unansweredOf(db: Db, batchId: string): Promise<SettledSubm
  * attempt, and they are returned to be sent again with the same batch id (the repository answers a record it has seen with its first answer).
  */
 export async function unansweredBatches(db: Db, repository: string, nowMs: number, timeoutMs: number): Promise<OpenBatch[]> {
-  const { rows } = await db.query<{ id: string; regime: ReportRegime; format: ReportFormat; lane: number; submitter: string | null; records: number; attempts: number; next_attempt_at: Date }>(
+  const { rows } = await db.query<OpenBatchRow>(
     `UPDATE submission_batch SET sent_at = $2::timestamptz, attempts = attempts + 1, last_error = 'no answer within ' || $4::text || ' ms'
       WHERE repository = $1 AND status = 'sent' AND sent_at <= $3::timestamptz
-      RETURNING id, regime, format, lane, submitter, records, attempts, next_attempt_at`,
+      RETURNING ${OPEN_BATCH_COLUMNS}`,
     [repository, ts(nowMs), ts(nowMs - timeoutMs), String(timeoutMs)],
   );
-  return rows.map((r) => ({ id: r.id, regime: r.regime, format: r.format, lane: r.lane, submitter: r.submitter ?? undefined, records: r.records, attempts: r.attempts, nextAttemptAtMs: r.next_attempt_at.getTime() }));
+  return rows.map(toOpenBatch);
 }
 
 /** Records per derived status (for health, the CLI and tests). */

@@ -111,8 +111,7 @@ export class LiveState {
     const { rows } = await this.deps.pool.query<{ pending: string; sent: string; review_open: string; exc_open: string; corr_pending: string; acked: string; nacked: string; at_risk: string; missed: string; next: { id: string; trade_key: string | null; due_at: string }[] }>(
       `WITH due AS (
          -- Unanswered records of open batches due within the hour (the batch's earliest deadline bounds the search).
-         SELECT s.id, s.trade_key, s.due_at FROM submission_batch b JOIN submission s ON s.batch_id = b.id
-          WHERE b.status IN ('pending', 'sent') AND b.due_at < $2::timestamptz AND s.due_at < $2::timestamptz AND get_bit(b.answered, s.ordinal) = 0)
+         SELECT id, trade_key, due_at FROM submission_unanswered WHERE batch_due_at < $2::timestamptz AND due_at < $2::timestamptz)
        SELECT (SELECT COALESCE(sum(records - acks - nacks), 0) FROM submission_batch WHERE status = 'pending') AS pending,
               (SELECT COALESCE(sum(records - acks - nacks), 0) FROM submission_batch WHERE status = 'sent') AS sent,
               (SELECT count(*) FROM review_item WHERE state = 'open') AS review_open,

@@ -114,6 +114,13 @@ SELECT s.id, s.regime, b.repository, s.source_id, s.seq, s.trade_key, s.counterp
             ELSE substr(split_part(b.body, E'\n', s.ordinal + 1), length(s.id) + 2) END AS payload
   FROM submission s JOIN submission_batch b ON b.id = s.batch_id LEFT JOIN submission_nack n ON n.submission_id = s.id;
 
+-- The records still owed an answer: those of open batches not yet answered, with their batch's earliest deadline
+-- (batch_due_at), which a query bounds first so that the partial index on open batches' deadlines is used.
+CREATE VIEW submission_unanswered AS
+SELECT s.id, s.trade_key, s.due_at, b.id AS batch_id, b.repository, b.regime, b.due_at AS batch_due_at
+  FROM submission_batch b JOIN submission s ON s.batch_id = b.id
+ WHERE b.status IN ('pending', 'sent') AND get_bit(b.answered, s.ordinal) = 0;
+
 -- Move the per-record rows of the previous layout. A record claimed by a batch keeps that batch; the others
 -- are grouped by repository and regime into batches of up to 10,000, oldest first.
 CREATE TEMP TABLE v1_moved ON COMMIT DROP AS
