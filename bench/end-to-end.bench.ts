@@ -11,7 +11,7 @@
  *
  * BENCH_ONLY takes a comma-separated list (default: all three). BENCH_QUICK=1 is a smoke run with short
  * durations and small counts; every setting is in end-to-end/settings.ts. Progress goes to stderr, the
- * Markdown table the README quotes to stdout, and every figure to bench/results.json under "endToEnd"
+ * Markdown table docs/benchmarks.md quotes to stdout, and every figure to bench/results.json under "endToEnd"
  * (sections not run keep their earlier figures).
  */
 import './support/quiet-log.js'; // first: before the engine's logger reads its level
