@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { defaultGroupCommitOptions, type GroupCommitOptions } from './store/group-commit.js';
 import { REGIMES, type Regime } from './rules/index.js';
 import { loadSubmissionSettings, type SubmissionSettings } from './submission/config.js';
 import { backgroundNice } from './thread-priority.js';
+import { loadPostgresSettings, type PostgresSettings } from './store/postgres-settings.js';
+import { defaultConnectionLimits, type IngestConnectionLimits } from './ingest/connection-limits.js';
 
 /** Everything `swaprep serve` can be told, from flags or environment variables (flags win). */
 export interface EngineConfig {
@@ -16,8 +19,12 @@ export interface EngineConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedPgPort: number;
+  /** Timeouts and keepalive of the connections to PostgreSQL, the embedded server's start limit (SWAPREP_PG_*). */
+  postgres: PostgresSettings;
   maxFrameBytes: number;
   maxInflightEvents: number;
+  /** FEP connections: caps, the Hello deadline, the pre-Hello frame size, idle timeout, token checks, gRPC options. */
+  ingestLimits: IngestConnectionLimits;
   groupCommit: GroupCommitOptions;
   passivateAfterMs: number;
   /** `id=token,...` sources created (or re-keyed) at start. */
@@ -43,6 +50,8 @@ export interface EngineConfig {
   submission: SubmissionSettings;
   /** The analyst console (ui/server/): API, WebSocket, authentication. */
   console: ConsoleConfig;
+  /** The HTTP listener (operations endpoints and the console): TLS, security headers, /metrics access. */
+  http: HttpConfig;
 }
 
 /** Roles of console users, ordered (each may do what the ones before it may). */
@@ -51,7 +60,10 @@ const CONSOLE_ROLES: readonly ConsoleRole[] = ['viewer', 'analyst', 'supervisor'
 
 export interface ConsoleConfig {
   enabled: boolean;
-  /** Sets the password of user `admin` at start (created if missing); unset: a first start prints a one-time one. */
+  /**
+   * Sets the password of user `admin` at start (created if missing), chosen by the operator; unset: a first start
+   * generates one, writes it to a file only the engine's user can read, and makes admin change it at first login.
+   */
   adminPassword: string | undefined;
   /** The access-token signing secret; unset: one generated once and kept in the database. */
   jwtSecret: string | undefined;
@@ -59,8 +71,26 @@ export interface ConsoleConfig {
   refreshTokenTtlS: number;
   /** How often expired refresh tokens are deleted (also once at start); spent ones stay until they expire. */
   refreshTokenPurgeS: number;
-  /** Failed logins per username per window, and attempts per IP per minute, before 429. */
-  login: { maxFailuresPerUser: number; userWindowS: number; maxPerIp: number; ipWindowS: number };
+  /**
+   * Login throttling (429 with Retry-After). Failures count per user *and* address: at `maxFailures` from one
+   * address, that address waits `backoffS` for that user, doubled with each further failure up to `maxBackoffS`;
+   * forgotten `windowS` after the last one. Other addresses (the real user's) are not affected. Besides, one
+   * address may try `maxPerIp` logins per `ipWindowS`, whatever the user.
+   */
+  login: {
+    maxFailures: number;
+    backoffS: number;
+    maxBackoffS: number;
+    windowS: number;
+    maxPerIp: number;
+    ipWindowS: number;
+    /** Reverse proxies whose X-Forwarded-For names the client's address (IP addresses). */
+    trustedProxies: string[];
+  };
+  /** scrypt cost of password hashes, log2 N (17..20); older hashes with less are rehashed at their next login. */
+  scryptLog2N: number;
+  /** How often each WebSocket re-checks its user (disabled, role changed), in seconds. */
+  wsRecheckS: number;
   maxBodyBytes: number;
   /** An external identity provider whose JWTs are accepted (verified against its JWKS). */
   oidc: OidcConfig | undefined;
@@ -69,10 +99,11 @@ export interface ConsoleConfig {
 export interface OidcConfig {
   issuer: string;
   jwksUrl: string;
-  audience: string | undefined;
+  /** Required: a token of the same provider meant for another application must not open the console. */
+  audience: string;
   /** The claim holding the user's roles or groups (a string or an array of strings). */
   roleClaim: string;
-  /** Claim value → console role; empty: the claim values are role names themselves. */
+  /** Claim value → console role (required, not empty): a value not in it gives no role, whatever its name. */
   roleMap: Record<string, ConsoleRole>;
   usernameClaim: string;
   /** Least time between two JWKS fetches for an unknown key id (jose's cooldown). */
@@ -112,8 +143,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
     databaseUrl: get('database-url', 'DATABASE_URL') || undefined,
     dataDir,
     embeddedPgPort: int(get('embedded-pg-port', 'SWAPREP_EMBEDDED_PG_PORT'), 54329, 'SWAPREP_EMBEDDED_PG_PORT'),
+    postgres: loadPostgresSettings(env),
     maxFrameBytes: int(get('max-frame-bytes', 'SWAPREP_MAX_FRAME_BYTES'), 4 * 1024 * 1024, 'SWAPREP_MAX_FRAME_BYTES'),
     maxInflightEvents: int(get('max-inflight-events', 'SWAPREP_MAX_INFLIGHT_EVENTS'), 100_000, 'SWAPREP_MAX_INFLIGHT_EVENTS'),
+    ingestLimits: loadIngestLimits(env),
     groupCommit: {
       maxRows: int(env.SWAPREP_GROUP_COMMIT_ROWS, defaultGroupCommitOptions.maxRows, 'SWAPREP_GROUP_COMMIT_ROWS'),
       maxWaitMs: int(env.SWAPREP_GROUP_COMMIT_MS, defaultGroupCommitOptions.maxWaitMs, 'SWAPREP_GROUP_COMMIT_MS'),
@@ -136,6 +169,31 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
     },
     submission: loadSubmissionSettings(get, env, dataDir),
     console: loadConsoleConfig(env, get),
+    http: loadHttpConfig(env, get),
+  };
+}
+
+/** Limits on FEP connections before and after Hello (engine/ingest/connection-limits.ts); 0 turns off those that say so. */
+function loadIngestLimits(env: Env): IngestConnectionLimits {
+  const d = defaultConnectionLimits;
+  const atLeast = (name: string, fallback: number, min: number, why: string) => {
+    const n = int(env[name], fallback, name);
+    if (n < min) throw new Error(`${name}: ${n} is below ${min} (${why})`);
+    return n;
+  };
+  return {
+    maxConnections: int(env.SWAPREP_MAX_CONNECTIONS, d.maxConnections, 'SWAPREP_MAX_CONNECTIONS'),
+    maxConnectionsPerAddress: int(env.SWAPREP_MAX_CONNECTIONS_PER_ADDRESS, d.maxConnectionsPerAddress, 'SWAPREP_MAX_CONNECTIONS_PER_ADDRESS'),
+    helloTimeoutMs: int(env.SWAPREP_HELLO_TIMEOUT_MS, d.helloTimeoutMs, 'SWAPREP_HELLO_TIMEOUT_MS'),
+    preHelloMaxFrameBytes: atLeast('SWAPREP_PRE_HELLO_MAX_FRAME_BYTES', d.preHelloMaxFrameBytes, 1024, 'a Hello with its source id and token must fit'),
+    idleTimeoutMs: int(env.SWAPREP_IDLE_TIMEOUT_MS, d.idleTimeoutMs, 'SWAPREP_IDLE_TIMEOUT_MS'),
+    maxConcurrentAuth: atLeast('SWAPREP_MAX_CONCURRENT_AUTH', d.maxConcurrentAuth, 1, 'a Hello needs a token check'),
+    authCacheMs: int(env.SWAPREP_AUTH_CACHE_MS, d.authCacheMs, 'SWAPREP_AUTH_CACHE_MS'),
+    grpc: {
+      maxConcurrentStreams: atLeast('SWAPREP_GRPC_MAX_STREAMS', d.grpc.maxConcurrentStreams, 1, 'a client needs a stream'),
+      keepaliveMs: int(env.SWAPREP_GRPC_KEEPALIVE_MS, d.grpc.keepaliveMs, 'SWAPREP_GRPC_KEEPALIVE_MS'),
+      keepaliveTimeoutMs: atLeast('SWAPREP_GRPC_KEEPALIVE_TIMEOUT_MS', d.grpc.keepaliveTimeoutMs, 1, 'a ping needs time to be answered'),
+    },
   };
 }
 
@@ -158,10 +216,10 @@ function loadConsoleConfig(env: Env, get: (flag: string, envName: string) => str
   if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) throw new Error('SWAPREP_JWT_SECRET: must be at least 32 bytes long (HS256 key)');
   const adminPassword = env.SWAPREP_ADMIN_PASSWORD || undefined;
   if (adminPassword !== undefined && adminPassword.length < 8) throw new Error('SWAPREP_ADMIN_PASSWORD: must be at least 8 characters');
-  const issuer = get('oidc-issuer', 'SWAPREP_OIDC_ISSUER') || undefined;
-  const jwksUrl = get('oidc-jwks-url', 'SWAPREP_OIDC_JWKS_URL') || undefined;
-  if (Boolean(issuer) !== Boolean(jwksUrl)) throw new Error('an external identity provider needs both SWAPREP_OIDC_ISSUER and SWAPREP_OIDC_JWKS_URL');
-  if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) throw new Error(`SWAPREP_OIDC_JWKS_URL: "${jwksUrl}" is not an http(s) URL`);
+  const scryptLog2N = int(env.SWAPREP_SCRYPT_LOG2_N, 17, 'SWAPREP_SCRYPT_LOG2_N');
+  if (scryptLog2N < 17 || scryptLog2N > 20) throw new Error(`SWAPREP_SCRYPT_LOG2_N: ${scryptLog2N} is not from 17 to 20 (N = 2^17 is the least safe cost; 2^20 takes 1 GiB per hash)`);
+  const trustedProxies = (env.SWAPREP_TRUSTED_PROXIES ?? '').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean);
+  for (const p of trustedProxies) if (isIP(p) === 0) throw new Error(`SWAPREP_TRUSTED_PROXIES: "${p}" is not an IP address`);
   return {
     enabled: oneOf(get('console', 'SWAPREP_CONSOLE'), ['on', 'off'] as const, 'on', 'SWAPREP_CONSOLE') === 'on',
     adminPassword,
@@ -170,21 +228,83 @@ function loadConsoleConfig(env: Env, get: (flag: string, envName: string) => str
     refreshTokenTtlS: int(env.SWAPREP_REFRESH_TOKEN_TTL_S, 7 * 86_400, 'SWAPREP_REFRESH_TOKEN_TTL_S') || 7 * 86_400,
     refreshTokenPurgeS: int(env.SWAPREP_REFRESH_TOKEN_PURGE_S, 3600, 'SWAPREP_REFRESH_TOKEN_PURGE_S') || 3600,
     login: {
-      maxFailuresPerUser: int(env.SWAPREP_LOGIN_MAX_FAILURES, 5, 'SWAPREP_LOGIN_MAX_FAILURES') || 5,
-      userWindowS: int(env.SWAPREP_LOGIN_WINDOW_S, 900, 'SWAPREP_LOGIN_WINDOW_S') || 900,
+      maxFailures: int(env.SWAPREP_LOGIN_MAX_FAILURES, 5, 'SWAPREP_LOGIN_MAX_FAILURES') || 5,
+      backoffS: int(env.SWAPREP_LOGIN_BACKOFF_S, 30, 'SWAPREP_LOGIN_BACKOFF_S') || 30,
+      maxBackoffS: int(env.SWAPREP_LOGIN_MAX_BACKOFF_S, 900, 'SWAPREP_LOGIN_MAX_BACKOFF_S') || 900,
+      windowS: int(env.SWAPREP_LOGIN_WINDOW_S, 900, 'SWAPREP_LOGIN_WINDOW_S') || 900,
       maxPerIp: int(env.SWAPREP_LOGIN_MAX_PER_IP, 30, 'SWAPREP_LOGIN_MAX_PER_IP') || 30,
-      ipWindowS: 60,
+      ipWindowS: int(env.SWAPREP_LOGIN_IP_WINDOW_S, 60, 'SWAPREP_LOGIN_IP_WINDOW_S') || 60,
+      trustedProxies,
     },
+    scryptLog2N,
+    wsRecheckS: int(env.SWAPREP_WS_RECHECK_S, 30, 'SWAPREP_WS_RECHECK_S') || 30,
     maxBodyBytes: int(env.SWAPREP_API_MAX_BODY_BYTES, 1024 * 1024, 'SWAPREP_API_MAX_BODY_BYTES') || 1024 * 1024,
-    oidc: issuer && jwksUrl ? {
-      issuer,
-      jwksUrl,
-      audience: env.SWAPREP_OIDC_AUDIENCE || undefined,
-      roleClaim: env.SWAPREP_OIDC_ROLE_CLAIM || 'roles',
-      roleMap: parseRoleMap(env.SWAPREP_OIDC_ROLE_MAP ?? ''),
-      usernameClaim: env.SWAPREP_OIDC_USERNAME_CLAIM || 'preferred_username',
-      jwksCooldownMs: int(env.SWAPREP_OIDC_JWKS_COOLDOWN_MS, 30_000, 'SWAPREP_OIDC_JWKS_COOLDOWN_MS'),
-    } : undefined,
+    oidc: loadOidcConfig(env, get),
+  };
+}
+
+/**
+ * An external identity provider, all or nothing: its issuer and JWKS, and, required with them, the audience
+ * (else a token the provider issued to any other application would open the console) and the role map (else a
+ * group that merely shares a role's name, which anyone able to create groups at the provider may make, would
+ * grant that role).
+ */
+function loadOidcConfig(env: Env, get: (flag: string, envName: string) => string | undefined): OidcConfig | undefined {
+  const issuer = get('oidc-issuer', 'SWAPREP_OIDC_ISSUER') || undefined;
+  const jwksUrl = get('oidc-jwks-url', 'SWAPREP_OIDC_JWKS_URL') || undefined;
+  if (Boolean(issuer) !== Boolean(jwksUrl)) throw new Error('an external identity provider needs both SWAPREP_OIDC_ISSUER and SWAPREP_OIDC_JWKS_URL');
+  if (!issuer || !jwksUrl) return undefined;
+  if (!/^https?:\/\//.test(jwksUrl)) throw new Error(`SWAPREP_OIDC_JWKS_URL: "${jwksUrl}" is not an http(s) URL`);
+  if (!URL.canParse(issuer) || !/^https?:$/.test(new URL(issuer).protocol)) throw new Error(`SWAPREP_OIDC_ISSUER: "${issuer}" is not an http(s) URL`);
+  const audience = get('oidc-audience', 'SWAPREP_OIDC_AUDIENCE') || undefined;
+  if (!audience) throw new Error('SWAPREP_OIDC_AUDIENCE: required with SWAPREP_OIDC_ISSUER (the client id the provider puts in "aud" for this console)');
+  const roleMap = parseRoleMap(env.SWAPREP_OIDC_ROLE_MAP ?? '');
+  if (Object.keys(roleMap).length === 0) throw new Error('SWAPREP_OIDC_ROLE_MAP: required with SWAPREP_OIDC_ISSUER, as claim-value=role,... (e.g. swaprep-analysts=analyst)');
+  return {
+    issuer,
+    jwksUrl,
+    audience,
+    roleClaim: env.SWAPREP_OIDC_ROLE_CLAIM || 'roles',
+    roleMap,
+    usernameClaim: env.SWAPREP_OIDC_USERNAME_CLAIM || 'preferred_username',
+    jwksCooldownMs: int(env.SWAPREP_OIDC_JWKS_COOLDOWN_MS, 30_000, 'SWAPREP_OIDC_JWKS_COOLDOWN_MS'),
+  };
+}
+
+/** The HTTP listener's own settings. */
+export interface HttpConfig {
+  /** PEM certificate (chain) and key files: HTTPS and WSS on the HTTP port. */
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** Strict-Transport-Security max-age sent over TLS (seconds; 0: none). */
+  hstsMaxAgeS: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+}
+
+/**
+ * TLS on the HTTP port has its own certificate settings, not the FEP listeners' SWAPREP_TLS_CERT/KEY: browsers
+ * must trust the console's certificate (a public or company CA, the name users type), while FEP clients are a few
+ * machines often pinned to a private CA; and turning on TLS for FEP must not silently move /healthz and /metrics
+ * to https under the probes and scrapers that read them.
+ */
+function loadHttpConfig(env: Env, get: (flag: string, envName: string) => string | undefined): HttpConfig {
+  const certFile = get('http-tls-cert', 'SWAPREP_HTTP_TLS_CERT') || undefined;
+  const keyFile = get('http-tls-key', 'SWAPREP_HTTP_TLS_KEY') || undefined;
+  if (Boolean(certFile) !== Boolean(keyFile)) throw new Error('HTTPS needs both SWAPREP_HTTP_TLS_CERT and SWAPREP_HTTP_TLS_KEY');
+  for (const [name, file] of [['SWAPREP_HTTP_TLS_CERT', certFile], ['SWAPREP_HTTP_TLS_KEY', keyFile]] as const) {
+    if (file === undefined) continue;
+    try {
+      accessSync(file, fsConstants.R_OK);
+    } catch (err) {
+      throw new Error(`${name}: cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
+  const metricsToken = env.SWAPREP_METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) throw new Error('SWAPREP_METRICS_TOKEN: must be at least 16 characters');
+  return {
+    tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    hstsMaxAgeS: int(env.SWAPREP_HSTS_MAX_AGE_S, 31_536_000, 'SWAPREP_HSTS_MAX_AGE_S'),
+    metricsToken,
   };
 }
 

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { loadConfig, stringFlags } from '../config.js';
+import { createPool } from '../store/database.js';
 import { DatabaseRegistry, DirectoryRegistry, materialize } from '../../gpu-pool/registry.js';
 import { OnnxScorer } from '../../gpu-pool/scorer.js';
 import { scoreFiles } from '../../gpu-pool/score-files.js';
@@ -57,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!id) throw new Error(`no active model version in ${registry.dir}: train one (\`swaprep train --from FILE --activate\`) or name one with --model-version`);
     versionDir = registry.versionDir(id);
   } else {
-    const db = new pg.Pool({ connectionString: config.databaseUrl, max: 1 });
+    const db = createPool(config.databaseUrl, 1, 'long', config.postgres);
     try {
       const registry = new DatabaseRegistry(db);
       const id = values['model-version'] ?? (await registry.active());

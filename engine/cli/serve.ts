@@ -25,13 +25,21 @@ options (each also an environment variable):
                          SWAPREP_SCORING_PROVIDERS (cuda,cpu), SWAPREP_SCORING_MAX_BATCH (4096), SWAPREP_RETRAIN_DAYS (7)
   --tls-cert FILE --tls-key FILE   TLS for both FEP listeners (SWAPREP_TLS_CERT, SWAPREP_TLS_KEY)
   --console on|off       the analyst console's API and WebSocket on the HTTP port (SWAPREP_CONSOLE, default on);
-                         SWAPREP_ADMIN_PASSWORD (sets user admin's password), SWAPREP_JWT_SECRET (>= 32 bytes; default:
-                         generated once, kept in the database), SWAPREP_ACCESS_TOKEN_TTL_S (900), SWAPREP_REFRESH_TOKEN_TTL_S
-                         (604800), SWAPREP_REFRESH_TOKEN_PURGE_S (3600), SWAPREP_LOGIN_MAX_FAILURES (5 per SWAPREP_LOGIN_WINDOW_S, 900), SWAPREP_LOGIN_MAX_PER_IP
-                         (30 a minute), SWAPREP_API_MAX_BODY_BYTES (1048576)
-  --oidc-issuer URL --oidc-jwks-url URL   accept JWTs of an external identity provider (SWAPREP_OIDC_ISSUER,
-                         SWAPREP_OIDC_JWKS_URL; SWAPREP_OIDC_AUDIENCE, SWAPREP_OIDC_ROLE_CLAIM (roles),
-                         SWAPREP_OIDC_ROLE_MAP (group=role,...), SWAPREP_OIDC_USERNAME_CLAIM (preferred_username))
+                         SWAPREP_ADMIN_PASSWORD (sets user admin's password; unset: a one-time one in DATA_DIR/console-admin-password,
+                         to be changed at first login), SWAPREP_JWT_SECRET (>= 32 bytes; default: generated once, kept in the
+                         database), SWAPREP_ACCESS_TOKEN_TTL_S (900), SWAPREP_REFRESH_TOKEN_TTL_S (604800), SWAPREP_REFRESH_TOKEN_PURGE_S
+                         (3600), SWAPREP_LOGIN_MAX_FAILURES (5 per user and address, then SWAPREP_LOGIN_BACKOFF_S 30 doubling to
+                         SWAPREP_LOGIN_MAX_BACKOFF_S 900), SWAPREP_LOGIN_MAX_PER_IP (30 a minute), SWAPREP_TRUSTED_PROXIES,
+                         SWAPREP_SCRYPT_LOG2_N (17), SWAPREP_WS_RECHECK_S (30), SWAPREP_API_MAX_BODY_BYTES (1048576)
+  --http-tls-cert FILE --http-tls-key FILE   HTTPS on the HTTP port (SWAPREP_HTTP_TLS_CERT, SWAPREP_HTTP_TLS_KEY;
+                         SWAPREP_HSTS_MAX_AGE_S, 31536000); SWAPREP_METRICS_TOKEN makes /metrics need a bearer token
+  --oidc-issuer URL --oidc-jwks-url URL --oidc-audience AUD   accept JWTs of an external identity provider
+                         (SWAPREP_OIDC_ISSUER, SWAPREP_OIDC_JWKS_URL, SWAPREP_OIDC_AUDIENCE: all required, with
+                         SWAPREP_OIDC_ROLE_MAP (group=role,...); SWAPREP_OIDC_ROLE_CLAIM (roles), SWAPREP_OIDC_USERNAME_CLAIM
+                         (preferred_username))
+FEP connection limits: SWAPREP_HELLO_TIMEOUT_MS (10000), SWAPREP_PRE_HELLO_MAX_FRAME_BYTES (65536), SWAPREP_MAX_CONNECTIONS
+(1024), SWAPREP_MAX_CONNECTIONS_PER_ADDRESS (64), SWAPREP_IDLE_TIMEOUT_MS (300000), SWAPREP_MAX_CONCURRENT_AUTH (2),
+SWAPREP_AUTH_CACHE_MS (60000), SWAPREP_GRPC_MAX_STREAMS (16), SWAPREP_GRPC_KEEPALIVE_MS (60000), SWAPREP_GRPC_KEEPALIVE_TIMEOUT_MS (20000).
 reports and submission (after durability; see README "Configuration"):
   --sdr name=URL[,name@regime+regime=URL]  HTTPS repositories (SWAPREP_SDR; bearer token SWAPREP_SDR_TOKEN);
                          none: submissions are generated and stay pending (/healthz says so)
@@ -43,10 +51,14 @@ validation threads (decode and stateless rules before the actors): SWAPREP_VALID
 group commit tuning: SWAPREP_GROUP_COMMIT_ROWS (10000), SWAPREP_GROUP_COMMIT_MS (2), SWAPREP_GROUP_COMMIT_INFLIGHT (2);
 slower commits are logged with where the time went: SWAPREP_SLOW_COMMIT_MS (250, 0 = never);
 idle counterparty actors are passivated after SWAPREP_PASSIVATE_AFTER_MS (300000).
+PostgreSQL connections (ms): SWAPREP_PG_STATEMENT_TIMEOUT_MS (30000, ingest and console), SWAPREP_PG_COMMIT_TIMEOUT_MS (120000),
+SWAPREP_PG_LONG_STATEMENT_TIMEOUT_MS (3600000: migrations, reports, submission), SWAPREP_PG_CONNECT_TIMEOUT_MS (10000),
+SWAPREP_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS (60000), SWAPREP_PG_IDLE_TIMEOUT_MS (30000), SWAPREP_PG_KEEPALIVE_MS (10000),
+SWAPREP_EMBEDDED_PG_START_TIMEOUT_MS (120000).
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const names = ['host', 'tcp-port', 'grpc-port', 'http-port', 'database-url', 'data-dir', 'embedded-pg-port', 'max-frame-bytes', 'max-inflight-events', 'sources', 'tls-cert', 'tls-key', 'regime', 'lei-check', 'scoring', 'console', 'oidc-issuer', 'oidc-jwks-url', 'sdr', 'config', 'reports-dir', 'submission'];
+  const names = ['host', 'tcp-port', 'grpc-port', 'http-port', 'database-url', 'data-dir', 'embedded-pg-port', 'max-frame-bytes', 'max-inflight-events', 'sources', 'tls-cert', 'tls-key', 'regime', 'lei-check', 'scoring', 'console', 'http-tls-cert', 'http-tls-key', 'oidc-issuer', 'oidc-jwks-url', 'oidc-audience', 'sdr', 'config', 'reports-dir', 'submission'];
   const { values } = parseArgs({
     args: argv,
     options: { help: { type: 'boolean', short: 'h' }, ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) },

@@ -1,6 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { ErrorCode, FepService } from '../../proto/gen/fep.js';
 import { FepSession } from './session.js';
+import { ConnectionWatch } from './connection-watch.js';
+import { LIMIT_ERROR_CODE, defaultConnectionLimits, peerAddress, type IngestConnectionLimits } from './connection-limits.js';
 import type { IngestHub } from './ingest-hub.js';
 import type { Transport } from './transport.js';
 
@@ -9,39 +11,70 @@ export interface GrpcListenerOptions {
   port: number;
   maxFrameBytes: number;
   tls?: { cert: Buffer; key: Buffer } | undefined;
+  /** Before-Hello, idle and gRPC limits (default: defaultConnectionLimits); the caps are the hub's. */
+  limits?: IngestConnectionLimits;
 }
 
 const identity = (b: Buffer) => b;
 
+/** grpc-js options from the limits: what a client connection may hold, and how a dead one is found. */
+export function grpcServerOptions(maxFrameBytes: number, limits: IngestConnectionLimits): grpc.ServerOptions {
+  return {
+    // grpc-js refuses a larger message from its 5-byte header, before buffering it: RESOURCE_EXHAUSTED
+    // "Received message larger than max (N vs. maxFrameBytes)".
+    'grpc.max_receive_message_length': maxFrameBytes,
+    'grpc.max_concurrent_streams': limits.grpc.maxConcurrentStreams,
+    ...(limits.grpc.keepaliveMs > 0 ? { 'grpc.keepalive_time_ms': limits.grpc.keepaliveMs, 'grpc.keepalive_timeout_ms': limits.grpc.keepaliveTimeoutMs } : {}),
+    // A connection with no stream open gets the time an unauthenticated peer gets: the Hello deadline.
+    ...(limits.helloTimeoutMs > 0 ? { 'grpc.max_connection_idle_ms': limits.helloTimeoutMs } : {}),
+  };
+}
+
 /**
  * The gRPC FEP listener: service swaprep.fep.Fep, bidirectional Stream of FepFrame. Messages are kept
- * as raw bytes (identity serializers) and go through the same frame scanner and session as TCP.
+ * as raw bytes (identity serializers) and go through the same frame scanner and session as TCP. Each stream
+ * counts as one connection against the hub's caps, and gets the same Hello deadline and idle timeout.
  */
 export async function listenGrpc(hub: IngestHub, options: GrpcListenerOptions): Promise<{ port: number; close(): Promise<void> }> {
-  const server = new grpc.Server({
-    // Let oversize messages through to the session (up to a margin) so the client gets an Error frame
-    // naming the limit rather than a bare RESOURCE_EXHAUSTED status.
-    'grpc.max_receive_message_length': options.maxFrameBytes + 1024 * 1024,
-  });
+  const limits = options.limits ?? defaultConnectionLimits;
+  const preHelloLimit = Math.min(limits.preHelloMaxFrameBytes, options.maxFrameBytes);
+  const server = new grpc.Server(grpcServerOptions(options.maxFrameBytes, limits));
   const definition = { stream: { ...FepService.stream, requestDeserialize: identity, responseSerialize: identity } };
   server.addService(definition as unknown as grpc.ServiceDefinition, {
     stream: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
       let ended = false;
+      let frameLimit = preHelloLimit;
+      const watch = new ConnectionWatch(limits, (message) => session.terminate(LIMIT_ERROR_CODE, message), () => session.owesAcks);
       const transport: Transport = {
         kind: 'grpc',
         peer: call.getPeer(),
         send: (frames) => {
+          watch.activity();
           let ok = true;
           for (const f of frames) if (!ended) ok = call.write(Buffer.from(f.buffer, f.byteOffset, f.byteLength));
           return ok;
         },
         onceDrained: (cb) => call.once('drain', cb),
-        pause: () => call.pause(),
-        resume: () => call.resume(),
+        pause: () => {
+          watch.setPaused(true);
+          call.pause();
+        },
+        resume: () => {
+          watch.setPaused(false);
+          call.resume();
+        },
         close: () => {
+          watch.stop();
           if (!ended) {
             ended = true;
             call.end();
+          }
+        },
+        progressed: (stage) => {
+          if (stage === 'hello') watch.helloReceived();
+          else {
+            frameLimit = options.maxFrameBytes;
+            watch.opened();
           }
         },
       };
@@ -49,9 +82,11 @@ export async function listenGrpc(hub: IngestHub, options: GrpcListenerOptions): 
       hub.metrics.connections.inc({ transport: 'grpc' });
       let counted = true;
       const done = () => {
+        watch.stop();
         if (counted) {
           counted = false;
           hub.metrics.connections.dec({ transport: 'grpc' });
+          hub.disconnected(session);
         }
         session.closed();
       };
@@ -59,10 +94,14 @@ export async function listenGrpc(hub: IngestHub, options: GrpcListenerOptions): 
       call.on('error', done);
       call.on('cancelled', done);
       call.on('end', () => transport.close());
-      if (!hub.register(session)) return;
+      if (!hub.register(session, peerAddress(transport.peer))) return;
       call.on('data', (frame: Buffer) => {
-        if (frame.length > options.maxFrameBytes) {
-          session.reject(ErrorCode.ERROR_CODE_FRAME_TOO_LARGE, `frame of ${frame.length} bytes exceeds the ${options.maxFrameBytes}-byte limit`);
+        if (!session.isOpen) return;
+        watch.activity();
+        // Larger than maxFrameBytes never gets here (grpc-js refuses it); until Welcome the small limit applies.
+        if (frame.length > frameLimit) {
+          const setting = frameLimit < options.maxFrameBytes ? 'SWAPREP_PRE_HELLO_MAX_FRAME_BYTES, the limit until Welcome' : 'SWAPREP_MAX_FRAME_BYTES';
+          session.reject(ErrorCode.ERROR_CODE_FRAME_TOO_LARGE, `frame of ${frame.length} bytes exceeds the ${frameLimit}-byte limit (${setting})`);
           return;
         }
         session.receive([frame]);

@@ -4,14 +4,23 @@ import { SourceTracker } from './source-tracker.js';
 import type { FepSession } from './session.js';
 import type { ScannedEvent } from './frame-scan.js';
 import { recoverSourceState, verifySource } from '../store/sources.js';
+import { readStoredVerdicts, type StoredVerdict } from '../store/stored-verdicts.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import type { Metrics } from '../metrics.js';
 import type { RoutedEvent } from '../../actors/routed-event.js';
+import { AuthGate } from './auth-gate.js';
+import { ConnectionCaps, LIMIT_ERROR_CODE, defaultConnectionLimits, type IngestConnectionLimits } from './connection-limits.js';
+import { peerText } from './peer-text.js';
 
 export interface IngestLimits {
   /** Events admitted and not yet durable above which every connection stops reading. */
   maxInflightEvents: number;
+  /** Connection caps and the pace of token checks (defaults: defaultConnectionLimits). */
+  connections?: IngestConnectionLimits;
 }
+
+/** Why every connection stops reading: scoring's queue is full, or the store's group commits are failing. */
+export type HoldReason = 'scoring' | 'store';
 
 export type WelcomeDecision = { ok: true; lastDurable: number } | { ok: false; reason: string };
 
@@ -26,10 +35,14 @@ export class IngestHub {
   private readonly sessions = new Set<FepSession>();
   private readonly paused = new Set<FepSession>();
   private inflight = 0;
-  /** A later stage (scoring) asked for a pause: nothing resumes until it releases it. */
-  private heldDownstream = false;
+  /** Stages that asked for every connection to stop reading (scoring full, the store failing): none resumes until all release. */
+  private readonly holds = new Set<HoldReason>();
   private idleWaiters: (() => void)[] = [];
   private accepting = true;
+  /** Connections from peers (not internal sources), counted against the caps: session → peer address. */
+  private readonly addresses = new Map<FepSession, string>();
+  private readonly caps: ConnectionCaps;
+  private readonly auth: AuthGate;
 
   constructor(
     private readonly db: pg.Pool,
@@ -37,15 +50,39 @@ export class IngestHub {
     private readonly limits: IngestLimits,
     readonly metrics: Metrics,
     readonly engineVersion: string,
-  ) {}
+  ) {
+    const connections = limits.connections ?? defaultConnectionLimits;
+    this.caps = new ConnectionCaps(connections);
+    this.auth = new AuthGate(connections, (sourceId, token) => verifySource(this.db, sourceId, token));
+  }
 
-  register(session: FepSession): boolean {
+  /**
+   * Takes a new connection, or refuses it with an Error frame (the engine is stopping, or a cap is reached).
+   * `address`: the peer's address, for the caps (none for internal sources); the listener calls `disconnected` when it goes.
+   */
+  register(session: FepSession, address?: string): boolean {
     if (!this.accepting) {
       session.terminate(ErrorCode.ERROR_CODE_SHUTTING_DOWN, 'the engine is stopping; reconnect later');
       return false;
     }
+    if (address !== undefined) {
+      const refused = this.caps.take(address);
+      if (refused !== undefined) {
+        session.terminate(LIMIT_ERROR_CODE, refused);
+        return false;
+      }
+      this.addresses.set(session, address);
+    }
     this.sessions.add(session);
     return true;
+  }
+
+  /** The connection of a registered session is gone (closed by either side): its slot under the caps is free again. */
+  disconnected(session: FepSession): void {
+    const address = this.addresses.get(session);
+    if (address === undefined) return;
+    this.addresses.delete(session);
+    this.caps.release(address);
   }
 
   tracker(sourceId: string): SourceTracker {
@@ -60,7 +97,8 @@ export class IngestHub {
    */
   async authenticate(session: FepSession, sourceId: string, token: string): Promise<WelcomeDecision> {
     if (!sourceId) return { ok: false, reason: 'Hello has no source_id' };
-    if (!(await verifySource(this.db, sourceId, token))) return { ok: false, reason: `unknown source "${sourceId}" or wrong token` };
+    // Through the gate: a flood of bad Hellos waits there instead of taking the pool the actors load trades from.
+    if (!(await this.auth.verify(sourceId, token, () => session.isOpen))) return { ok: false, reason: `unknown source ${peerText(sourceId)} or wrong token` };
     const previous = this.sessionsBySource.get(sourceId);
     if (previous && previous !== session) previous.terminate(ErrorCode.ERROR_CODE_SUPERSEDED, `another connection took over source ${sourceId}`);
     this.sessionsBySource.set(sourceId, session);
@@ -76,12 +114,20 @@ export class IngestHub {
     return { ok: true, lastDurable: tracker.lastDurable };
   }
 
-  /** Admits a contiguous run of new events of one source into the pipeline. */
-  admit(session: FepSession, tracker: SourceTracker, events: readonly ScannedEvent[], keepResults: boolean): void {
+  /** What the event log holds for these seqs of a source (the verdicts of resent events). */
+  storedVerdicts(sourceId: string, seqs: readonly number[]): Promise<Map<number, StoredVerdict>> {
+    return readStoredVerdicts(this.db, sourceId, seqs);
+  }
+
+  /**
+   * Admits a contiguous run of new events of one source into the pipeline. `verdicts` holds what the event log says of
+   * any of them already stored (see SourceTracker.takeStoredAhead), for their Results.
+   */
+  admit(session: FepSession, tracker: SourceTracker, events: readonly ScannedEvent[], keepResults: boolean, verdicts?: ReadonlyMap<number, StoredVerdict>): void {
     const receivedAtMs = Date.now();
     const receipt = tracker.admit(events[events.length - 1]!.seq, events.length, keepResults);
     const routed: RoutedEvent[] = [];
-    const alreadyStored: ScannedEvent[] = [];
+    const alreadyStored: ScannedEvent[] = [];  // settled below with their stored verdicts
     for (const e of events) {
       if (tracker.takeStoredAhead(e.seq)) {
         alreadyStored.push(e);
@@ -97,16 +143,22 @@ export class IngestHub {
     this.metrics.inflightEvents.set(this.inflight);
     if (routed.length > 0) this.route(routed);
     // Stored before a crash, beyond a hole that this resend is filling: durable already, not stored twice.
-    for (const e of alreadyStored) receipt.settle({ seq: e.seq, status: 'accepted', findings: [] });
+    for (const e of alreadyStored) receipt.settle(verdicts?.get(e.seq) ?? { seq: e.seq, status: 'accepted', findings: [] });
     this.metrics.eventsDuplicate.inc(alreadyStored.length);
-    if (this.inflight >= this.limits.maxInflightEvents || this.heldDownstream) this.pause(session);
+    if (this.inflight >= this.limits.maxInflightEvents || this.holds.size > 0) this.pause(session);
   }
 
-  /** A stage after the store (scoring) is full or has room again: every connection stops or resumes reading. */
-  holdForDownstream(held: boolean): void {
-    this.heldDownstream = held;
-    if (held) for (const s of this.sessions) this.pause(s);
-    else this.resumeIfRoom();
+  /**
+   * A stage is full or failing (scoring's queue, the store's commits) or has room again: every connection stops or
+   * resumes reading. FEPs wait on TCP/HTTP-2 flow control instead of sending what could not be acknowledged anyway.
+   */
+  hold(reason: HoldReason, held: boolean): void {
+    if (held) {
+      this.holds.add(reason);
+      for (const s of this.sessions) this.pause(s);
+    } else if (this.holds.delete(reason)) {
+      this.resumeIfRoom();
+    }
   }
 
   /** Sources whose durable watermark advanced since the last call, for the store to record. */
@@ -204,7 +256,7 @@ export class IngestHub {
 
   private resumeIfRoom(): void {
     // Resume at half the limit, not just under it, so connections do not flap on every commit.
-    if (this.paused.size === 0 || this.heldDownstream || this.inflight > this.limits.maxInflightEvents / 2) return;
+    if (this.paused.size === 0 || this.holds.size > 0 || this.inflight > this.limits.maxInflightEvents / 2) return;
     for (const s of this.paused) s.setPipelinePaused(false);
     this.paused.clear();
     this.metrics.pausedConnections.set(0);

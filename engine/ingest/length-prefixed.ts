@@ -5,8 +5,12 @@
  * buffer of its announced length: each byte is copied at most once, whatever the number of reads.
  * (Gathering the unread tail and the next read into a fresh buffer at every read copied a 300 KB frame
  * about three times over: 5% of the engine's CPU, and the garbage that came with it.)
+ *
+ * A length over the current limit is refused from the prefix alone, before anything is allocated for it:
+ * the limit bounds what one connection can make the engine allocate (small before Welcome, see tcp-listener.ts).
  */
 export class FrameTooLargeError extends Error {
+  readonly code = 'FRAME_TOO_LARGE';
   constructor(readonly length: number, readonly limit: number) {
     super(`frame of ${length} bytes exceeds the ${limit}-byte limit`);
   }
@@ -20,7 +24,8 @@ export class LengthPrefixedReader {
   private readonly head = Buffer.alloc(4);
   private headBytes = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /** `limit`: the largest frame accepted; it may change between reads (the listener raises it after Welcome). */
+  constructor(public limit: number) {}
 
   /** Feeds one read; returns the frames it completed. Throws FrameTooLargeError before buffering an oversize frame. */
   push(chunk: Buffer): Buffer[] {
@@ -67,7 +72,7 @@ export class LengthPrefixedReader {
   }
 
   private checked(length: number): number {
-    if (length > this.maxFrameBytes) throw new FrameTooLargeError(length, this.maxFrameBytes);
+    if (length > this.limit) throw new FrameTooLargeError(length, this.limit);
     return length;
   }
 }

@@ -5,6 +5,9 @@ import type { Transport } from './transport.js';
 import type { AckListener, EventResult } from './source-tracker.js';
 import type { IngestHub } from './ingest-hub.js';
 import { log } from '../log.js';
+import { oneLine, peerText } from './peer-text.js';
+
+type PauseReason = 'auth' | 'lookup' | 'pipeline' | 'peer';
 
 /** A protocol violation: the session sends one Error frame naming it and closes. */
 class ProtocolError extends Error {
@@ -22,14 +25,15 @@ class ProtocolError extends Error {
  * so a bad frame stores nothing.
  */
 export class FepSession implements AckListener {
-  private state: 'awaiting-hello' | 'authenticating' | 'open' | 'closed' = 'awaiting-hello';
+  /** `looking-up`: reading the stored verdicts of resent events; later frames wait in the backlog meanwhile. */
+  private state: 'awaiting-hello' | 'authenticating' | 'looking-up' | 'open' | 'closed' = 'awaiting-hello';
   private readonly backlog: Buffer[] = [];
   private sourceId = '';
   private wantResults = false;
   /** Highest seq seen on this connection (seqs must increase within a connection). */
   private lastSeenSeq = 0;
   private lastAckSent = 0;
-  private pausedFor = new Set<'auth' | 'pipeline' | 'peer'>();
+  private pausedFor = new Set<PauseReason>();
 
   constructor(private readonly transport: Transport, private readonly hub: IngestHub) {}
 
@@ -45,7 +49,7 @@ export class FepSession implements AckListener {
   receive(frames: readonly Buffer[]): void {
     for (const f of frames) {
       if (this.state === 'closed') return;
-      if (this.state === 'authenticating' || this.backlog.length > 0) this.backlog.push(f);
+      if (this.state === 'authenticating' || this.state === 'looking-up' || this.backlog.length > 0) this.backlog.push(f);
       else this.handle(f);
     }
   }
@@ -53,6 +57,11 @@ export class FepSession implements AckListener {
   /** A frame the transport refused before it could be read whole (e.g. over the size limit). */
   reject(code: ErrorCode, message: string): void {
     this.fail(new ProtocolError(code, message));
+  }
+
+  /** Events received on this connection that are not acknowledged yet: the engine owes the peer an Ack (it is not idle). */
+  get owesAcks(): boolean {
+    return this.lastSeenSeq > this.lastAckSent;
   }
 
   /** Backpressure from the pipeline: stop or restart reading from this connection. */
@@ -73,7 +82,7 @@ export class FepSession implements AckListener {
   }
 
   acked(upToSeq: number, results: readonly EventResult[]): void {
-    if (this.state !== 'open') return;
+    if (this.state !== 'open' && this.state !== 'looking-up') return;
     const frames: Uint8Array[] = [];
     const ack = this.ackFrame(upToSeq);
     if (ack) frames.push(ack);
@@ -105,6 +114,7 @@ export class FepSession implements AckListener {
 
   private startHello(hello: Hello): void {
     this.state = 'authenticating';
+    this.transport.progressed?.('hello');
     this.setPaused('auth', true);
     this.hub
       .authenticate(this, hello.sourceId, hello.token)
@@ -115,6 +125,8 @@ export class FepSession implements AckListener {
         this.wantResults = hello.wantResults;
         this.lastAckSent = welcome.lastDurable;
         this.state = 'open';
+        // Before Welcome: what the client sends after it may use the full frame size.
+        this.transport.progressed?.('open');
         this.send([engineFrames.welcome(welcome.lastDurable, this.hub.engineVersion)]);
         this.setPaused('auth', false);
         while (this.backlog.length > 0 && this.state === 'open') this.handle(this.backlog.shift()!);
@@ -151,21 +163,45 @@ export class FepSession implements AckListener {
       }
     }
     this.lastSeenSeq = seen;
-    const duplicates = firstNew < 0 ? events.length : firstNew;
-    if (duplicates > 0) {
-      this.hub.metrics.eventsReceived.inc(duplicates);
-      this.hub.metrics.eventsDuplicate.inc(duplicates);
-      this.sendAck(Math.min(maxDuplicate, tracker.lastDurable));
+    const duplicates = firstNew < 0 ? events : events.slice(0, firstNew);
+    const fresh = firstNew < 0 ? [] : firstNew === 0 ? events : events.slice(firstNew);
+    if (duplicates.length > 0) {
+      this.hub.metrics.eventsReceived.inc(duplicates.length);
+      this.hub.metrics.eventsDuplicate.inc(duplicates.length);
     }
-    if (firstNew >= 0) {
-      const fresh = firstNew === 0 ? events : events.slice(firstNew);
-      this.hub.admit(this, tracker, fresh, this.wantResults);
+    // Events stored before (resent, or stored ahead of a hole by a crash) are not judged again: their Results carry
+    // the verdict the event log holds, read before anything later on this connection is answered.
+    const stored = this.wantResults ? [...duplicates.map((e) => e.seq), ...fresh.filter((e) => tracker.isStoredAhead(e.seq)).map((e) => e.seq)] : [];
+    if (stored.length === 0) {
+      if (duplicates.length > 0) this.reack(Math.min(maxDuplicate, tracker.lastDurable));
+      if (fresh.length > 0) this.hub.admit(this, tracker, fresh, this.wantResults);
+      return;
     }
+    this.state = 'looking-up';
+    this.setPaused('lookup', true);
+    this.hub
+      .storedVerdicts(this.sourceId, stored)
+      .then((verdicts) => {
+        if (this.state === 'closed') return;
+        if (duplicates.length > 0) {
+          this.send(duplicates.map((e) => engineFrames.result(verdicts.get(e.seq) ?? { seq: e.seq, status: 'accepted', findings: [] })));
+          this.reack(Math.min(maxDuplicate, tracker.lastDurable));
+        }
+        if (fresh.length > 0) this.hub.admit(this, tracker, fresh, this.wantResults, verdicts);
+        this.state = 'open';
+        this.setPaused('lookup', false);
+        while (this.backlog.length > 0 && this.state === 'open') this.handle(this.backlog.shift()!);
+      })
+      .catch((err: unknown) => this.fail(new ProtocolError(ErrorCode.ERROR_CODE_INTERNAL, 'reading the stored verdicts of resent events failed: ' + (err as Error).message)));
   }
 
-  private sendAck(upToSeq: number): void {
+  /**
+   * Acknowledges a resend of events already durable: an Ack covering them even when an earlier Ack (or Welcome) did,
+   * since a client may wait for an Ack that covers what it sent.
+   */
+  private reack(upToSeq: number): void {
     const ack = this.ackFrame(upToSeq);
-    if (ack) this.send([ack]);
+    this.send([ack ?? engineFrames.ack(this.lastAckSent)]);
   }
 
   /** The Ack frame for `upToSeq`, counted as sent; none when an earlier Ack already covered it. */
@@ -187,14 +223,16 @@ export class FepSession implements AckListener {
 
   private fail(err: ProtocolError): void {
     if (this.state === 'closed') return;
-    log('warn', `closing FEP connection ${this.describe()}: ${ErrorCode[err.code]}: ${err.message}`);
+    // Messages may quote what the peer sent: one line of printable ASCII, of bounded length, in the log and the frame.
+    const message = oneLine(err.message);
+    log('warn', `closing FEP connection ${this.describe()}: ${ErrorCode[err.code]}: ${message}`);
     this.hub.metrics.protocolErrors.inc({ code: ErrorCode[err.code] });
-    this.transport.send([engineFrames.error(err.code, err.message)]);
+    this.transport.send([engineFrames.error(err.code, message)]);
     this.transport.close();
     this.closed();
   }
 
-  private setPaused(reason: 'auth' | 'pipeline' | 'peer', paused: boolean): void {
+  private setPaused(reason: PauseReason, paused: boolean): void {
     const was = this.pausedFor.size > 0;
     if (paused) this.pausedFor.add(reason);
     else this.pausedFor.delete(reason);
@@ -204,6 +242,6 @@ export class FepSession implements AckListener {
   }
 
   private describe(): string {
-    return `${this.transport.kind}:${this.transport.peer}${this.sourceId ? ` source=${this.sourceId}` : ''}`;
+    return `${this.transport.kind}:${oneLine(this.transport.peer, 128)}${this.sourceId ? ` source=${peerText(this.sourceId)}` : ''}`;
   }
 }

@@ -51,6 +51,11 @@ export class SourceTracker {
     this.storedAhead = storedAhead;
   }
 
+  /** Whether `seq` is already stored although the watermark has not reached it (takeStoredAhead not called yet). */
+  isStoredAhead(seq: number): boolean {
+    return this.storedAhead.size > 0 && this.storedAhead.has(seq);
+  }
+
   /** True (once) when `seq` is already stored although the watermark has not reached it. */
   takeStoredAhead(seq: number): boolean {
     return this.storedAhead.size > 0 && this.storedAhead.delete(seq);

@@ -15,4 +15,9 @@ export interface Transport {
   resume(): void;
   /** Closes after flushing what was sent. */
   close(): void;
+  /**
+   * The session's progress, for the limits the transport keeps: `hello` once a Hello frame has arrived (the
+   * Hello deadline is met), `open` once Welcome was sent (the full frame size and the idle timeout apply).
+   */
+  progressed?(stage: 'hello' | 'open'): void;
 }

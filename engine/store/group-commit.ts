@@ -22,6 +22,8 @@ interface CommitPhases {
   encode: number;
   connect: number;
   copy: number;
+  /** Waiting for the group before this one to commit (groups commit in the order they were formed). */
+  wait: number;
   commit: number;
 }
 
@@ -35,8 +37,15 @@ interface CommitPhases {
  * current-state table: append-only won (figures in bench/results.json, "storeStrategy"), because an
  * upsert rewrites a heap tuple and its index entries per event where an append adds one.
  *
- * A failed group is retried (with backoff) until it commits; the retry goes through staging tables
- * with ON CONFLICT DO NOTHING, because a COMMIT whose reply was lost may in fact have succeeded.
+ * Groups commit in the order they were formed: a group's COPY may overlap the COMMIT of the one before it, but its
+ * own COMMIT waits for that one's. A trade's events reach the queue in the order its actor judged them, so whatever a
+ * crash leaves in the log is a prefix of each trade's history, and a resend from Welcome never fills a hole below a
+ * version already stored (it would be judged against the later version).
+ *
+ * A failed group is retried (with backoff) until it commits; the retry goes through staging tables and skips the
+ * events whose (source_id, seq) is already stored, because a COMMIT whose reply was lost may in fact have succeeded.
+ * Any other conflict (a trade version stored by someone else) is not skipped: the group keeps failing, nothing after
+ * it is acknowledged, and the writer reports itself blocked (`blockedBy`, on /healthz) until an operator resolves it.
  */
 export class GroupCommitWriter {
   private queue: StoredEvent[] = [];
@@ -44,6 +53,11 @@ export class GroupCommitWriter {
   private timer: NodeJS.Timeout | undefined;
   private drainWaiters: (() => void)[] = [];
   private stopped = false;
+  /** Settles when the newest group formed so far has committed and been reported durable. */
+  private lastCommitted: Promise<void> = Promise.resolve();
+  /** Why the oldest group in flight cannot commit, while it cannot (for /healthz and the logs). */
+  blockedBy: string | undefined;
+  private failing = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -55,6 +69,8 @@ export class GroupCommitWriter {
      * watermarks): statements of their own would cost a round trip per group.
      */
     private readonly beforeCommit: (client: pg.PoolClient) => string = () => '',
+    /** Told when group commits start failing (true) and when one commits again (false): the ingest side stops reading meanwhile. */
+    private readonly onFailing: (failing: boolean) => void = () => {},
   ) {}
 
   /** Events waiting for a group (not counting those inside in-flight transactions). */
@@ -104,9 +120,13 @@ export class GroupCommitWriter {
     this.queue = group === this.queue ? [] : this.queue.slice(this.options.maxRows);
     this.metrics.storeQueueRows.set(this.queue.length);
     this.inFlight++;
-    void this.commitWithRetry(group).then(() => {
+    const previous = this.lastCommitted;
+    let markCommitted!: () => void;
+    this.lastCommitted = new Promise((resolve) => (markCommitted = resolve));
+    void this.commitWithRetry(group, previous).then(() => {
       this.inFlight--;
       this.onDurable(group);
+      markCommitted();
       this.schedule();
       if (this.queue.length === 0 && this.inFlight === 0) {
         const waiters = this.drainWaiters;
@@ -118,11 +138,16 @@ export class GroupCommitWriter {
     if (this.queue.length >= this.options.maxRows) this.startGroup();
   }
 
-  private async commitWithRetry(group: readonly StoredEvent[]): Promise<void> {
+  private async commitWithRetry(group: readonly StoredEvent[], previous: Promise<void>): Promise<void> {
     const started = performance.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        const phases = await this.commit(group, attempt > 0);
+        const phases = await this.commit(group, attempt > 0, previous);
+        this.blockedBy = undefined;
+        if (this.failing) {
+          this.failing = false;
+          this.onFailing(false);
+        }
         const ms = performance.now() - started;
         this.metrics.groupCommitRows.observe(group.length);
         this.metrics.groupCommitSeconds.observe(ms / 1000);
@@ -133,14 +158,27 @@ export class GroupCommitWriter {
         return;
       } catch (err) {
         this.metrics.groupCommitRetries.inc();
+        // A resend meeting its own stored key is retried at once through staging, not a failing database.
+        if (!this.failing && !isEventKeyConflict(err)) {
+          this.failing = true;
+          this.onFailing(true);
+        }
         const delay = Math.min(5_000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2);
-        log('warn', `group commit of ${group.length} events failed, retrying in ${Math.round(delay)} ms: ${(err as Error).message}`);
+        const refusal = describeRefusal(err);
+        if (refusal) {
+          // Not a fault that passes: say so loudly, once per attempt, and keep the group (and every ack after it) waiting.
+          this.blockedBy = refusal;
+          log('error', `group commit of ${group.length} events refused, acknowledgement stops until this is resolved: ${refusal}`,
+            { firstEvent: `${group[0]!.sourceId}:${group[0]!.seq}` });
+        } else {
+          log('warn', `group commit of ${group.length} events failed, retrying in ${Math.round(delay)} ms: ${(err as Error).message}`);
+        }
         await new Promise((r) => setTimeout(r, delay));
       }
     }
   }
 
-  private async commit(group: readonly StoredEvent[], tolerateExisting: boolean): Promise<CommitPhases> {
+  private async commit(group: readonly StoredEvent[], tolerateExisting: boolean, previous: Promise<void>): Promise<CommitPhases> {
     let mark = performance.now();
     const lap = () => {
       const now = performance.now();
@@ -165,15 +203,17 @@ export class GroupCommitWriter {
         await copyBinary(client, 'stage_finding', FINDING_COLUMNS, encoded.findings);
         // Only events not already stored bring their findings with them.
         await client.query(`WITH fresh AS (
-            INSERT INTO event_log (${EVENT_COLUMNS}) SELECT ${EVENT_COLUMNS} FROM stage_event_log ON CONFLICT DO NOTHING RETURNING source_id, seq)
+            INSERT INTO event_log (${EVENT_COLUMNS}) SELECT ${EVENT_COLUMNS} FROM stage_event_log ON CONFLICT (source_id, seq) DO NOTHING RETURNING source_id, seq)
           INSERT INTO finding (${FINDING_COLUMNS}) SELECT ${FINDING_COLUMNS.split(', ').map((c) => 's.' + c).join(', ')} FROM stage_finding s JOIN fresh f USING (source_id, seq)`);
       } else {
         await copyBinary(client, 'event_log', EVENT_COLUMNS, encoded.events, 'BEGIN; ');
         if (encoded.findingCount > 0) await copyBinary(client, 'finding', FINDING_COLUMNS, encoded.findings);
       }
       const copied = lap();
+      await previous;
+      const wait = lap();
       await client.query(`${this.beforeCommit(client)}COMMIT`);
-      return { encode, connect, copy: copied, commit: lap() };
+      return { encode, connect, copy: copied, wait, commit: lap() };
     } catch (err) {
       broken = true;
       throw err;
@@ -182,6 +222,24 @@ export class GroupCommitWriter {
       client.release(broken);
     }
   }
+}
+
+/** The event log's own key: what a first attempt meets when a lost COMMIT reply hid a success; the retry skips those. */
+function isEventKeyConflict(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e.code === '23505' && e.constraint === 'event_log_pkey';
+}
+
+/**
+ * A failure that retrying cannot cure without someone's action, described for the log and /healthz: a unique
+ * violation other than the event log's own key (a trade version another writer stored), or the writer fence
+ * (engine/store/writer-lock.ts) saying this process no longer holds the database.
+ */
+function describeRefusal(err: unknown): string | undefined {
+  const e = err as { code?: string; constraint?: string; detail?: string; message?: string };
+  if (e.code === '23505' && !isEventKeyConflict(err)) return `unique constraint ${e.constraint ?? '?'} violated (${e.detail ?? e.message ?? ''})`;
+  if (e.code === 'SW001') return e.message;
+  return undefined;
 }
 
 /** The event_log columns a group commit's COPY writes, in the order encodeGroup writes them. */

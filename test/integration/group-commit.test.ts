@@ -70,6 +70,46 @@ describe('GroupCommitWriter', () => {
     expect(await stored()).toEqual({ events: [1, 2, 3, 4, 5, 6], findings: 3 + 2 + 2, durableSeq: 6 });
   });
 
+  it('commits groups in the order they were formed: a later group waits for an earlier one that is slow to commit', async () => {
+    // The first group's COMMIT message sleeps 0.4 s in the database; the second group, formed meanwhile, has its COPY
+    // done long before. Were it to commit first, a crash in between would leave a trade's later version without its
+    // earlier one (a hole a resend would then fill out of order).
+    let calls = 0;
+    const durable: number[][] = [];
+    const w = new GroupCommitWriter(pool, { ...defaultGroupCommitOptions, maxWaitMs: 1, maxInFlight: 2 }, (g) => durable.push(g.map((e) => e.seq)), createMetrics(),
+      (client) => (calls++ === 0 ? 'SELECT pg_sleep(0.4);\n' : '') + advanceDurableSeqsSql(client, [SOURCE], [0]));
+    w.write([event(20)]);
+    await expect.poll(() => calls).toBe(1);
+    w.write([event(21)]);
+    // While the first group sleeps inside its COMMIT, the second one is not visible either.
+    const seen: number[][] = [];
+    while (durable.length === 0) {
+      seen.push((await pool.query<{ seq: string }>('SELECT seq FROM event_log WHERE source_id = $1 AND seq IN (20, 21) ORDER BY seq', [SOURCE])).rows.map((r) => Number(r.seq)));
+    }
+    await w.drain();
+    expect(durable).toEqual([[20], [21]]);
+    expect(seen.some((s) => s.length === 0)).toBe(true);
+    expect(seen.filter((s) => s.includes(21) && !s.includes(20))).toEqual([]);
+  });
+
+  it('does not skip a conflict other than the event key: the group waits, reported blocked, until the conflict is gone', async () => {
+    // Event 30 makes trade UTI-X version 1, which another writer has already stored under (other-source, 1).
+    await upsertSource(pool, 'other-source', 'token');
+    await pool.query(`INSERT INTO event_log (source_id, seq, received_at, trade_key, counterparty1, action_type, event_timestamp, status, version, lifecycle, report)
+      VALUES ('other-source', 1, now(), 'UTI-X', 'CP-1', 'NEWT', '2026-01-01T00:00:00Z', 'accepted', 1, 'live', '\\x00')`);
+    const { w, durable } = writer(() => 0);
+    w.write([{ ...event(30), tradeKey: 'UTI-X' }]);
+    await expect.poll(() => w.blockedBy, { timeout: 10_000 }).toMatch(/event_log_trade_version/);
+    expect(durable).toEqual([]);
+    expect((await stored()).events).not.toContain(30);
+    // The operator removes the other writer's row: the retry commits, and the group is reported durable once.
+    await pool.query(`DELETE FROM event_log WHERE source_id = 'other-source'`);
+    await w.drain();
+    expect(durable).toEqual([[30]]);
+    expect(w.blockedBy).toBeUndefined();
+    expect((await stored()).events).toContain(30);
+  });
+
   it('never lowers a durable watermark', async () => {
     const { w } = writer(() => 2);
     w.write([event(7)]);

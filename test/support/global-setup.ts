@@ -5,7 +5,7 @@ import net from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { importEmbeddedPostgres } from '../../engine/store/database.js';
+import { EmbeddedPostgres } from '../../engine/store/embedded-postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,24 +29,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('pgAdminUrl', adminUrl);
     return () => dropDatabases(adminUrl, prefix);
   }
-  // Loaded through the engine's helper: the package's own exit hooks would turn a failed run's exit code into 0.
-  const EmbeddedPostgres = await importEmbeddedPostgres();
+  // The engine's own embedded server (a random password in a 0600 file, loopback only; as root it runs as an
+  // unprivileged user, from a copy of the binaries when the clone is where that user cannot reach them).
   const dir = mkdtempSync(join(tmpdir(), 'swaprep-test-pg-'));
-  // With createPostgresUser the server runs as an unprivileged user, who must be able to enter the directory.
-  chmodSync(dir, 0o755);
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    user: 'postgres',
-    password: 'test',
-    port,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-  });
-  await server.initialise();
-  await server.start();
-  project.provide('pgAdminUrl', `postgres://postgres:test@127.0.0.1:${port}/postgres`);
+  chmodSync(dir, 0o755); // that user enters it; its data/ is the server's (0700) and the password file root's (0600)
+  const server = await EmbeddedPostgres.open({ dataDir: join(dir, 'data'), port: await freePort() });
+  project.provide('pgAdminUrl', server.url('postgres'));
   return async () => {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

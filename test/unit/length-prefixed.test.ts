@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FrameTooLargeError, LengthPrefixedReader, lengthPrefixed, lengthPrefixedAll } from '../../engine/ingest/length-prefixed.js';
 
 const frames = [Buffer.from('a'), Buffer.alloc(0), Buffer.from('hello world'), Buffer.alloc(70_000, 7)];
@@ -36,5 +36,34 @@ describe('LengthPrefixedReader', () => {
     prefix.writeUInt32BE(1001);
     expect(() => reader.push(prefix)).toThrow(FrameTooLargeError);
     expect(() => new LengthPrefixedReader(1000).push(lengthPrefixed(Buffer.alloc(1000)))).not.toThrow();
+  });
+
+  afterEach(() => vi.restoreAllMocks());
+
+  it('allocates nothing for a frame announced over the limit, even with part of its body in the same read', () => {
+    const allocUnsafe = vi.spyOn(Buffer, 'allocUnsafe');
+    const alloc = vi.spyOn(Buffer, 'alloc');
+    const reader = new LengthPrefixedReader(64 * 1024);
+    const read = Buffer.alloc(4 + 1000);
+    read.writeUInt32BE(3 * 1024 * 1024);
+    allocUnsafe.mockClear();
+    alloc.mockClear();
+    expect(() => reader.push(read)).toThrow(FrameTooLargeError);
+    const sizes = [...allocUnsafe.mock.calls, ...alloc.mock.calls].map((c) => Number(c[0]));
+    expect(sizes.filter((n) => n > 64 * 1024)).toEqual([]);
+  });
+
+  it('applies the limit in force at each read: small until raised, then the larger one', () => {
+    const big = lengthPrefixed(Buffer.alloc(5000, 1));
+    const small = new LengthPrefixedReader(1024);
+    expect(() => small.push(big.subarray(0, 10))).toThrow(/5000 bytes exceeds the 1024-byte limit/);
+    const reader = new LengthPrefixedReader(1024);
+    expect(reader.push(lengthPrefixed(Buffer.from('hello')))).toHaveLength(1);
+    reader.limit = 8192;
+    // A frame straddling reads is buffered at its announced length, which the limit bounds.
+    expect(reader.push(big.subarray(0, 100))).toEqual([]);
+    expect(reader.pending).toBe(100);
+    const [frame] = reader.push(big.subarray(100));
+    expect(frame).toEqual(Buffer.alloc(5000, 1));
   });
 });

@@ -13,7 +13,8 @@ runAsBackgroundThread('trade projector');
 const port = parentPort!;
 const send = (m: FromProjectorThread) => port.postMessage(m);
 const { databaseUrl, options } = workerData as ProjectorThreadData;
-const pool = createPool(databaseUrl, 2);
+// Short statements (one pass of the projection): a hung connection fails its pass, which is tried again.
+const pool = createPool(databaseUrl, 2, 'short');
 
 const projector = new TradeProjector(pool, options);
 projector.onPass = (events, lag) => send({ type: 'pass', events, lag });
