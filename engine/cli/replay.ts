@@ -35,9 +35,23 @@ options:
   --json                print each file's summary as one JSON line
   --quiet               no progress output (progress goes to stderr: a bar on a terminal, a line
                         every 10 s otherwise)
-  --watch DIR           replay files dropped into DIR (renamed into place, or unchanged for
-                        --stable-ms, default 1000) and move each to DIR/done or DIR/failed with
-                        FILE.summary.json (and FILE.rejects.csv); runs until SIGINT/SIGTERM
+  --watch DIR           replay each complete file put into DIR and move it to DIR/done or DIR/failed
+                        with FILE.summary.json (and FILE.rejects.csv); runs until SIGINT/SIGTERM
+  --complete rename|marker
+                        with --watch: how a writer says a file is complete (default rename):
+                        rename  write the file under a temporary name in DIR (.NAME, NAME.tmp,
+                                .part, .partial, .filepart: never taken), or elsewhere on the same
+                                file system, then rename it to NAME, so that it appears whole:
+                                  cp f.csv DIR/.f.csv.tmp && mv DIR/.f.csv.tmp DIR/f.csv
+                                Do not write into DIR under the final name (cp f.csv DIR/): a copy
+                                that pauses cannot be told from a complete file. A file seen growing
+                                under its final name is left alone, with a warning; rename it to a
+                                new name once it is complete to have it replayed
+                        marker  write NAME, then the empty file NAME.ready beside it; NAME is taken
+                                once its marker is there and no older than NAME, and the marker moves
+                                with it (for writers that cannot rename, e.g. some SFTP clients)
+  --marker-suffix SUF   with --complete marker: the marker of NAME is NAME + SUF (default .ready)
+  --poll-ms N           with --watch: how often DIR is looked at (default 500)
   --database-url URL --data-dir DIR --embedded-pg-port N
                         the database of the in-process engine (or where --to's sources are created)
 
@@ -66,8 +80,11 @@ export async function run(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
       watch: { type: 'string' },
-      'stable-ms': { type: 'string' },
+      complete: { type: 'string' },
+      'marker-suffix': { type: 'string' },
       'poll-ms': { type: 'string' },
+      // Gone: quiet time is no evidence that a file is complete. Still parsed to say so.
+      'stable-ms': { type: 'string' },
       'rejects-dir': { type: 'string' },
       'database-url': { type: 'string' },
       'data-dir': { type: 'string' },
@@ -92,14 +109,18 @@ export async function run(argv: string[]): Promise<number> {
   if (values.watch && positionals.length > 0) return usage('--watch DIR takes no other files');
   if ((values.source === undefined) !== (values.token === undefined)) return usage('--source and --token go together');
   if (values.source !== undefined && !values.to) return usage('--source/--token name a source of the engine given by --to');
-  let rate: number | undefined, workers: number, maxUnacked: number | undefined, stableMs: number | undefined, pollMs: number | undefined;
+  if (values['stable-ms'] !== undefined) return usage('--stable-ms is no longer an option: a file unchanged for a while may be a stalled copy. --watch takes a file renamed into DIR (--complete rename) or announced by a marker file (--complete marker)');
+  if (!values.watch && (values.complete !== undefined || values['marker-suffix'] !== undefined || values['poll-ms'] !== undefined)) return usage('--complete, --marker-suffix and --poll-ms go with --watch');
+  if (values.complete !== undefined && values.complete !== 'rename' && values.complete !== 'marker') return usage(`--complete ${values.complete}: expected rename or marker`);
+  const complete = values.complete === 'marker' ? 'marker' : 'rename';
+  if (values['marker-suffix'] !== undefined && complete !== 'marker') return usage('--marker-suffix goes with --complete marker');
+  let rate: number | undefined, workers: number, maxUnacked: number | undefined, pollMs: number | undefined;
   try {
     rate = num('rate', values.rate, 1);
     // Decoding is the client's main cost: every CPU when the engine runs elsewhere, all but one when it
     // runs in this process (its actors and store share the main thread).
     workers = num('workers', values.workers, 0) ?? (values.to ? availableParallelism() : Math.max(1, availableParallelism() - 1));
     maxUnacked = num('max-unacked', values['max-unacked'], 1);
-    stableMs = num('stable-ms', values['stable-ms'], 0);
     pollMs = num('poll-ms', values['poll-ms'], 10);
   } catch (err) {
     return usage((err as Error).message);
@@ -126,6 +147,10 @@ export async function run(argv: string[]): Promise<number> {
     if (values.source && files.length !== 1) return usage(`--source names one source, but ${files.length} files were given: each file is a source of its own (omit --source, give --database-url)`);
   } else if (values.source) {
     return usage('--watch replays each file as its own source: omit --source/--token');
+  } else if (values['marker-suffix'] !== undefined) {
+    const { markerSuffixProblem } = await import('../ingest/files/watch.js');
+    const problem = markerSuffixProblem(values['marker-suffix']);
+    if (problem) return usage(problem);
   }
 
   // Where to send, and how each file gets its source.
@@ -217,7 +242,7 @@ export async function run(argv: string[]): Promise<number> {
     if (values.watch) {
       const { watchDirectory } = await import('../ingest/files/watch.js');
       await watchDirectory(resolve(values.watch), {
-        stableMs, pollMs, signal: controller.signal,
+        complete, markerSuffix: values['marker-suffix'], pollMs, signal: controller.signal,
         log: (line) => process.stderr.write(`swaprep replay: ${line}\n`),
         handle: async (path) => {
           const r = await replayOne(path);

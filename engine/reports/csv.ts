@@ -10,8 +10,10 @@
  *   ';' in item order;
  * - prices/spreads (PriceFormat) hold the value of whichever notation key is set (the notation is its
  *   own element);
- * - booleans are `true`/`false`; decimals are written exactly as held; RFC 4180 quoting.
+ * - booleans are `true`/`false`; decimals are written exactly as held; RFC 4180 quoting, values unchanged: these
+ *   lines go to the repository as the report itself (files for people neutralise formulas: engine/csv-cell.ts).
  */
+import { rfc4180Field } from '../csv-cell.js';
 import type { DataElement } from '../rules/elements.js';
 import { elementsOf, propPath } from './profiles.js';
 import type { ReportRegime } from './types.js';
@@ -47,11 +49,8 @@ function columnsOf(e: DataElement): CsvColumn[] {
   return out;
 }
 
-/** RFC 4180 field: quoted only when it holds a comma, quote, CR or LF. */
-export function csvField(v: string): string {
-  if (!/[",\r\n]/.test(v)) return v;
-  return '"' + v.replace(/"/g, '""') + '"';
-}
+/** One cell of a report line: RFC 4180, the value as reported. */
+export const csvField = rfc4180Field;
 
 export function csvHeader(regime: ReportRegime): string {
   return csvColumns(regime).map((c) => csvField(c.name)).join(',');

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type pg from 'pg';
-import { csvField } from '../reports/csv.js';
+import { csvCell } from '../csv-cell.js';
 import { buildReport, type ReportKind, type ReportTable } from './kinds.js';
 
 export interface ReportFile {
@@ -23,7 +23,7 @@ export interface ReportFile {
 }
 
 export function toCsv(t: ReportTable): string {
-  const line = (cells: readonly (string | number | null)[]) => cells.map((c) => (c === null ? '' : csvField(String(c)))).join(',');
+  const line = (cells: readonly (string | number | null)[]) => cells.map((c) => (c === null ? '' : csvCell(String(c)))).join(',');
   return [line(t.header), ...t.rows.map(line)].join('\n') + '\n';
 }
 

@@ -3,16 +3,20 @@
  * kept pending when no repository is configured), a JSON file for everything (`SWAPREP_CONFIG` /
  * `--config`), and short environment forms for the common settings, which win over the file:
  *
- *   SWAPREP_SDR=name=https://host:port[,name2@cftc-part43=http://...]   HTTPS repositories (JSON batches)
+ *   SWAPREP_SDR=name=https://host:port[,name2@cftc-part43=http://127.0.0.1:...]   HTTPS repositories (JSON batches)
  *   SWAPREP_SDR_TOKEN=T          bearer token for the SWAPREP_SDR repositories
+ *   SWAPREP_SDR_CA_FILE, SWAPREP_SDR_CERT_FILE + SWAPREP_SDR_KEY_FILE, SWAPREP_SDR_MAX_RESPONSE_BYTES   their TLS and cap
  *   SWAPREP_WEBHOOKS=url[,url]   alert webhooks (HTTP POST JSON)
  *   SWAPREP_REPORTS_DIR=DIR      scheduled report files (default DATA_DIR/reports)
  *   SWAPREP_SUBMISSION=on|off    the whole path (default on)
  *
  * Every error names the setting (and for the file, the JSON path) and what was expected.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
+import ssh2 from 'ssh2';
 import { DEFAULT_ALERT_RULES } from '../alerts/monitor.js';
 import { DEFAULT_ALERT_SERVICE } from '../alerts/service.js';
 import type { SmtpConfig } from '../alerts/notifiers.js';
@@ -23,7 +27,12 @@ import { DEFAULT_DISPATCHER } from './dispatcher.js';
 import { DEFAULT_INTAKE } from './intake.js';
 import { DEFAULT_SUBMISSION_PATH, type SubmissionPathConfig } from './path.js';
 import { DEFAULT_RETRY } from './retry.js';
-import type { RepositoryConfig } from './types.js';
+import { insecureUrlReason } from './channels/https.js';
+import { HostKeyPinError, parseHostKeyPin } from './channels/host-key.js';
+import type { HttpsRepositoryConfig, RepositoryConfig } from './types.js';
+
+/** The largest repository answer read by default (an HTTPS response body, an SFTP response file): 64 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export interface SubmissionSettings {
   enabled: boolean;
@@ -89,18 +98,30 @@ function repository(v: unknown, w: Where, regimes: readonly ReportRegime[]): Rep
   const ch = obj(o.channel, w.at('channel'));
   const cw = w.at('channel');
   let channel: RepositoryConfig['channel'];
+  const timeoutMs = ch.timeoutMs === undefined ? 30_000 : num(ch.timeoutMs, cw.at('timeoutMs'));
+  const maxResponseBytes = ch.maxResponseBytes === undefined ? DEFAULT_MAX_RESPONSE_BYTES : positive(ch.maxResponseBytes, cw.at('maxResponseBytes'));
   if (ch.kind === 'https') {
-    known(ch, cw, ['kind', 'url', 'token', 'timeoutMs']);
-    channel = { kind: 'https', url: url(ch.url, cw.at('url')), timeoutMs: ch.timeoutMs === undefined ? 30_000 : num(ch.timeoutMs, cw.at('timeoutMs')) };
+    known(ch, cw, ['kind', 'url', 'token', 'timeoutMs', 'caFile', 'certFile', 'keyFile', 'maxResponseBytes']);
+    channel = {
+      kind: 'https', url: repositoryUrl(ch.url, cw.at('url')), timeoutMs, maxResponseBytes,
+      ...tlsFiles({
+        ...(ch.caFile !== undefined ? { ca: str(ch.caFile, cw.at('caFile')) } : {}),
+        ...(ch.certFile !== undefined ? { cert: str(ch.certFile, cw.at('certFile')) } : {}),
+        ...(ch.keyFile !== undefined ? { key: str(ch.keyFile, cw.at('keyFile')) } : {}),
+      }, { ca: cw.at('caFile'), cert: cw.at('certFile'), key: cw.at('keyFile') }),
+    };
     if (ch.token !== undefined) channel.token = str(ch.token, cw.at('token'));
   } else if (ch.kind === 'sftp') {
-    known(ch, cw, ['kind', 'host', 'port', 'username', 'password', 'inbox', 'outbox', 'timeoutMs']);
+    known(ch, cw, ['kind', 'host', 'port', 'username', 'password', 'privateKeyFile', 'hostKey', 'inbox', 'outbox', 'timeoutMs', 'maxResponseBytes']);
     channel = {
       kind: 'sftp', host: str(ch.host, cw.at('host')), port: ch.port === undefined ? 22 : num(ch.port, cw.at('port')),
-      username: str(ch.username, cw.at('username')), password: str(ch.password, cw.at('password')),
+      username: str(ch.username, cw.at('username')), hostKeys: hostKeys(ch.hostKey, cw.at('hostKey')),
       inbox: ch.inbox === undefined ? 'inbox' : str(ch.inbox, cw.at('inbox')), outbox: ch.outbox === undefined ? 'outbox' : str(ch.outbox, cw.at('outbox')),
-      timeoutMs: ch.timeoutMs === undefined ? 30_000 : num(ch.timeoutMs, cw.at('timeoutMs')),
+      timeoutMs, maxResponseBytes,
     };
+    if (ch.password !== undefined) channel.password = str(ch.password, cw.at('password'));
+    if (ch.privateKeyFile !== undefined) channel.privateKey = privateKey(str(ch.privateKeyFile, cw.at('privateKeyFile')), cw.at('privateKeyFile'));
+    if (channel.password === undefined && channel.privateKey === undefined) throw new Error(`${cw.label}: give a password or a privateKeyFile to log in with`);
   } else {
     return cw.at('kind').fail('"https" or "sftp"', ch.kind);
   }
@@ -117,6 +138,98 @@ function repository(v: unknown, w: Where, regimes: readonly ReportRegime[]): Rep
     maxBatch,
     concurrency: o.concurrency === undefined ? 2 : Math.max(1, num(o.concurrency, w.at('concurrency'))),
   };
+}
+
+function positive(v: unknown, w: Where): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) w.fail('a whole number of at least 1', v);
+  return v as number;
+}
+
+/** A repository's URL: https:, or http: to a loopback address only (the batches and the token travel in clear). */
+function repositoryUrl(v: unknown, w: Where): string {
+  const s = url(v, w);
+  const reason = insecureUrlReason(new URL(s));
+  if (reason) w.fail(`an https: URL (${reason})`, s);
+  return s;
+}
+
+function readText(path: string, w: Where): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${w.label}: cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+interface TlsFileSettings {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/**
+ * The TLS files of an HTTPS repository, read and checked now so that a wrong path or a mismatched key stops the
+ * start with the setting's name rather than failing every batch later: ca (PEM certificates trusted instead of the
+ * system's), cert and key (the client certificate and its unencrypted key, for mutual TLS: both or neither).
+ * `at` names each setting in the messages (a JSON path or an environment variable).
+ */
+function tlsFiles(files: TlsFileSettings, at: Record<keyof TlsFileSettings, Where>): Pick<HttpsRepositoryConfig, 'ca' | 'cert' | 'key'> {
+  const out: Pick<HttpsRepositoryConfig, 'ca' | 'cert' | 'key'> = {};
+  if (files.ca !== undefined) {
+    const ca = readText(files.ca, at.ca);
+    const blocks = ca.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) at.ca.fail('a PEM file of CA certificates (-----BEGIN CERTIFICATE-----)', files.ca);
+    for (const b of blocks) {
+      try {
+        new X509Certificate(b);
+      } catch (err) {
+        at.ca.fail(`PEM certificates that can be read (${(err as Error).message})`, files.ca);
+      }
+    }
+    out.ca = ca;
+  }
+  if (files.cert === undefined && files.key !== undefined) at.cert.fail(`the client certificate that goes with ${at.key.label}`, undefined);
+  if (files.key === undefined && files.cert !== undefined) at.key.fail(`the key of the client certificate ${at.cert.label}`, undefined);
+  if (files.cert !== undefined && files.key !== undefined) {
+    const cert = readText(files.cert, at.cert);
+    const key = readText(files.key, at.key);
+    try {
+      createSecureContext({ cert, key });
+    } catch (err) {
+      at.cert.fail(`a PEM client certificate whose unencrypted key is ${at.key.label} (${(err as Error).message})`, files.cert);
+    }
+    out.cert = cert;
+    out.key = key;
+  }
+  return out;
+}
+
+/** The SFTP host key pins: one string or several (a key being rotated), each checked now. */
+function hostKeys(v: unknown, w: Where): string[] {
+  if (v === undefined) {
+    w.fail('the repository\'s host key pinned: its SHA256:... fingerprint (ssh-keygen -lf) or a known_hosts line (ssh-keyscan); an SFTP repository is never used unpinned', v);
+  }
+  const pins = typeof v === 'string' ? [v] : list(v, w, str);
+  if (pins.length === 0) w.fail('at least one host key', v);
+  pins.forEach((p, i) => {
+    try {
+      parseHostKeyPin(p);
+    } catch (err) {
+      if (!(err instanceof HostKeyPinError)) throw err;
+      throw new Error(`${(typeof v === 'string' ? w : w.at(i)).label}: ${err.message}`);
+    }
+  });
+  return pins;
+}
+
+/** An SSH private key file (OpenSSH or PEM, unencrypted), checked with ssh2's own parser. */
+function privateKey(path: string, w: Where): string {
+  const text = readText(path, w);
+  const parsed = ssh2.utils.parseKey(text);
+  if (parsed instanceof Error) w.fail(`an unencrypted private key that ssh2 can read (${parsed.message})`, path);
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key?.isPrivateKey()) w.fail('a private key (this file holds a public key)', path);
+  return text;
 }
 
 function url(v: unknown, w: Where): string {
@@ -199,7 +312,14 @@ export function parseSubmissionFile(text: string, label: string, dataDir: string
  * `name=URL[,name@regime+regime=URL...]`: HTTPS repositories taking JSON batches of 10,000. An entry without
  * `@regimes` takes every reported regime; two repositories may not take the same regime.
  */
-export function parseSdrSpec(spec: string, regimes: readonly ReportRegime[], token?: string): RepositoryConfig[] {
+export function parseSdrSpec(spec: string, regimes: readonly ReportRegime[], token?: string, env: Env = {}): RepositoryConfig[] {
+  const tls = tlsFiles({
+    ...(env.SWAPREP_SDR_CA_FILE ? { ca: env.SWAPREP_SDR_CA_FILE } : {}),
+    ...(env.SWAPREP_SDR_CERT_FILE ? { cert: env.SWAPREP_SDR_CERT_FILE } : {}),
+    ...(env.SWAPREP_SDR_KEY_FILE ? { key: env.SWAPREP_SDR_KEY_FILE } : {}),
+  }, { ca: new Where('SWAPREP_SDR_CA_FILE'), cert: new Where('SWAPREP_SDR_CERT_FILE'), key: new Where('SWAPREP_SDR_KEY_FILE') });
+  const cap = env.SWAPREP_SDR_MAX_RESPONSE_BYTES;
+  const maxResponseBytes = cap ? positive(/^\d+$/.test(cap) ? Number(cap) : cap, new Where('SWAPREP_SDR_MAX_RESPONSE_BYTES')) : DEFAULT_MAX_RESPONSE_BYTES;
   const out = spec.split(',').map((s) => s.trim()).filter(Boolean).map((entry): RepositoryConfig => {
     const eq = entry.indexOf('=');
     if (eq <= 0) throw new Error(`SWAPREP_SDR: entry "${entry}" is not of the form name=https://host:port (or name@cftc-part45+cftc-part43=URL)`);
@@ -209,7 +329,7 @@ export function parseSdrSpec(spec: string, regimes: readonly ReportRegime[], tok
     const rs = regimeList === undefined ? [...regimes] : regimeList.split('+').map((r) => regime(r, w));
     return {
       name, regimes: rs, format: 'json', maxBatch: 10_000, concurrency: 2,
-      channel: { kind: 'https', url: url(entry.slice(eq + 1), w), timeoutMs: 30_000, ...(token ? { token } : {}) },
+      channel: { kind: 'https', url: repositoryUrl(entry.slice(eq + 1), w), timeoutMs: 30_000, maxResponseBytes, ...tls, ...(token ? { token } : {}) },
     };
   });
   checkRepositories(out, 'SWAPREP_SDR');
@@ -250,7 +370,7 @@ export function loadSubmissionSettings(get: (flag: string, envName: string) => s
     path = parseSubmissionFile(text, `SWAPREP_CONFIG ${file}`, dataDir);
   }
   const sdr = get('sdr', 'SWAPREP_SDR');
-  if (sdr) path = { ...path, repositories: parseSdrSpec(sdr, path.reports.regimes, env.SWAPREP_SDR_TOKEN) };
+  if (sdr) path = { ...path, repositories: parseSdrSpec(sdr, path.reports.regimes, env.SWAPREP_SDR_TOKEN, env) };
   if (env.SWAPREP_WEBHOOKS) path = { ...path, webhooks: env.SWAPREP_WEBHOOKS.split(',').map((s) => s.trim()).filter(Boolean).map((u) => url(u, new Where('SWAPREP_WEBHOOKS'))) };
   const dir = get('reports-dir', 'SWAPREP_REPORTS_DIR');
   if (dir) path = { ...path, reportsDir: dir };

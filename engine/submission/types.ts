@@ -58,21 +58,28 @@ export interface Channel {
 }
 
 export class TransportError extends Error {
-  override readonly name = 'TransportError';
+  override readonly name: string = 'TransportError';
 }
 
 export class PermanentError extends Error {
-  override readonly name = 'PermanentError';
+  override readonly name: string = 'PermanentError';
 }
 
 export interface HttpsRepositoryConfig {
   kind: 'https';
-  /** Base URL, e.g. https://sdr.example/api (http: allowed for local simulators). */
+  /** Base URL, e.g. https://sdr.example/api (http: only to a loopback address: a local simulator). */
   url: string;
   /** Bearer token sent as Authorization, if any. */
   token?: string;
   /** Per-request timeout. */
   timeoutMs: number;
+  /** PEM CA certificates the repository's certificate must chain to, instead of the system's (configured as caFile). */
+  ca?: string;
+  /** PEM client certificate and its key, presented for mutual TLS (configured as certFile / keyFile). */
+  cert?: string;
+  key?: string;
+  /** The largest response body read, in bytes; a larger one is refused unread. */
+  maxResponseBytes: number;
 }
 
 export interface SftpRepositoryConfig {
@@ -80,11 +87,20 @@ export interface SftpRepositoryConfig {
   host: string;
   port: number;
   username: string;
-  password: string;
+  /** Password, private key (OpenSSH or PEM text, configured as privateKeyFile), or both: the key is tried first. */
+  password?: string;
+  privateKey?: string;
+  /**
+   * The repository's host key(s), pinned: OpenSSH fingerprints (`SHA256:...`) or known_hosts lines
+   * (engine/submission/channels/host-key.ts). A server offering any other key is refused before we log in.
+   */
+  hostKeys: string[];
   /** Where files are uploaded and where response files appear. */
   inbox: string;
   outbox: string;
   timeoutMs: number;
+  /** The largest response file read, in bytes; a larger one is left in the outbox and named in the log. */
+  maxResponseBytes: number;
 }
 
 export interface RepositoryConfig {

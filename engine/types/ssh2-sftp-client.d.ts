@@ -6,10 +6,14 @@ declare module 'ssh2-sftp-client' {
     port: number;
     username: string;
     password?: string;
+    /** OpenSSH or PEM private key text for publickey authentication. */
+    privateKey?: string | Buffer;
     readyTimeout?: number;
     retries?: number;
-    /** Host key check: return false to refuse the server's key. */
+    /** Host key check: the server's public key blob (SSH wire format); return false to refuse it. */
     hostVerifier?: (key: Buffer) => boolean;
+    /** ssh2's algorithm lists; serverHostKey: the host key types asked for, in order. */
+    algorithms?: { serverHostKey?: string[] };
   }
   export interface FileInfo {
     type: 'd' | '-' | 'l';

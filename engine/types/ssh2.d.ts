@@ -1,5 +1,5 @@
 // Minimal typings for ssh2 1.17 (the package ships none; @types/ssh2 would replace this): the server side
-// and SFTP subsystem that loadtest/sdr-sim/sftp-server.ts uses, and the key generator.
+// and SFTP subsystem that loadtest/sdr-sim/sftp-server.ts uses, and the key generator and parser.
 declare module 'ssh2' {
   import type { EventEmitter } from 'node:events';
 
@@ -20,8 +20,21 @@ declare module 'ssh2' {
     method: string;
     username: string;
     password?: string;
+    /** publickey: the client's key (algo, SSH wire blob); signature, blob and hashAlgo once it signs. */
+    key?: { algo: string; data: Buffer };
+    signature?: Buffer;
+    blob?: Buffer;
+    hashAlgo?: string;
     accept(): void;
     reject(methods?: string[]): void;
+  }
+  export interface ParsedKey {
+    type: string;
+    comment: string;
+    isPrivateKey(): boolean;
+    /** The public key in SSH wire format (what a host key fingerprint is taken of). */
+    getPublicSSH(): Buffer;
+    verify(data: Buffer, signature: Buffer, hashAlgo?: string): boolean | Error;
   }
   export interface SFTPWrapper extends EventEmitter {
     handle(reqId: number, handle: Buffer): boolean;
@@ -63,7 +76,7 @@ declare module 'ssh2' {
   export const utils: {
     generateKeyPairSync(type: 'ed25519' | 'rsa' | 'ecdsa', options?: { bits?: number }): { private: string; public: string };
     /** The parsed key, or an Error saying why it cannot be read (returned, not thrown). */
-    parseKey(key: string | Buffer, passphrase?: string): object | Error;
+    parseKey(key: string | Buffer, passphrase?: string): ParsedKey | ParsedKey[] | Error;
     sftp: {
       STATUS_CODE: { OK: number; EOF: number; NO_SUCH_FILE: number; PERMISSION_DENIED: number; FAILURE: number; BAD_MESSAGE: number; OP_UNSUPPORTED: number };
       OPEN_MODE: { READ: number; WRITE: number; APPEND: number; CREAT: number; TRUNC: number; EXCL: number };

@@ -38,7 +38,7 @@ const t = useTestEngine({
   get console(): EngineConfig['console'] {
     return {
       ...baseConsole, adminPassword: 'admin-password-1', jwtSecret: JWT_SECRET,
-      login: { ...baseConsole.login, maxFailuresPerUser: 3, maxPerIp: 10_000 },
+      login: { ...baseConsole.login, maxFailures: 3, maxPerIp: 10_000 },
       oidc: {
         issuer: IDP, jwksUrl: `http://127.0.0.1:${jwksPort}/jwks`, audience: 'swaprep', roleClaim: 'groups',
         roleMap: { 'console-analysts': 'analyst', 'console-supervisors': 'supervisor' }, usernameClaim: 'email', jwksCooldownMs: 0,
@@ -131,7 +131,7 @@ describe('authentication', () => {
     expect(bad.body.error.code).toBe('unauthorized');
   });
 
-  it('rate-limits failed logins per user with 429 and Retry-After', async () => {
+  it('rate-limits failed logins per user (from this address) with 429 and Retry-After', async () => {
     await call('POST', '/api/users', { token: tokens.admin, body: { username: 'mallory', password: PASSWORD, role: 'viewer' } });
     for (let i = 0; i < 3; i++) expect((await call('POST', '/auth/token', { body: { username: 'mallory', password: 'guess-' + i } })).status).toBe(401);
     const limited = await call('POST', '/auth/token', { body: { username: 'mallory', password: PASSWORD } });
@@ -191,7 +191,8 @@ describe('authentication', () => {
     jwks = { keys: [{ ...(await exportJWK(k1.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }] };
     const me = await call('GET', '/api/me', { token: await sign(k1.privateKey, 'k1', { email: 'eve@example.test', groups: ['console-analysts'] }) });
     expect(me.status, JSON.stringify(me.body)).toBe(200);
-    expect(me.body).toEqual({ username: 'eve@example.test', role: 'analyst', source: 'external' });
+    // Named apart from local users: oidc:<issuer host>:<name>.
+    expect(me.body).toEqual({ username: 'oidc:idp.example.test:eve@example.test', role: 'analyst', source: 'external' });
     // An analyst from the IdP is still not a supervisor.
     const ext = await sign(k1.privateKey, 'k1', { email: 'eve@example.test', groups: ['console-analysts'] });
     expect((await call('POST', '/api/corrections/1/approve', { token: ext, body: {} })).status).toBe(403);

@@ -68,7 +68,7 @@ async function answered(n: number): Promise<void> {
 beforeAll(async () => {
   [engine, sim] = await Promise.all([startTestEngine(), startChildSdrSim()]);
   db = new pg.Pool({ connectionString: engine.databaseUrl, max: 6 });
-  const http: HttpsRepositoryConfig = { kind: 'https', url: sim.baseUrl, timeoutMs: 1_000 };
+  const http: HttpsRepositoryConfig = { kind: 'https', url: sim.baseUrl, timeoutMs: 1_000, maxResponseBytes: 1 << 20 };
   // Batches of five and four lanes: a trade's NEWT and MODIs land in different batches, many in flight at once,
   // the shape that once reordered a trade's reports.
   const repo: RepositoryConfig = { name: 'sim', regimes: [...REGIMES], format: 'json', maxBatch: 5, concurrency: 4, channel: http };

@@ -163,7 +163,7 @@ describe('serve with no repository configured, and a SWAPREP_CONFIG file', () =>
       reports: { regimes: ['cftc-part45', 'cftc-part43', 'ktfc'], part43: { blockDelayMinutes: 30 } },
       repositories: [
         { name: 'dtcc', regimes: ['cftc-part45', 'cftc-part43'], channel: { kind: 'https', url: 'https://sdr.example:8443/api', token: 't' } },
-        { name: 'krx', regimes: ['ktfc'], channel: { kind: 'sftp', host: 'sftp.example', port: 2222, username: 'u', password: 'p', inbox: '/inbox', outbox: '/outbox' } },
+        { name: 'krx', regimes: ['ktfc'], channel: { kind: 'sftp', host: 'sftp.example', port: 2222, username: 'u', password: 'p', hostKey: 'SHA256:jDvI6joFI+z1nVcm5rxevPGhUmMP1gHMrg0Y0IiFjyw', inbox: '/inbox', outbox: '/outbox' } },
       ],
       webhooks: ['https://hooks.example/alerts'],
       schedule: [{ kind: 'daily-activity', at: '05:30' }],
@@ -183,7 +183,7 @@ describe('serve with no repository configured, and a SWAPREP_CONFIG file', () =>
     expect(() => loadConfig({ SWAPREP_CONFIG: file })).toThrow(/intake\.batchSize: expected a non-negative number/);
     writeFileSync(file, JSON.stringify({ repositorys: [] }));
     expect(() => loadConfig({ SWAPREP_CONFIG: file })).toThrow(/repositorys: unknown setting/);
-    expect(() => loadConfig({ SWAPREP_SDR: 'a=http://h:1/,b=http://h:2/' })).toThrow(/cftc-part45 goes to both "a" and "b"/);
+    expect(() => loadConfig({ SWAPREP_SDR: 'a=http://127.0.0.1:1/,b=http://127.0.0.1:2/' })).toThrow(/cftc-part45 goes to both "a" and "b"/);
     expect(() => loadConfig({ SWAPREP_SDR: 'nourl' })).toThrow(/SWAPREP_SDR: entry "nourl"/);
     expect(() => loadConfig({ SWAPREP_SUBMISSION: 'maybe' })).toThrow(/SWAPREP_SUBMISSION: "maybe"/);
   });

@@ -47,7 +47,10 @@ beforeAll(async () => {
   db = new pg.Pool({ connectionString: await migratedTestDatabase('sftp'), max: 4 });
   await db.query(`INSERT INTO fep_source (source_id, token_hash) VALUES ('sftp-src', 'x')`);
   sim = await startChildSdrSim();
-  const channel: SftpRepositoryConfig = { kind: 'sftp', host: '127.0.0.1', port: sim.sftpPort, username: 'swaprep', password: 'swaprep', inbox: '/inbox', outbox: '/outbox', timeoutMs: 5_000 };
+  const channel: SftpRepositoryConfig = {
+    kind: 'sftp', host: '127.0.0.1', port: sim.sftpPort, username: 'swaprep', password: 'swaprep', hostKeys: [sim.sftpHostKey],
+    inbox: '/inbox', outbox: '/outbox', timeoutMs: 5_000, maxResponseBytes: 1 << 20,
+  };
   const repo: RepositoryConfig = { name: 'krx', regimes: ['ktfc'], format: 'csv', maxBatch: 10_000, concurrency: 1, channel };
   intake = new SubmissionIntake(db, builder, [repo], Date.now, { batchSize: 1_000, idleMs: 20 });
   dispatcher = new SubmissionDispatcher(db, [repo], new Map([['krx', new SftpChannel(channel, (r) => builder.csvHeader(r))]]), Date.now,

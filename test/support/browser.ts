@@ -31,6 +31,10 @@ export function useBrowser() {
       page.on('pageerror', (err) => {
         throw new Error(`page error: ${err.message}`);
       });
+      // So is anything the engine's Content-Security-Policy refused (an inline style, a script from elsewhere).
+      page.on('console', (m) => {
+        if (/Content Security Policy/i.test(m.text())) throw new Error(`refused by the Content-Security-Policy: ${m.text()}`);
+      });
       return page;
     },
   };

@@ -33,6 +33,8 @@ export interface ConsoleDeps {
   alerts?: AlertService | undefined;
   /** Sends an approved correction into the engine (as an FEP event); absent: it waits for whoever sends them. */
   sendCorrection?: ((approved: ApprovedCorrection) => Promise<void>) | undefined;
+  /** The engine's data directory: where a generated admin password is written (default: defaultDataDir()). */
+  dataDir?: string | undefined;
   /** Directory report files' relative paths are resolved against. */
   reportsDir?: string | undefined;
   clock?: (() => number) | undefined;

@@ -6,6 +6,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uws-pack';
 import type { ApiErrorBody, ApiErrorCode, Role } from '../api/contract.js';
 import { log } from '../../engine/log.js';
+import { PLAIN_HTTP_HEADERS, type SecurityHeaders } from '../../engine/http/security-headers.js';
 
 const STATUS: Record<ApiErrorCode, string> = {
   bad_request: '400 Bad Request',
@@ -16,6 +17,7 @@ const STATUS: Record<ApiErrorCode, string> = {
   payload_too_large: '413 Payload Too Large',
   unsupported_media_type: '415 Unsupported Media Type',
   too_many_requests: '429 Too Many Requests',
+  password_change_required: '403 Forbidden',
   unavailable: '503 Service Unavailable',
   internal: '500 Internal Server Error',
 };
@@ -60,6 +62,8 @@ export interface RouteOptions {
   /** Read and keep the request body (POST/PATCH). */
   body: boolean;
   maxBodyBytes: number;
+  /** The server's security headers (HSTS over TLS); default: those of plain HTTP. */
+  headers?: SecurityHeaders | undefined;
 }
 
 export type RawHandler = (req: RawRequest) => Promise<Reply>;
@@ -68,16 +72,17 @@ export function errorBody(err: ApiError): ApiErrorBody {
   return { error: { code: err.code, message: err.message, ...(err.field !== undefined ? { field: err.field } : {}), ...err.extra } };
 }
 
-function write(res: HttpResponse, status: string, type: string, body: string | Uint8Array, headers: Record<string, string> = {}): void {
+/** Every answer: status, the security headers (Cache-Control: no-store among them), content type, extra headers. */
+function write(res: HttpResponse, security: SecurityHeaders, status: string, type: string, body: string | Uint8Array, headers: Record<string, string> = {}, close = false): void {
   res.cork(() => {
-    res.writeStatus(status).writeHeader('content-type', type).writeHeader('cache-control', 'no-store');
+    security.write(res.writeStatus(status), 'api').writeHeader('content-type', type);
     for (const [k, v] of Object.entries(headers)) res.writeHeader(k, v);
-    res.end(body);
+    res.end(body, close);
   });
 }
 
-export function writeError(res: HttpResponse, err: ApiError): void {
-  write(res, STATUS[err.code], 'application/json', JSON.stringify(errorBody(err)), err.headers);
+export function writeError(res: HttpResponse, err: ApiError, security: SecurityHeaders = PLAIN_HTTP_HEADERS, close = false): void {
+  write(res, security, STATUS[err.code], 'application/json', JSON.stringify(errorBody(err)), err.headers, close);
 }
 
 function paramCount(pattern: string): number {
@@ -87,6 +92,7 @@ function paramCount(pattern: string): number {
 /** Installs one endpoint. `handler` sees a RawRequest; authentication happens inside it (see routes.ts). */
 export function installRoute(app: TemplatedApp, method: 'get' | 'post' | 'patch' | 'del', pattern: string, options: RouteOptions, handler: RawHandler): void {
   const n = paramCount(pattern);
+  const security = options.headers ?? PLAIN_HTTP_HEADERS;
   app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
     const raw: RawRequest = {
       method: req.getMethod().toUpperCase(),
@@ -110,19 +116,19 @@ export function installRoute(app: TemplatedApp, method: 'get' | 'post' | 'patch'
       handler(raw).then(
         (reply) => {
           if (aborted) return;
-          if (reply.raw) write(res, reply.status ?? '200 OK', reply.raw.type, reply.raw.bytes, reply.raw.headers);
-          else write(res, reply.status ?? '200 OK', 'application/json', JSON.stringify(reply.body ?? null));
+          if (reply.raw) write(res, security, reply.status ?? '200 OK', reply.raw.type, reply.raw.bytes, reply.raw.headers);
+          else write(res, security, reply.status ?? '200 OK', 'application/json', JSON.stringify(reply.body ?? null));
         },
         (err: unknown) => {
           if (aborted) return;
-          if (err instanceof ApiError) return writeError(res, err);
+          if (err instanceof ApiError) return writeError(res, err, security);
           log('error', `console ${raw.method} ${raw.url}: ${(err as Error).stack ?? String(err)}`);
-          writeError(res, new ApiError('internal', 'internal error; see the engine log'));
+          writeError(res, new ApiError('internal', 'internal error; see the engine log'), security);
         },
       );
     };
     if (!options.body) return run();
-    readBody(res, raw, options.maxBodyBytes, () => aborted, (body) => {
+    readBody(res, raw, options.maxBodyBytes, security, () => aborted, (body) => {
       raw.body = body;
       run();
     });
@@ -141,14 +147,12 @@ function safeDecode(s: string): string {
  * Streams the body into one buffer, refusing it (413) as soon as it passes the limit, so an oversized upload is
  * never held whole. A declared content-length over the limit is refused before reading anything.
  */
-function readBody(res: HttpResponse, raw: RawRequest, limit: number, isAborted: () => boolean, done: (body: Buffer) => void): void {
+function readBody(res: HttpResponse, raw: RawRequest, limit: number, security: SecurityHeaders, isAborted: () => boolean, done: (body: Buffer) => void): void {
   const tooLarge = () => new ApiError('payload_too_large', `request body is larger than the limit of ${limit} bytes`);
   const declared = Number(raw.headers.contentLength);
   if (raw.headers.contentLength !== '' && Number.isFinite(declared) && declared > limit) {
     // Answer and close: the client may still be sending, and we will not read it.
-    res.cork(() => {
-      res.writeStatus(STATUS.payload_too_large).writeHeader('content-type', 'application/json').end(JSON.stringify(errorBody(tooLarge())), true);
-    });
+    writeError(res, tooLarge(), security, true);
     return;
   }
   const chunks: Buffer[] = [];
@@ -159,9 +163,7 @@ function readBody(res: HttpResponse, raw: RawRequest, limit: number, isAborted: 
     size += chunk.byteLength;
     if (size > limit) {
       refused = true;
-      res.cork(() => {
-        res.writeStatus(STATUS.payload_too_large).writeHeader('content-type', 'application/json').end(JSON.stringify(errorBody(tooLarge())), true);
-      });
+      writeError(res, tooLarge(), security, true);
       return;
     }
     chunks.push(Buffer.from(chunk.slice(0))); // uWS neuters the chunk after the callback: copy it

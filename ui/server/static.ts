@@ -12,6 +12,8 @@ import { extname, join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uws-pack';
 import { projectRoot } from '../../engine/project-root.js';
+import type { HttpContext } from '../../engine/http/http-server.js';
+import { PLAIN_HTTP_HEADERS, type SecurityHeaders } from '../../engine/http/security-headers.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -36,17 +38,6 @@ const APP_SECTIONS = new Set(['', 'login', 'search', 'trades', 'exceptions', 're
 /** Paths that belong to the server, never to the app: an unknown one is a 404 from the catch-all, not index.html. */
 const SERVER_PREFIXES = ['/api/', '/api', '/auth/', '/ws', '/healthz', '/metrics'];
 
-/**
- * The rulebook compiles its checks with `new Function` (engine/rules/gen.ts), hence 'unsafe-eval'; everything
- * else comes from this origin only.
- */
-const SECURITY_HEADERS: [string, string][] = [
-  ['content-security-policy', "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"],
-  ['x-content-type-options', 'nosniff'],
-  ['referrer-policy', 'no-referrer'],
-  ['x-frame-options', 'DENY'],
-];
-
 interface StaticFile {
   body: Buffer;
   gzip: Buffer | undefined;
@@ -70,29 +61,32 @@ function walk(dir: string): string[] {
   });
 }
 
-function send(res: HttpResponse, req: HttpRequest, f: StaticFile, status = '200 OK'): void {
+/** A file with the page's security headers (engine/http/security-headers.ts: the console's CSP). */
+function send(res: HttpResponse, req: HttpRequest, security: SecurityHeaders, f: StaticFile, status = '200 OK'): void {
   const inm = req.getHeader('if-none-match');
   const gz = f.gzip !== undefined && /\bgzip\b/.test(req.getHeader('accept-encoding'));
   res.cork(() => {
     if (inm === f.etag && status === '200 OK') {
-      res.writeStatus('304 Not Modified').writeHeader('etag', f.etag).writeHeader('cache-control', f.cache).end();
+      security.write(res.writeStatus('304 Not Modified'), 'page').writeHeader('etag', f.etag).writeHeader('cache-control', f.cache).end();
       return;
     }
-    res.writeStatus(status).writeHeader('content-type', f.type).writeHeader('cache-control', f.cache).writeHeader('etag', f.etag).writeHeader('vary', 'accept-encoding');
-    for (const [k, v] of SECURITY_HEADERS) res.writeHeader(k, v);
+    security.write(res.writeStatus(status), 'page');
+    res.writeHeader('content-type', f.type).writeHeader('cache-control', f.cache).writeHeader('etag', f.etag).writeHeader('vary', 'accept-encoding');
     if (gz) res.writeHeader('content-encoding', 'gzip');
     res.end(gz ? f.gzip! : f.body);
   });
 }
 
 /** Installs GET routes for the console; `dir` defaults to dist/ui/web under the project root. */
-export function staticRoutes(opts: { dir?: string } = {}): (app: TemplatedApp) => void {
+export function staticRoutes(opts: { dir?: string } = {}): (app: TemplatedApp, http?: HttpContext) => void {
   const dir = opts.dir ?? join(projectRoot(), 'dist/ui/web');
-  return (app) => {
+  return (app, http) => {
+    const security = http?.headers ?? PLAIN_HTTP_HEADERS;
     if (!existsSync(join(dir, 'index.html'))) {
       // The engine still runs without the console (e.g. built with tsc alone); say how to get it.
       app.get('/', (res) => {
-        res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'text/plain; charset=utf-8').end(`the console is not built: run \`npm run build\` (looked in ${dir})\n`);
+        security.write(res.writeStatus('503 Service Unavailable'), 'api').writeHeader('content-type', 'text/plain; charset=utf-8')
+          .end(`the console is not built: run \`npm run build\` (looked in ${dir})\n`);
       });
       return;
     }
@@ -105,14 +99,14 @@ export function staticRoutes(opts: { dir?: string } = {}): (app: TemplatedApp) =
     app.get('/*', (res, req) => {
       const url = req.getUrl();
       const file = files.get(url);
-      if (file) return send(res, req, file);
+      if (file) return send(res, req, security, file);
       const isServerPath = SERVER_PREFIXES.some((p) => url === p || url.startsWith(p.endsWith('/') ? p : `${p}/`));
       // A missing asset (a name with an extension) is a 404, not the app: a stale page must not get HTML as script.
       if (isServerPath || url.startsWith('/assets/') || extname(url) !== '') {
-        res.writeStatus('404 Not Found').writeHeader('content-type', 'text/plain').end(`no route for GET ${url}\n`);
+        security.write(res.writeStatus('404 Not Found'), 'api').writeHeader('content-type', 'text/plain').end(`no route for GET ${url}\n`);
         return;
       }
-      send(res, req, index, APP_SECTIONS.has(url.split('/')[1] ?? '') ? '200 OK' : '404 Not Found');
+      send(res, req, security, index, APP_SECTIONS.has(url.split('/')[1] ?? '') ? '200 OK' : '404 Not Found');
     });
   };
 }

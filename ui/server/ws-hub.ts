@@ -4,14 +4,26 @@
  * above a threshold, an update is not sent but kept as that topic's pending state, replacing any older pending
  * one, and flushed on drain. So a client that does not read holds at most the buffer threshold plus one latest
  * state per topic, never a growing backlog; it skips intermediate states and ends with the latest.
+ *
+ * A socket outlives the request that authenticated it, so its user is checked again: on every subscribe, every
+ * `recheckMs` for all sockets, and at once when the user is changed through this engine's AuthService. A user
+ * disabled or removed (or whose token stopped verifying) gets a fatal error and close 4401; one whose role fell
+ * below the feed's gets 4403; a changed role is taken over.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_socket_context_t } from 'uws-pack';
 import { ENDPOINT_ROLES, WS_CLOSE, WS_TOPICS, type Me, type WsClientMessage, type WsServerMessage, type WsTopic, type WsTopicData } from '../api/contract.js';
 import type { AuthService } from './auth/service.js';
-import { ApiError, errorBody, roleAtLeast } from './http.js';
+import { ApiError, roleAtLeast, writeError } from './http.js';
+import { log } from '../../engine/log.js';
+import type { HttpContext } from '../../engine/http/http-server.js';
+import { PLAIN_HTTP_HEADERS, type SecurityHeaders } from '../../engine/http/security-headers.js';
 
 interface Client {
   user: Me;
+  /** The access token the socket was opened with: re-verified (with its user) at every check. */
+  token: string;
+  /** Messages are handled one after another (a subscribe waits for its check). */
+  queue: Promise<void>;
   expiresAtMs: number;
   topics: Set<WsTopic>;
   /** Latest unsent message per topic while the socket is backed up. */
@@ -23,19 +35,35 @@ interface Client {
 export interface WsHubOptions {
   /** Above this many buffered bytes a socket gets no new sends; updates wait (coalesced) for drain. */
   highWaterBytes: number;
+  /** How often every socket's user is checked again (default 30 s; SWAPREP_WS_RECHECK_S). */
+  recheckMs?: number | undefined;
 }
 
-export const DEFAULT_WS_HUB: WsHubOptions = { highWaterBytes: 256 * 1024 };
+export const DEFAULT_WS_HUB: WsHubOptions = { highWaterBytes: 256 * 1024, recheckMs: 30_000 };
 const PROTOCOL = 'swaprep.v1';
+const NEEDED = ENDPOINT_ROLES['WS /ws'];
 
 export class WsHub {
   private readonly clients = new Set<WebSocket<Client>>();
   /** Last message per topic: sent to a client when it subscribes, and used to skip unchanged updates. */
   private readonly latest = new Map<WsTopic, { data: string; msg: string }>();
+  private recheckTimer: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: () => void;
 
-  constructor(private readonly auth: AuthService, private readonly options: WsHubOptions = DEFAULT_WS_HUB) {}
+  constructor(private readonly auth: AuthService, private readonly options: WsHubOptions = DEFAULT_WS_HUB) {
+    this.unsubscribe = auth.onUserChange((username) => {
+      for (const ws of this.clients) if (ws.getUserData().user.username === username) this.check(ws);
+    });
+  }
 
-  install(app: TemplatedApp): void {
+  install(app: TemplatedApp, http?: HttpContext): void {
+    const security = http?.headers ?? PLAIN_HTTP_HEADERS;
+    if (!this.recheckTimer) {
+      this.recheckTimer = setInterval(() => {
+        for (const ws of this.clients) this.check(ws);
+      }, this.options.recheckMs ?? DEFAULT_WS_HUB.recheckMs!);
+      this.recheckTimer.unref();
+    }
     app.ws<Client>('/ws', {
       maxPayloadLength: 16 * 1024,
       idleTimeout: 120,
@@ -43,7 +71,7 @@ export class WsHub {
       // Our own high-water mark keeps sockets well under this; uWS drops (never buffers without bound) past it.
       maxBackpressure: 16 * 1024 * 1024,
       closeOnBackpressureLimit: true,
-      upgrade: (res, req, context) => this.upgrade(res, req, context),
+      upgrade: (res, req, context) => this.upgrade(res, req, context, security),
       open: (ws) => this.opened(ws),
       message: (ws, message) => this.received(ws, Buffer.from(message).toString('utf8')),
       drain: (ws) => this.flush(ws),
@@ -81,10 +109,64 @@ export class WsHub {
   }
 
   closeAll(): void {
+    clearInterval(this.recheckTimer);
+    this.recheckTimer = undefined;
+    this.unsubscribe();
     for (const ws of [...this.clients]) ws.end(1001, 'server stopping');
   }
 
-  private upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
+  /**
+   * Checks a socket's user again, queued behind its messages; closes the socket when it may no longer be open, else
+   * runs `then` (still in the queue, so what the client sends next waits for it).
+   */
+  private check(ws: WebSocket<Client>, then?: () => void): void {
+    this.enqueue(ws.getUserData(), async (c) => {
+      if (await this.recheck(ws, c)) then?.();
+    });
+  }
+
+  private enqueue(c: Client, step: (c: Client) => void | Promise<void>): void {
+    c.queue = c.queue.then(() => step(c)).catch((err: unknown) => {
+      log('warn', `console: WebSocket of ${c.user.username}: ${(err as Error).message}`);
+    });
+  }
+
+  private async recheck(ws: WebSocket<Client>, c: Client): Promise<boolean> {
+    if (!c.open) return false;
+    let user: Me;
+    try {
+      ({ user } = await this.auth.authenticate(c.token));
+    } catch (err) {
+      if (!c.open) return false;
+      if (err instanceof ApiError && (err.code === 'unauthorized' || err.code === 'forbidden')) {
+        this.refuse(ws, c, err.code, err.message);
+        return false;
+      }
+      // The database did not answer, say: the socket stays, and the next check decides.
+      log('warn', `console: WebSocket check of ${c.user.username} failed: ${(err as Error).message}`);
+      return true;
+    }
+    if (!c.open) return false;
+    if (user.mustChangePassword) {
+      this.refuse(ws, c, 'forbidden', `${user.username} must change their password first`);
+      return false;
+    }
+    if (!roleAtLeast(user.role, NEEDED)) {
+      this.refuse(ws, c, 'forbidden', `role ${user.role} may not use the live feed`);
+      return false;
+    }
+    c.user = user;
+    return true;
+  }
+
+  private refuse(ws: WebSocket<Client>, c: Client, code: 'unauthorized' | 'forbidden', message: string): void {
+    if (!c.open) return;
+    ws.send(JSON.stringify({ type: 'error', code, message, fatal: true } satisfies WsServerMessage));
+    // A close reason may hold 123 bytes at most; the message itself went in the error above.
+    ws.end(code === 'unauthorized' ? WS_CLOSE.unauthorized : WS_CLOSE.forbidden, code);
+  }
+
+  private upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t, security: SecurityHeaders): void {
     const key = req.getHeader('sec-websocket-key');
     const protocols = req.getHeader('sec-websocket-protocol').split(',').map((p) => p.trim()).filter(Boolean);
     const extensions = req.getHeader('sec-websocket-extensions');
@@ -97,15 +179,15 @@ export class WsHub {
     this.auth.authenticate(token).then(
       ({ user, expiresAtMs }) => {
         if (aborted) return;
-        if (!roleAtLeast(user.role, ENDPOINT_ROLES['WS /ws'])) throw new ApiError('forbidden', `role ${user.role} may not use the live feed`);
-        const client: Client = { user, expiresAtMs, topics: new Set(), pending: new Map(), open: false };
+        if (user.mustChangePassword) throw new ApiError('password_change_required', `${user.username} must change their password before using the live feed`);
+        if (!roleAtLeast(user.role, NEEDED)) throw new ApiError('forbidden', `role ${user.role} may not use the live feed`);
+        const client: Client = { user, token, queue: Promise.resolve(), expiresAtMs, topics: new Set(), pending: new Map(), open: false };
         res.cork(() => res.upgrade(client, key, protocols.includes(PROTOCOL) ? PROTOCOL : protocols[0] ?? '', extensions, context));
       },
     ).catch((err: unknown) => {
       if (aborted) return;
       const e = err instanceof ApiError ? err : new ApiError('internal', (err as Error).message);
-      res.cork(() => res.writeStatus(e.code === 'forbidden' ? '403 Forbidden' : e.code === 'unauthorized' ? '401 Unauthorized' : '500 Internal Server Error')
-        .writeHeader('content-type', 'application/json').end(JSON.stringify(errorBody(e)), true)); // refused upgrade: close the connection
+      writeError(res, e, security, true); // refused upgrade: close the connection
     });
   }
 
@@ -137,7 +219,20 @@ export class WsHub {
     } catch (err) {
       return void reply({ type: 'error', code: 'bad_request', message: (err as Error).message });
     }
-    if (msg.type === 'ping') return void reply(msg.id === undefined ? { type: 'pong' } : { type: 'pong', id: msg.id });
+    if (msg.type === 'ping') {
+      // Behind whatever is queued, so a ping's pong also says the messages before it were handled.
+      const pong: WsServerMessage = msg.id === undefined ? { type: 'pong' } : { type: 'pong', id: msg.id };
+      return this.enqueue(c, () => {
+        if (c.open) reply(pong);
+      });
+    }
+    // A new subscription is a new request for data: the user is checked first.
+    if (msg.type === 'subscribe') return this.check(ws, () => this.apply(ws, c, msg));
+    this.enqueue(c, () => this.apply(ws, c, msg));
+  }
+
+  private apply(ws: WebSocket<Client>, c: Client, msg: Exclude<WsClientMessage, { type: 'ping' }>): void {
+    if (!c.open) return;
     for (const t of msg.topics) {
       if (msg.type === 'unsubscribe') {
         c.topics.delete(t);

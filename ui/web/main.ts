@@ -12,6 +12,7 @@ import { KeyHelp, Layout } from './components/layout.js';
 import { Loading } from './components/states.js';
 import { PAGES } from './pages/index.js';
 import { LoginPage } from './pages/login.js';
+import { ChangePasswordPage } from './pages/change-password.js';
 
 function useRerenderOn(subscribe: (l: () => void) => () => void): void {
   const [, setN] = useState(0);
@@ -32,10 +33,12 @@ function App({ restoring }: { restoring: Promise<unknown> }) {
     return () => document.removeEventListener('keydown', close);
   }, []);
   const user = session().user;
+  // A user who must change a generated password gets nothing else, the live feed included (the server refuses it).
+  const active = user !== null && !user.mustChangePassword;
   useEffect(() => {
-    if (user) live.start();
+    if (active) live.start();
     else live.stop();
-  }, [user?.username]);
+  }, [user?.username, active]);
   useEffect(() => {
     if (!ready) return;
     if (!user && route.name !== 'login') navigate(withQuery('/login', { next: route.href }), { replace: true });
@@ -43,6 +46,7 @@ function App({ restoring }: { restoring: Promise<unknown> }) {
 
   if (!ready) return html`<${Loading} />`;
   if (route.name === 'login' || !user) return html`<${LoginPage} route=${route} />`;
+  if (user.mustChangePassword) return html`<${ChangePasswordPage} />`;
   const Page = PAGES[route.name];
   return html`<${Layout} route=${route.name}>
     <${Page} key=${route.name + JSON.stringify(route.params)} route=${route} />

@@ -14,6 +14,7 @@
  */
 import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { csvCell } from '../../csv-cell.js';
 import { CsvParser } from './csv-parser.js';
 
 export const REJECTS_HEADER = ['line', 'seq', 'rule', 'element', 'severity', 'path', 'message'] as const;
@@ -28,9 +29,9 @@ export interface RejectRow {
   message: string;
 }
 
+/** One line per row: line ends become spaces; then the engine's shared CSV cell (formula-neutralised, quoted). */
 function csvField(v: string): string {
-  const s = v.replace(/\r\n|\r|\n/g, ' ');
-  return /[",]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+  return csvCell(v.replace(/\r\n|\r|\n/g, ' '));
 }
 
 export class RejectsFile {

@@ -2,17 +2,54 @@
  * HTTPS API channel: one POST per batch (JSON), outcomes in the response or, when the repository answers
  * 202, by polling GET /v1/batches/{id}. node:http/https directly: one small request shape, keep-alive
  * agents, and full control of timeouts (a hung repository must surface as a TransportError, not a hang).
+ * Plain http: only to a loopback address (a local simulator), where the bearer token never leaves the machine;
+ * a CA bundle and a client certificate (mutual TLS) come from the configuration, and a response body larger
+ * than maxResponseBytes is refused before it is all read.
  */
 import http from 'node:http';
 import https from 'node:https';
+import { BlockList, isIP } from 'node:net';
 import type { Channel, HttpsRepositoryConfig, OutboundBatch, PolledAnswer, SendResult } from '../types.js';
 import { PermanentError, TransportError } from '../types.js';
 import { outcomesOf } from '../wire.js';
 import { batchRequestBody } from '../batch-body.js';
+import { log } from '../../log.js';
 
 interface HttpAnswer {
   status: number;
   body: string;
+}
+
+/** An http: URL to a host that is not this machine: the batches and the bearer token would cross a network in clear. */
+export class InsecureUrlError extends Error {
+  override readonly name = 'InsecureUrlError';
+  readonly code = 'INSECURE_URL';
+}
+
+/** A response body over the cap; a resend would get the same answer, so the batch is not retried. */
+export class ResponseTooLargeError extends PermanentError {
+  override readonly name = 'ResponseTooLargeError';
+  readonly code = 'RESPONSE_TOO_LARGE';
+}
+
+const loopback = new BlockList();
+loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+loopback.addAddress('::1', 'ipv6');
+
+/** Whether a URL's host is this machine: localhost, 127.0.0.0/8 or [::1] (names are not resolved: only these). */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  const family = isIP(h);
+  return family !== 0 && loopback.check(h, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** Why a repository URL may not be used, or undefined when it may: https: anywhere, http: only to loopback. */
+export function insecureUrlReason(url: URL): string | undefined {
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol !== 'http:') return `${url.protocol} is not https:`;
+  if (!isLoopbackHost(url.hostname)) return `http: (no TLS) is allowed only to a loopback address such as 127.0.0.1 (a local simulator), not ${url.hostname}`;
+  return undefined;
 }
 
 export class HttpsChannel implements Channel {
@@ -25,9 +62,13 @@ export class HttpsChannel implements Channel {
 
   constructor(private readonly config: HttpsRepositoryConfig) {
     this.base = new URL(config.url.endsWith('/') ? config.url : config.url + '/');
+    const insecure = insecureUrlReason(this.base);
+    if (insecure) throw new InsecureUrlError(`repository URL ${config.url}: ${insecure}`);
     const secure = this.base.protocol === 'https:';
     this.client = secure ? https : http;
-    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 8 }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
+    // ca replaces the system's roots (a repository's private CA is trusted for this repository only).
+    const tls = { ...(config.ca ? { ca: config.ca } : {}), ...(config.cert ? { cert: config.cert } : {}), ...(config.key ? { key: config.key } : {}) };
+    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 8, ...tls }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
   }
 
   async send(batch: OutboundBatch): Promise<SendResult> {
@@ -53,8 +94,11 @@ export class HttpsChannel implements Channel {
       let answer: HttpAnswer;
       try {
         answer = await this.request('GET', `v1/batches/${encodeURIComponent(batchId)}`, undefined, {});
-      } catch {
-        continue; // a failed poll is retried at the next one; the response timeout resends if it never comes
+      } catch (err) {
+        // A failed poll is retried at the next one; the response timeout resends if it never comes. One over the
+        // cap would stay over it: say so.
+        if (err instanceof ResponseTooLargeError) log('warn', `https: polling batch ${batchId}: ${err.message}`);
+        continue;
       }
       if (answer.status === 202) continue;
       if (answer.status === 404) {
@@ -97,7 +141,18 @@ export class HttpsChannel implements Channel {
 
   private request(method: 'GET' | 'POST', path: string, body: Buffer | undefined, headers: Record<string, string>): Promise<HttpAnswer> {
     const url = new URL(path, this.base);
+    const max = this.config.maxResponseBytes;
+    const tooLarge = (size: string) => new ResponseTooLargeError(
+      `${method} ${url.pathname}: the repository's answer (${size}) is over maxResponseBytes (${max} bytes): refused unread`);
     return new Promise<HttpAnswer>((resolve, reject) => {
+      let settled = false;
+      const settle = (outcome: HttpAnswer | Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
       const req = this.client.request(url, {
         method,
         agent: this.agent,
@@ -109,21 +164,25 @@ export class HttpsChannel implements Channel {
       });
       const timer = setTimeout(() => req.destroy(new TransportError(`no answer within ${this.config.timeoutMs} ms`)), this.config.timeoutMs);
       req.on('response', (res) => {
+        // A declared length over the cap is refused before a byte is read; an undeclared one as it crosses it.
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > max) {
+          settle(tooLarge(`${declared} bytes declared`));
+          req.destroy();
+          return;
+        }
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size <= max) return void chunks.push(c);
+          settle(tooLarge(`more than ${max} bytes`));
+          req.destroy();
         });
-        res.on('error', (err) => {
-          clearTimeout(timer);
-          reject(new TransportError(`response aborted: ${err.message}`));
-        });
+        res.on('end', () => settle({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (err) => settle(new TransportError(`response aborted: ${err.message}`)));
       });
-      req.on('error', (err) => {
-        clearTimeout(timer);
-        reject(err instanceof TransportError ? err : new TransportError(`${method} ${url.pathname}: ${err.message}`));
-      });
+      req.on('error', (err) => settle(err instanceof TransportError ? err : new TransportError(`${method} ${url.pathname}: ${err.message}`)));
       req.end(body);
     });
   }

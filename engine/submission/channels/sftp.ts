@@ -3,10 +3,12 @@
  * so the repository never picks up half a file); outcomes arrive as response files in its outbox, which
  * `poll` downloads, parses and deletes (only after returning them: the caller applies them durably first, and
  * a response seen twice is harmless because a record answered twice is counted as a duplicate, never applied again).
+ * The server must show a pinned host key (host-key.ts) before we log in, with a password or a private key.
  */
 import SftpClient from 'ssh2-sftp-client';
 import type { Channel, OutboundBatch, PolledAnswer, SendResult, SftpRepositoryConfig } from '../types.js';
 import { TransportError } from '../types.js';
+import { hostKeyAlgorithms, hostKeyCheck, HostKeyRefusedError, parseHostKeyPins, type HostKeyPin } from './host-key.js';
 import { batchFileName, CSV_ID_COLUMN, outcomesOf } from '../wire.js';
 import { csvField } from '../../reports/csv.js';
 import { log } from '../../log.js';
@@ -21,7 +23,12 @@ export class SftpChannel implements Channel {
   /** Response files that could not be parsed: named once in the log, not read again. */
   private readonly unreadable = new Set<string>();
 
-  constructor(private readonly config: SftpRepositoryConfig, private readonly headerOf: HeaderOf) {}
+  private readonly pins: HostKeyPin[];
+
+  /** Throws HostKeyPinError when no host key is pinned or a pin cannot be read: never connect unchecked. */
+  constructor(private readonly config: SftpRepositoryConfig, private readonly headerOf: HeaderOf) {
+    this.pins = parseHostKeyPins(config.hostKeys);
+  }
 
   async send(batch: OutboundBatch): Promise<SendResult> {
     const csv = batch.format === 'csv';
@@ -47,6 +54,11 @@ export class SftpChannel implements Channel {
       for (const f of files) {
         const path = `${this.config.outbox}/${f.name}`;
         if (this.unreadable.has(path)) continue;
+        if (f.size > this.config.maxResponseBytes) {
+          this.unreadable.add(path);
+          log('warn', `sftp: response file ${f.name} (${f.size} bytes) is over maxResponseBytes (${this.config.maxResponseBytes}): left unread in ${this.config.outbox}`);
+          continue;
+        }
         const buf = await c.get(path);
         try {
           const parsed = outcomesOf(JSON.parse(buf.toString('utf8')));
@@ -73,7 +85,7 @@ export class SftpChannel implements Channel {
     try {
       c = await this.connect();
     } catch (err) {
-      throw new TransportError(`sftp connect ${this.config.host}:${this.config.port}: ${(err as Error).message}`);
+      throw err instanceof HostKeyRefusedError ? err : new TransportError(`sftp connect ${this.config.host}:${this.config.port}: ${(err as Error).message}`);
     }
     try {
       return await withTimeout(fn(c), this.config.timeoutMs);
@@ -95,11 +107,20 @@ export class SftpChannel implements Channel {
       c.on('end', () => {
         if (this.client === c) this.client = undefined;
       });
+      const check = hostKeyCheck(this.pins, `${this.config.host}:${this.config.port}`);
+      const algorithms = hostKeyAlgorithms(this.pins);
       try {
         await c.connect({
-          host: this.config.host, port: this.config.port, username: this.config.username, password: this.config.password,
+          host: this.config.host, port: this.config.port, username: this.config.username,
+          ...(this.config.password !== undefined ? { password: this.config.password } : {}),
+          ...(this.config.privateKey !== undefined ? { privateKey: this.config.privateKey } : {}),
+          hostVerifier: (key) => check.verify(key),
+          ...(algorithms ? { algorithms: { serverHostKey: algorithms } } : {}),
           readyTimeout: this.config.timeoutMs, retries: 0,
         });
+      } catch (err) {
+        // ssh2 says only "verification failed": name the offered and the pinned keys instead.
+        throw check.refusal() ?? err;
       } finally {
         this.connecting = undefined;
       }

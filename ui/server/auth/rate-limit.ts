@@ -1,5 +1,6 @@
 /**
- * Login throttling: a sliding window of attempt times per key (username or IP). Hand-written because it is a
+ * Login attempts per address, whatever the user: a sliding window of attempt times per key (per user and address
+ * failures are login-throttle.ts's). Hand-written because it is a
  * few lines over a Map for one process; keys are pruned as their windows pass so the map stays bounded by the
  * keys active within a window.
  */

@@ -1,10 +1,12 @@
 /**
- * Console authentication: local users (scrypt passwords), short-lived HS256 access tokens (jose), rotating
- * refresh tokens stored hashed, login throttling, and optionally JWTs of an external identity provider verified
- * against its JWKS (jose's createRemoteJWKSet caches the keys and refetches on an unknown key id).
+ * Console authentication: local users (scrypt passwords, rehashed at login when made with a lower cost),
+ * short-lived HS256 access tokens (jose), rotating refresh tokens stored hashed, login throttling per user and
+ * address, and optionally JWTs of an external identity provider verified against its JWKS (jose's
+ * createRemoteJWKSet caches the keys and refetches on an unknown key id). An external user is named
+ * `oidc:<issuer host>:<name>`, so the provider's `admin` is never the local admin.
  *
  * Every request re-reads the user (cached for a second or two), so disabling a user or changing a role takes
- * effect at once, not when the access token expires.
+ * effect at once, not when the access token expires; listeners (the WebSocket hub) hear of every such change.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type pg from 'pg';
@@ -15,7 +17,9 @@ import { log } from '../../../engine/log.js';
 import { withTransaction } from '../../../engine/store/transaction.js';
 import { ROLES, type Me, type Role, type TokenResponse, type UserItem } from '../../api/contract.js';
 import { ApiError, conflict, notFound } from '../http.js';
-import { DUMMY_HASH, generatePassword, hashPassword, verifyPassword } from './passwords.js';
+import { clientAddress, normalise } from './client-address.js';
+import { LoginThrottle } from './login-throttle.js';
+import { dummyHash, generatePassword, hashPassword, needsRehash, verifyPassword, type ScryptParams } from './passwords.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 
 export const ISSUER = 'swaprep';
@@ -23,15 +27,29 @@ export const AUDIENCE = 'swaprep-console';
 
 export interface AuthUser extends Me {}
 
+/** A console setting that cannot work (found when the console starts). */
+export class AuthConfigError extends Error {
+  readonly code = 'AUTH_CONFIG';
+}
+
+/** What happened to a user: its row changed (role, disabled), or its password. */
+export type UserChange = 'updated' | 'password';
+
 const unauthorized = (message: string) => new ApiError('unauthorized', message);
+const USER_COLUMNS = 'username, password_hash, role, disabled, must_change_password, created_at, last_login_at';
 
 interface UserRow {
   username: string;
   password_hash: string;
   role: Role;
   disabled: boolean;
+  must_change_password: boolean;
   created_at: Date;
   last_login_at: Date | null;
+}
+
+function me(r: UserRow): Me {
+  return { username: r.username, role: r.role, source: 'local', ...(r.must_change_password ? { mustChangePassword: true as const } : {}) };
 }
 
 function userItem(r: UserRow): UserItem {
@@ -42,22 +60,59 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export class AuthService {
   private key!: Uint8Array;
-  private readonly userLimiter: SlidingWindowLimiter;
+  private readonly throttle: LoginThrottle;
   private readonly ipLimiter: SlidingWindowLimiter;
+  private readonly scrypt: ScryptParams;
+  /** Compared against for unknown users, at the current cost, so the answer takes as long as for a known one. */
+  private readonly dummy: string;
+  private readonly trustedProxies: string[];
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  /** `oidc:<issuer host>:`, the prefix of every external user's name. */
+  private readonly externalPrefix: string | undefined;
   private readonly userCache = new Map<string, { at: number; row: UserRow | undefined }>();
+  private readonly listeners = new Set<(username: string, change: UserChange) => void>();
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly config: ConsoleConfig,
     private readonly clock: () => number = Date.now,
   ) {
-    this.userLimiter = new SlidingWindowLimiter(config.login.maxFailuresPerUser, config.login.userWindowS * 1000, clock);
-    this.ipLimiter = new SlidingWindowLimiter(config.login.maxPerIp, config.login.ipWindowS * 1000, clock);
+    const l = config.login;
+    this.throttle = new LoginThrottle({ maxFailures: l.maxFailures, backoffMs: l.backoffS * 1000, maxBackoffMs: l.maxBackoffS * 1000, windowMs: l.windowS * 1000 }, clock);
+    this.ipLimiter = new SlidingWindowLimiter(l.maxPerIp, l.ipWindowS * 1000, clock);
+    this.trustedProxies = l.trustedProxies.map(normalise);
+    this.scrypt = { log2N: config.scryptLog2N, r: 8, p: 1 };
+    this.dummy = dummyHash(this.scrypt);
+    if (config.oidc) {
+      // loadConfig checks these too; a console configured in code (tests, embedding) must not skip them.
+      if (!config.oidc.audience) throw new AuthConfigError('the external identity provider needs an audience (SWAPREP_OIDC_AUDIENCE)');
+      if (Object.keys(config.oidc.roleMap).length === 0) throw new AuthConfigError('the external identity provider needs a role map (SWAPREP_OIDC_ROLE_MAP)');
+      this.externalPrefix = `oidc:${new URL(config.oidc.issuer).host}:`;
+    }
     this.jwks = config.oidc ? createRemoteJWKSet(new URL(config.oidc.jwksUrl), { cooldownDuration: config.oidc.jwksCooldownMs, timeoutDuration: 5000 }) : undefined;
   }
 
-  /** Loads (or creates once) the signing key and makes sure user `admin` exists. Returns a one-time password when it made one. */
+  /** Calls `listener` after a user's role, disabled state or password changed through this service. */
+  onUserChange(listener: (username: string, change: UserChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(username: string, change: UserChange): void {
+    this.userCache.delete(username);
+    for (const l of this.listeners) l(username, change);
+  }
+
+  /** The address a request's login attempts are throttled by (see client-address.ts). */
+  clientAddress(peer: string, forwardedFor: string): string {
+    return clientAddress(peer, forwardedFor, this.trustedProxies);
+  }
+
+  /**
+   * Loads (or creates once) the signing key and makes sure user `admin` exists. Returns the password when it
+   * generated one: admin must then change it at first login. A password the operator gave (SWAPREP_ADMIN_PASSWORD)
+   * counts as chosen and is not to be changed.
+   */
   async init(): Promise<{ adminPassword?: string }> {
     if (this.config.jwtSecret) {
       this.key = new TextEncoder().encode(this.config.jwtSecret);
@@ -68,14 +123,16 @@ export class AuthService {
     }
     const given = this.config.adminPassword;
     if (given !== undefined) {
-      const hash = await hashPassword(given);
+      const hash = await hashPassword(given, this.scrypt);
       await this.pool.query(
         `INSERT INTO console_user (username, password_hash, role) VALUES ('admin', $1, 'admin')
-         ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, disabled = false, role = 'admin'`, [hash]);
+         ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, disabled = false, role = 'admin', must_change_password = false`, [hash]);
       return {};
     }
     const password = generatePassword();
-    const res = await this.pool.query(`INSERT INTO console_user (username, password_hash, role) VALUES ('admin', $1, 'admin') ON CONFLICT (username) DO NOTHING`, [await hashPassword(password)]);
+    const res = await this.pool.query(
+      `INSERT INTO console_user (username, password_hash, role, must_change_password) VALUES ('admin', $1, 'admin', true) ON CONFLICT (username) DO NOTHING`,
+      [await hashPassword(password, this.scrypt)]);
     if (res.rowCount === 0) return {};
     await audit(this.pool, 'system', 'user', 'admin', 'create', null, { role: 'admin' }, this.clock());
     return { adminPassword: password };
@@ -83,23 +140,71 @@ export class AuthService {
 
   // -- login, refresh, logout --------------------------------------------------------------------------------
 
-  async login(username: string, password: string, ip: string): Promise<TokenResponse> {
-    const userKey = `u:${username.toLowerCase()}`;
-    const wait = Math.max(this.ipLimiter.retryAfterS(`ip:${ip}`), this.userLimiter.retryAfterS(userKey));
+  /**
+   * Logs a local user in from `address` (clientAddress()). Refused with 429 while that address is throttled for
+   * that user (its earlier failures) or is sending too many logins altogether; a correct password does not help
+   * then, or the throttle would tell a guesser when it guessed right.
+   */
+  async login(username: string, password: string, address: string): Promise<TokenResponse> {
+    this.checkThrottle(username, address);
+    this.ipLimiter.record(`ip:${address}`);
+    const row = await this.readUser(username, false);
+    const ok = await verifyPassword(password, row?.password_hash ?? this.dummy);
+    if (!row || !ok || row.disabled) {
+      this.throttle.failed(username, address);
+      throw unauthorized('wrong username or password, or the user is disabled');
+    }
+    this.throttle.succeeded(username, address);
+    await this.rehashIfWeak(row, password);
+    await this.pool.query('UPDATE console_user SET last_login_at = $2::timestamptz WHERE username = $1', [row.username, new Date(this.clock()).toISOString()]);
+    return this.issue(row, randomBytes(12).toString('base64url'));
+  }
+
+  private checkThrottle(username: string, address: string): void {
+    const wait = Math.max(this.ipLimiter.retryAfterS(`ip:${address}`), this.throttle.retryAfterS(username, address));
     if (wait > 0) {
       throw new ApiError('too_many_requests', `too many login attempts; try again in ${wait} s`, undefined, { retryAfter: wait }, { 'retry-after': String(wait) });
     }
-    this.ipLimiter.record(`ip:${ip}`);
-    const row = await this.readUser(username, false);
-    // Compare against a dummy hash for unknown users: the answer takes as long either way.
-    const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
-    if (!row || !ok || row.disabled) {
-      this.userLimiter.record(userKey);
-      throw unauthorized('wrong username or password, or the user is disabled');
+  }
+
+  /**
+   * A hash made with less than today's cost (an older release's N = 2^14) is replaced now that the password is at
+   * hand; only if the row still holds that hash (a password changed meanwhile wins).
+   */
+  private async rehashIfWeak(row: UserRow, password: string): Promise<void> {
+    if (!needsRehash(row.password_hash, this.scrypt)) return;
+    const hash = await hashPassword(password, this.scrypt);
+    const res = await this.pool.query('UPDATE console_user SET password_hash = $3 WHERE username = $1 AND password_hash = $2', [row.username, row.password_hash, hash]);
+    if ((res.rowCount ?? 0) > 0) {
+      this.userCache.delete(row.username);
+      log('info', `console: rehashed the password of ${row.username} at the current scrypt cost (N = 2^${this.scrypt.log2N})`);
     }
-    this.userLimiter.reset(userKey);
-    await this.pool.query('UPDATE console_user SET last_login_at = $2::timestamptz WHERE username = $1', [row.username, new Date(this.clock()).toISOString()]);
-    return this.issue(row, randomBytes(12).toString('base64url'));
+  }
+
+  /**
+   * A local user changes their own password, giving the current one (a stolen access token alone cannot). Clears
+   * "must change", revokes every refresh token of the user (other sessions end) and starts a new login, returned.
+   * A wrong current password counts as a failed login from `address`.
+   */
+  async changeOwnPassword(user: AuthUser, current: string, next: string, address: string): Promise<TokenResponse> {
+    if (user.source !== 'local') throw conflict(`${user.username} is a user of the identity provider: change the password there`);
+    this.checkThrottle(user.username, address);
+    this.ipLimiter.record(`ip:${address}`);
+    const row = await this.readUser(user.username, false);
+    if (!row || row.disabled) throw unauthorized(`user ${user.username} is disabled or gone`);
+    if (!(await verifyPassword(current, row.password_hash))) {
+      this.throttle.failed(user.username, address);
+      throw new ApiError('bad_request', 'the current password is wrong', 'currentPassword');
+    }
+    this.throttle.succeeded(user.username, address);
+    if (next === current) throw new ApiError('bad_request', 'the new password must differ from the current one', 'newPassword');
+    const { rows } = await this.pool.query<UserRow>(
+      `UPDATE console_user SET password_hash = $2, must_change_password = false WHERE username = $1 RETURNING ${USER_COLUMNS}`,
+      [row.username, await hashPassword(next, this.scrypt)]);
+    await this.revokeAll(row.username);
+    this.changed(row.username, 'password');
+    await audit(this.pool, row.username, 'user', row.username, 'change_password', { mustChangePassword: row.must_change_password }, { passwordChanged: true }, this.clock());
+    return this.issue(rows[0]!, randomBytes(12).toString('base64url'));
   }
 
   /** Rotates a refresh token: the old one is spent; a spent one presented again revokes its whole family. */
@@ -164,7 +269,7 @@ export class AuthService {
       expiresIn: this.config.accessTokenTtlS,
       refreshToken: `${id}.${secret}`,
       refreshExpiresIn: this.config.refreshTokenTtlS,
-      user: { username: user.username, role: user.role, source: 'local' },
+      user: me(user),
     };
   }
 
@@ -198,14 +303,20 @@ export class AuthService {
     const row = await this.readUser(String(payload.sub), true);
     if (!row) throw unauthorized(`user ${String(payload.sub)} no longer exists`);
     if (row.disabled) throw unauthorized(`user ${row.username} is disabled`);
-    return { user: { username: row.username, role: row.role, source: 'local' }, expiresAtMs: (payload.exp ?? 0) * 1000 };
+    return { user: me(row), expiresAtMs: (payload.exp ?? 0) * 1000 };
   }
 
+  /**
+   * A token of the identity provider: issuer, audience (always: loadConfig requires one), signature and time
+   * checked by jose. The role comes only through the role map: a claim value that is not a key of the map gives
+   * nothing, even one spelled like a console role. The user is named `oidc:<issuer host>:<name>`, apart from the
+   * local users (whose names cannot hold ':').
+   */
   private async authenticateExternal(token: string, oidc: OidcConfig): Promise<{ user: AuthUser; expiresAtMs: number }> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.jwks!, {
-        issuer: oidc.issuer, ...(oidc.audience ? { audience: oidc.audience } : {}), currentDate: new Date(this.clock()),
+        issuer: oidc.issuer, audience: oidc.audience, currentDate: new Date(this.clock()),
         algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
       }));
     } catch (err) {
@@ -215,17 +326,18 @@ export class AuthService {
     if (typeof name !== 'string' || name === '') throw unauthorized(`token of ${oidc.issuer} has no ${oidc.usernameClaim} or sub claim`);
     const claim = payload[oidc.roleClaim];
     const values = Array.isArray(claim) ? claim.filter((c): c is string => typeof c === 'string') : typeof claim === 'string' ? [claim] : [];
-    const mapped = values.map((c) => (Object.keys(oidc.roleMap).length > 0 ? oidc.roleMap[c] : (ROLES as readonly string[]).includes(c) ? (c as Role) : undefined));
+    const mapped = values.map((c) => (Object.hasOwn(oidc.roleMap, c) ? oidc.roleMap[c] : undefined));
     const role = ROLES.filter((r) => mapped.includes(r)).pop();
-    if (!role) throw new ApiError('forbidden', `token of ${oidc.issuer} for ${name} carries no console role in claim "${oidc.roleClaim}"`);
-    return { user: { username: name, role, source: 'external' }, expiresAtMs: (payload.exp ?? 0) * 1000 };
+    const username = `${this.externalPrefix!}${name}`;
+    if (!role) throw new ApiError('forbidden', `token of ${oidc.issuer} for ${username} carries no value of claim "${oidc.roleClaim}" that SWAPREP_OIDC_ROLE_MAP maps to a role`);
+    return { user: { username, role, source: 'external' }, expiresAtMs: (payload.exp ?? 0) * 1000 };
   }
 
   private async readUser(username: string, cached: boolean, db: pg.ClientBase | pg.Pool = this.pool): Promise<UserRow | undefined> {
     const now = this.clock();
     const hit = this.userCache.get(username);
     if (cached && hit && now - hit.at < 2000) return hit.row;
-    const { rows } = await db.query<UserRow>('SELECT username, password_hash, role, disabled, created_at, last_login_at FROM console_user WHERE username = $1', [username]);
+    const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM console_user WHERE username = $1`, [username]);
     if (this.userCache.size > 1000) this.userCache.clear();
     this.userCache.set(username, { at: now, row: rows[0] });
     return rows[0];
@@ -234,15 +346,15 @@ export class AuthService {
   // -- user administration (admin) ----------------------------------------------------------------------------
 
   async listUsers(): Promise<UserItem[]> {
-    const { rows } = await this.pool.query<UserRow>('SELECT username, password_hash, role, disabled, created_at, last_login_at FROM console_user ORDER BY username');
+    const { rows } = await this.pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM console_user ORDER BY username`);
     return rows.map(userItem);
   }
 
   async createUser(actor: string, username: string, password: string, role: Role): Promise<UserItem> {
     const { rows } = await this.pool.query<UserRow>(
       `INSERT INTO console_user (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4::timestamptz) ON CONFLICT (username) DO NOTHING
-       RETURNING username, password_hash, role, disabled, created_at, last_login_at`,
-      [username, await hashPassword(password), role, new Date(this.clock()).toISOString()]);
+       RETURNING ${USER_COLUMNS}`,
+      [username, await hashPassword(password, this.scrypt), role, new Date(this.clock()).toISOString()]);
     if (!rows[0]) throw conflict(`user ${username} already exists`);
     await audit(this.pool, actor, 'user', username, 'create', null, { role }, this.clock());
     return userItem(rows[0]);
@@ -256,19 +368,19 @@ export class AuthService {
     }
     const { rows } = await this.pool.query<UserRow>(
       `UPDATE console_user SET role = COALESCE($2, role), disabled = COALESCE($3, disabled) WHERE username = $1
-       RETURNING username, password_hash, role, disabled, created_at, last_login_at`, [username, change.role ?? null, change.disabled ?? null]);
+       RETURNING ${USER_COLUMNS}`, [username, change.role ?? null, change.disabled ?? null]);
     const after = rows[0]!;
     if (after.disabled) await this.revokeAll(username);
-    this.userCache.delete(username);
+    this.changed(username, 'updated');
     await audit(this.pool, actor, 'user', username, 'update', { role: before.role, disabled: before.disabled }, { role: after.role, disabled: after.disabled }, this.clock());
     return userItem(after);
   }
 
   async resetPassword(actor: string, username: string, password: string): Promise<void> {
-    const res = await this.pool.query('UPDATE console_user SET password_hash = $2 WHERE username = $1', [username, await hashPassword(password)]);
+    const res = await this.pool.query('UPDATE console_user SET password_hash = $2 WHERE username = $1', [username, await hashPassword(password, this.scrypt)]);
     if (res.rowCount === 0) throw notFound(`no user ${username}`);
     await this.revokeAll(username);
-    this.userCache.delete(username);
+    this.changed(username, 'password');
     await audit(this.pool, actor, 'user', username, 'reset_password', null, { passwordChanged: true }, this.clock());
   }
 

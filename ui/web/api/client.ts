@@ -2,7 +2,7 @@
  * The HTTP side of the console: JSON requests with the bearer token, refreshed before it expires and once more
  * when the server answers 401; errors become ApiError with the server's code, message and field.
  */
-import type { ApiErrorBody, ApiErrorCode, TokenResponse } from '../../api/contract.js';
+import type { ApiErrorBody, ApiErrorCode, ChangePasswordRequest, TokenResponse } from '../../api/contract.js';
 import { session, signIn, signOut, storedRefreshToken } from './session.js';
 
 export class ApiError extends Error {
@@ -96,6 +96,11 @@ export async function login(username: string, password: string): Promise<void> {
   const res = await send('POST', '/auth/token', { username, password }, null);
   if (!res.ok) throw await errorOf(res);
   signIn((await res.json()) as TokenResponse);
+}
+
+/** Changes the user's own password; the answer is a new login (the old refresh token is revoked with the others). */
+export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  signIn(await request<TokenResponse>('POST', '/api/me/password', { body: { currentPassword, newPassword } satisfies ChangePasswordRequest }));
 }
 
 export async function logout(): Promise<void> {

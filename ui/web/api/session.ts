@@ -28,7 +28,8 @@ export function onSessionChange(l: () => void): () => void {
 }
 
 function set(next: SessionState): void {
-  const userChanged = next.user?.username !== state.user?.username || next.user?.role !== state.user?.role;
+  const userChanged = next.user?.username !== state.user?.username || next.user?.role !== state.user?.role
+    || next.user?.mustChangePassword !== state.user?.mustChangePassword;
   state = next;
   if (userChanged) listeners.forEach((l) => l());
 }
