@@ -5,9 +5,14 @@
  * without a dependency; pure apart from that. Results are memoised per local date and per UTC hour:
  * a deadline is computed for every submission, and Intl formatting costs microseconds.
  */
+/** Holidays by local date (YYYY-MM-DD): a Set, or a calendar computed by rule for any year (holidays/index.ts). */
+export interface HolidayLookup {
+  has(date: string): boolean;
+}
+
 export interface BusinessCalendar {
   readonly timeZone: string;
-  readonly holidays: ReadonlySet<string>;
+  readonly holidays: HolidayLookup;
 }
 
 const DAY_MS = 86_400_000;

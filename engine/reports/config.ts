@@ -2,10 +2,11 @@
  * Every threshold the report builders use, in one object, with documented defaults.
  *
  * The defaults follow shared/spec/DOMAIN.md. Where it marks a fact "(unverified)" (the rounding table,
- * cap sizes, block and large-notional thresholds, holiday lists), so does this file: they are defaults that
+ * cap sizes, block and large-notional thresholds), so does this file: they are defaults that
  * an operator overrides, not law. Amounts are decimal text in whole units of the notional currency: no FX
  * conversion is done (a `usdRates` table can be given when caps must be compared in USD).
  */
+import { PART43_RULE_TABLES } from './part43-tables.js';
 import type { ReportRegime } from './types.js';
 
 export interface RoundingStep {
@@ -23,19 +24,21 @@ export interface CapRule {
 }
 
 export interface Part43Config {
-  /** DOMAIN.md rounding table (unverified): amounts below `below` round to the nearest `unit`. */
+  /** § 43.4(f) rounding table (part43-tables.ts): amounts below `below` round to the nearest `unit`. */
   readonly rounding: readonly RoundingStep[];
   /** Unit for amounts at or above the last step's `below`. */
   readonly roundingAbove: string;
-  /** Cap sizes per asset class and tenor; the first matching rule wins (unverified CFTC 43.4(h) values). */
+  /** Smallest amount disseminated for a positive notional (§ 43.4(f)(1): "in no case ... less than five"); absent: none. */
+  readonly roundingMinimum?: string;
+  /** § 43.4(g)/(h) cap sizes per asset class and tenor (part43-tables.ts); the first matching rule wins. */
   readonly caps: readonly CapRule[];
   /** Cap when no rule matches. */
   readonly defaultCap: string;
-  /** Block trades executed on a SEF or DCM: dissemination delay in minutes (DOMAIN.md: 15). */
+  /** § 43.5(d): block trades executed on a SEF or DCM, dissemination delay in minutes (15). */
   readonly blockDelayMinutes: number;
-  /** Off-facility large-notional trades: delay when a swap dealer/MSP is a party, else `other` (15 min to 2 h). */
+  /** § 43.5(e)-(h): off-facility large-notional trades, delay when a swap dealer/MSP is a party, else `other`. */
   readonly largeNotionalDelayMinutes: { readonly dealer: number; readonly other: number };
-  /** Notional at or above which an off-facility trade counts as large even without the election flag. */
+  /** § 43.6 minimum block sizes, per asset class: an off-facility trade at or above counts as large even without the election flag. */
   readonly largeNotionalThresholds: Readonly<Record<string, string>>;
   /** Actions that owe a Part 43 report (valuation, margin and porting are Part 45 only). */
   readonly actions: readonly string[];
@@ -47,11 +50,21 @@ export interface Part43Config {
   readonly usdRates?: Readonly<Record<string, number>>;
 }
 
+/** A configured holiday: "YYYY-MM-DD", or with a name for `swaprep calendar`. */
+export type HolidayEntry = string | { readonly date: string; readonly name?: string };
+
+/**
+ * A regime's business days: Monday to Friday in `timeZone`, less the holidays of the regime's country computed by
+ * rule for any year (engine/reports/holidays/: US Federal holidays for CFTC, Korean public holidays for KTFC),
+ * plus `holidays`, less `removedHolidays`. `swaprep calendar --regime R --year Y` prints the result.
+ */
 export interface CalendarConfig {
   /** IANA time zone whose calendar days the deadline counts. */
   readonly timeZone: string;
-  /** Holidays (YYYY-MM-DD, local) on which no business day is counted. */
-  readonly holidays: readonly string[];
+  /** Extra holidays (YYYY-MM-DD, local): an election or a designated day not yet in the rules, a one-off closure. */
+  readonly holidays: readonly HolidayEntry[];
+  /** Dates the rules make holidays that are not (a rule the law changed before the library did). */
+  readonly removedHolidays?: readonly HolidayEntry[];
 }
 
 export type CounterpartyType = 'SD' | 'MSP' | 'SEF' | 'DCM' | 'DCO' | 'other';
@@ -61,7 +74,10 @@ export interface DeadlineConfig {
   readonly part45DaysFast: number;
   /** Other reporting counterparties: T+2. */
   readonly part45DaysOther: number;
-  /** KTFC: next Korean business day; a CCP reporting its own cleared trade: the same day. */
+  /**
+   * KTFC: next Korean business day; a CCP reporting its own cleared trade: the same day. The KTFC settings
+   * (deadline hour in KST, KRW reporting thresholds) and their sources: engine/rules/regimes/ktfc.ts and ktfc.md.
+   */
   readonly ktfcDays: number;
   readonly ktfcCcpDays: number;
   readonly calendars: Readonly<Record<ReportRegime, CalendarConfig>>;
@@ -78,44 +94,9 @@ export interface ReportsConfig {
   readonly deadlines: DeadlineConfig;
 }
 
-/** US federal holidays 2024-2026 (observed dates; unverified against the CFTC's calendar). Extend yearly. */
-export const US_HOLIDAYS_2024_2026: readonly string[] = [
-  '2024-01-01', '2024-01-15', '2024-02-19', '2024-05-27', '2024-06-19', '2024-07-04', '2024-09-02', '2024-10-14', '2024-11-11', '2024-11-28', '2024-12-25',
-  '2025-01-01', '2025-01-20', '2025-02-17', '2025-05-26', '2025-06-19', '2025-07-04', '2025-09-01', '2025-10-13', '2025-11-11', '2025-11-27', '2025-12-25',
-  '2026-01-01', '2026-01-19', '2026-02-16', '2026-05-25', '2026-06-19', '2026-07-03', '2026-09-07', '2026-10-12', '2026-11-11', '2026-11-26', '2026-12-25',
-];
-
+/** The rule's tables (part43-tables.ts, with the 17 CFR part 43 sections they come from) and the engine's filters. */
 export const DEFAULT_PART43: Part43Config = {
-  rounding: [
-    { below: '1000', unit: '5' },
-    { below: '10000', unit: '100' },
-    { below: '100000', unit: '1000' },
-    { below: '1000000', unit: '10000' },
-    { below: '100000000', unit: '1000000' },
-    { below: '500000000', unit: '10000000' },
-    { below: '1000000000', unit: '50000000' },
-    { below: '100000000000', unit: '100000000' },
-  ],
-  roundingAbove: '50000000000',
-  caps: [
-    { assetClass: 'InterestRate', maxTenorYears: 2, cap: '250000000' },
-    { assetClass: 'InterestRate', maxTenorYears: 10, cap: '100000000' },
-    { assetClass: 'InterestRate', cap: '75000000' },
-    { assetClass: 'Credit', cap: '100000000' },
-    { assetClass: 'Equity', cap: '250000000' },
-    { assetClass: 'ForeignExchange', cap: '250000000' },
-    { assetClass: 'Commodity', cap: '100000000' },
-  ],
-  defaultCap: '250000000',
-  blockDelayMinutes: 15,
-  largeNotionalDelayMinutes: { dealer: 15, other: 120 },
-  largeNotionalThresholds: {
-    InterestRate: '100000000',
-    Credit: '100000000',
-    Equity: '50000000',
-    ForeignExchange: '50000000',
-    Commodity: '25000000',
-  },
+  ...PART43_RULE_TABLES,
   actions: ['NEWT', 'MODI', 'TERM', 'CORR', 'EROR', 'REVI'],
   eventTypes: ['TRAD', 'NOVA', 'COMP', 'EXER', 'ETRM'],
   asapMinutes: 15,
@@ -127,9 +108,9 @@ export const DEFAULT_DEADLINES: DeadlineConfig = {
   ktfcDays: 1,
   ktfcCcpDays: 0,
   calendars: {
-    'cftc-part45': { timeZone: 'America/New_York', holidays: US_HOLIDAYS_2024_2026 },
-    'cftc-part43': { timeZone: 'America/New_York', holidays: US_HOLIDAYS_2024_2026 },
-    // Korean holidays: engine/rules/regimes/kst-calendar.ts (filled in by defaultReportsConfig()).
+    // Holidays by rule for any year (engine/reports/holidays/): none need configuring.
+    'cftc-part45': { timeZone: 'America/New_York', holidays: [] },
+    'cftc-part43': { timeZone: 'America/New_York', holidays: [] },
     ktfc: { timeZone: 'Asia/Seoul', holidays: [] },
   },
   dealerLeis: [],

@@ -9,9 +9,9 @@
  *   cleared trade (engine/rules/regimes/ktfc.md, assumption 5).
  */
 import type { SwapReport } from '../../proto/gen/swap_report.js';
-import { defaultKoreanHolidays } from '../rules/regimes/kst-calendar.js';
 import { endOfBusinessDay, type BusinessCalendar } from './calendar.js';
-import type { CounterpartyType, DeadlineConfig } from './config.js';
+import { DEFAULT_DEADLINES, type CounterpartyType, type DeadlineConfig } from './config.js';
+import { regimeHolidayCalendar } from './holidays/index.js';
 import type { ReportRegime } from './types.js';
 
 export interface CompiledDeadlines {
@@ -22,12 +22,14 @@ export interface CompiledDeadlines {
 
 export function compileDeadlines(config: DeadlineConfig): CompiledDeadlines {
   const cal = (r: ReportRegime): BusinessCalendar => {
-    const c = config.calendars[r];
-    const holidays = new Set(c.holidays);
-    // The KTFC calendar defaults to the rulebook's Korean holiday list so the deadline warning and the
-    // deadline agree; configured dates are added to it.
-    // (The rulebook keeps them as day numbers since 1970-01-01 or as dates, depending on its version.)
-    if (r === 'ktfc') for (const d of defaultKoreanHolidays() as Set<unknown>) holidays.add(typeof d === 'number' ? new Date(d * 86_400_000).toISOString().slice(0, 10) : String(d));
+    // A configuration file may name only some regimes' calendars, or only some keys of one: the rest is default.
+    const c = { ...DEFAULT_DEADLINES.calendars[r], ...(config.calendars as Partial<DeadlineConfig['calendars']> | undefined)?.[r] };
+    // Holidays by rule for any year (US Federal for CFTC, Korean for KTFC: holidays/), with the configured
+    // additions and removals. The KTFC rules' late warning uses the same Korean rules (kst-calendar.ts).
+    const holidays = regimeHolidayCalendar(r, c);
+    // Compute this year's holidays now, while starting, not when the first event's deadline is asked for
+    // (loading the holiday library, for the US Federal holidays, takes about 0.4 s).
+    holidays.has(new Date().toISOString().slice(0, 10));
     return { timeZone: c.timeZone, holidays };
   };
   return {

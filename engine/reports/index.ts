@@ -2,6 +2,11 @@
  * Report builders: for an accepted event, the submissions it owes per regime, in the repository's format.
  * Pure (no I/O beyond reading the record schema once at load).
  *
+ * Part 43 is reported unmasked (17 CFR 43.3(a)): the values are the report's own, as for Part 45, over the Part 43
+ * elements. Rounding, capping and delaying are the SDR's public dissemination (§ 43.4(f)-(h), § 43.5: public-record.ts,
+ * done by loadtest/sdr-sim); the engine only computes when the SDR may disseminate each trade (`disseminateAtMs`,
+ * stored with the submission as monitoring data) and, from it, the Part 43 deadline.
+ *
  *   const builder = createReportBuilder(config);            // once
  *   for (const regime of builder.owed(report))               // per event
  *     builder.build(regime, report, receivedAtMs, 'json');   // -> { payload, dueAtMs, disseminateAtMs }
@@ -10,8 +15,8 @@ import type { SwapReport } from '../../proto/gen/swap_report.js';
 import { DEFAULT_REPORTS_CONFIG, type ReportsConfig } from './config.js';
 import { compileCsvWriter, csvHeader } from './csv.js';
 import { compileDeadlines, dueAt, part43DueAt, baseTimeOf, type CompiledDeadlines } from './deadlines.js';
-import { compileJsonWriter, type ValueOverride } from './json-writer.js';
-import { capFor, compilePart43, type Cap, dealerIsParty, disseminationDelay, owesPart43, publicNotional, type CompiledPart43 } from './part43.js';
+import { compileJsonWriter } from './json-writer.js';
+import { compilePart43, dealerIsParty, disseminationDelay, owesPart43, type CompiledPart43 } from './part43.js';
 import { keptPaths } from './profiles.js';
 import type { BuiltReport, ReportFormat, ReportRegime } from './types.js';
 
@@ -19,12 +24,7 @@ export type { BuiltReport, ReportFormat, ReportRegime } from './types.js';
 export { REPORT_REGIMES } from './types.js';
 export { DEFAULT_REPORTS_CONFIG, type ReportsConfig } from './config.js';
 export { csvColumns, csvHeader, parseCsvLine, type CsvColumn } from './csv.js';
-
-/** Per-record context of the Part 43 writers: the cap that applies to this record and its currencies. */
-interface P43Ctx {
-  cap: Cap;
-  rec: SwapReport;
-}
+export { createPublicRecordWriter, type PublicRecord, type PublicRecordWriter } from './public-record.js';
 
 type Rec = Record<string, unknown>;
 
@@ -42,25 +42,14 @@ export function createReportBuilder(config: ReportsConfig = DEFAULT_REPORTS_CONF
   const dealerLeis = new Set(config.deadlines.dealerLeis);
   const defaultDealer = config.deadlines.defaultCounterpartyType !== 'other';
 
-  // Part 43 public amounts: leg notionals (and their schedules), call and put amounts.
-  const notional = (ccy: (r: SwapReport) => string | undefined): ValueOverride<P43Ctx> => (v, ctx) => publicNotional(p43, v, ctx.cap, ccy(ctx.rec));
-  const p43Overrides = new Map<string, ValueOverride<P43Ctx>>([
-    ['leg1.notionalAmount', notional((r) => r.leg1?.notionalCurrency)],
-    ['leg2.notionalAmount', notional((r) => r.leg2?.notionalCurrency)],
-    ['leg1.notionalAmountSchedule.value', notional((r) => r.leg1?.notionalCurrency)],
-    ['leg2.notionalAmountSchedule.value', notional((r) => r.leg2?.notionalCurrency)],
-    ['callAmount', notional((r) => r.callCurrency)],
-    ['putAmount', notional((r) => r.putCurrency)],
-  ]);
-
   const json = {
     'cftc-part45': compileJsonWriter<null>(keptPaths('cftc-part45')),
-    'cftc-part43': compileJsonWriter<P43Ctx>(keptPaths('cftc-part43'), p43Overrides),
+    'cftc-part43': compileJsonWriter<null>(keptPaths('cftc-part43')),
     ktfc: compileJsonWriter<null>(keptPaths('ktfc')),
   };
   const csv = {
     'cftc-part45': compileCsvWriter<null>('cftc-part45'),
-    'cftc-part43': compileCsvWriter<P43Ctx>('cftc-part43', p43Overrides),
+    'cftc-part43': compileCsvWriter<null>('cftc-part43'),
     ktfc: compileCsvWriter<null>('ktfc'),
   };
   const headers = new Map<ReportRegime, string>();
@@ -74,17 +63,16 @@ export function createReportBuilder(config: ReportsConfig = DEFAULT_REPORTS_CONF
     },
     build(regime, report, receivedAtMs, format) {
       const rec = report as unknown as Rec;
+      const payload = format === 'json' ? json[regime](rec, null) : csv[regime](rec, null);
       if (regime === 'cftc-part43') {
-        const ctx: P43Ctx = { cap: capFor(p43, report), rec: report };
+        // Monitoring only: when the SDR may disseminate (§ 43.5), which also sets the Part 43 deadline.
         const delay = disseminationDelay(p43, report, dealerIsParty(report, dealerLeis, defaultDealer));
-        const payload = format === 'json' ? json['cftc-part43'](rec, ctx) : csv['cftc-part43'](rec, ctx);
         return {
           regime, format, payload,
           dueAtMs: part43DueAt(report, receivedAtMs, delay.minutes, config.part43.asapMinutes),
           disseminateAtMs: baseTimeOf(report, receivedAtMs) + delay.minutes * 60_000,
         };
       }
-      const payload = format === 'json' ? json[regime](rec, null) : csv[regime](rec, null);
       return { regime, format, payload, dueAtMs: dueAt(deadlines, regime, report, receivedAtMs), disseminateAtMs: undefined };
     },
     csvHeader(regime) {

@@ -1,6 +1,10 @@
 /**
- * Part 43 public dissemination: the notional shown to the public (rounded, capped with "+") and the
- * dissemination delay for block and large-notional trades. Pure functions of the record and Part43Config.
+ * Part 43 public dissemination, as the SDR does it: the notional shown to the public (rounded per § 43.4(f), capped
+ * with "+" per § 43.4(g)/(h)) and the dissemination delay for block trades (§ 43.5(d)) and large notional
+ * off-facility swaps (§ 43.5(e)-(h), § 43.6). Pure functions of the record and Part43Config; the tables themselves
+ * are in part43-tables.ts. The engine reports Part 43 data unmasked (§ 43.3(a)) and uses only the delay, to
+ * record when each trade may be disseminated (monitoring); the simulated SDR (loadtest/sdr-sim/public-tape.ts)
+ * uses all of it to publish its public tape.
  */
 import type { SwapReport } from '../../proto/gen/swap_report.js';
 import type { CapRule, Part43Config } from './config.js';
@@ -35,6 +39,9 @@ export interface CompiledPart43 {
   readonly caps: readonly (CapRule & { readonly capValue: Cap })[];
   readonly defaultCap: Cap;
   readonly large: ReadonlyMap<string, bigint>;
+  /** § 43.4(f)(1): the least amount shown for a positive notional (scaled, and as a number), or undefined. */
+  readonly minimum: bigint | undefined;
+  readonly minimumNum: number;
 }
 
 export function compilePart43(config: Part43Config): CompiledPart43 {
@@ -51,14 +58,23 @@ export function compilePart43(config: Part43Config): CompiledPart43 {
     caps: config.caps.map((c) => ({ ...c, capValue: capOf(c.cap) })),
     defaultCap: capOf(config.defaultCap),
     large: new Map(Object.entries(config.largeNotionalThresholds).map(([k, v]) => [k, scaledConst(v)])),
+    minimum: config.roundingMinimum !== undefined ? scaledConst(config.roundingMinimum) : undefined,
+    minimumNum: config.roundingMinimum !== undefined ? Number(config.roundingMinimum) : 0,
   };
 }
 
-/** Rounds a (non-negative) scaled amount per the rounding table. */
+/** Rounds a (non-negative) scaled amount per the rounding table (§ 43.4(f)), never below the minimum for a positive amount. */
 export function roundScaled(p: CompiledPart43, scaled: bigint): bigint {
   const a = scaled < 0n ? -scaled : scaled;
-  for (const s of p.steps) if (a < s.below) return roundToUnit(scaled, s.unit);
-  return roundToUnit(scaled, p.above);
+  let unit = p.above;
+  for (const s of p.steps) {
+    if (a < s.below) {
+      unit = s.unit;
+      break;
+    }
+  }
+  const r = roundToUnit(scaled, unit);
+  return p.minimum !== undefined && scaled > 0n && r < p.minimum ? p.minimum : r;
 }
 
 /** Years between two YYYY-MM-DD dates (365.25-day years), or undefined when either is missing or malformed. */
@@ -94,10 +110,9 @@ function inUsd(p: CompiledPart43, scaled: bigint, currency: string | undefined):
 }
 
 /**
- * The public notional text: the rounded amount, or `<cap>+` when the amount exceeds the cap. Text that is
- * not a number, and the "unknown" value, are passed through (the rulebook reports them, not dissemination).
+ * The public notional text: the rounded amount (§ 43.4(f)), or `<cap>+` when the amount exceeds the cap (§ 43.4(g)).
+ * Text that is not a number, and the "unknown" value, are passed through (the rulebook reports them, not dissemination).
  */
-
 export function publicNotional(p: CompiledPart43, text: string, cap: Cap, currency?: string): string {
   if (text === UNKNOWN_AMOUNT) return text;
   // Fast path, exact: integer amounts of up to 15 digits are exact doubles, and so is every step of rounding
@@ -112,7 +127,8 @@ export function publicNotional(p: CompiledPart43, text: string, cap: Cap, curren
         break;
       }
     }
-    return String(Math.floor((a + unit / 2) / unit) * unit);
+    const r = Math.floor((a + unit / 2) / unit) * unit;
+    return String(a > 0 && r < p.minimumNum ? p.minimumNum : r);
   }
   const scaled = parseScaled(text);
   if (scaled === undefined) return text;
@@ -133,9 +149,10 @@ export function dealerIsParty(report: SwapReport, dealerLeis: ReadonlySet<string
 export type DelayReason = 'none' | 'block' | 'large-notional';
 
 /**
- * Dissemination delay in minutes: block trades on a SEF/DCM wait `blockDelayMinutes`; off-facility trades
- * that elected large-notional treatment (or a block election, or a leg-1 notional at or over the asset
- * class threshold) wait `largeNotionalDelayMinutes` by who is a party; everything else is disseminated at once.
+ * Dissemination delay in minutes, counted from execution (§ 43.5(c)): block trades on a SEF/DCM wait
+ * `blockDelayMinutes` (§ 43.5(d)); off-facility trades that elected large-notional treatment (or a block election,
+ * or a leg-1 notional at or over the asset class's minimum block size, § 43.6) wait `largeNotionalDelayMinutes` by
+ * who is a party (§ 43.5(e)-(h)); everything else is disseminated as soon as technologically practicable.
  */
 export function disseminationDelay(p: CompiledPart43, report: SwapReport, dealer: boolean): { minutes: number; reason: DelayReason } {
   const g = report.cftcGuidebook;

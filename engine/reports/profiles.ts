@@ -9,11 +9,14 @@ import { ELEMENTS, type DataElement } from '../rules/elements.js';
 import type { ReportRegime } from './types.js';
 
 /**
- * Part 43 is the public record: no identities. DE 13/14/15/22 (counterparties, their id source, the
- * submitter) and DE 61/62 (other payment payer/receiver LEIs) are dropped even though DRR's Part 43 report
- * carries them (the TSV notes: "public dissemination is anonymised downstream"; here we are that downstream).
+ * Part 43: the reporting counterparty reports the swap transaction and pricing data in full to its SDR (§ 43.3(a));
+ * the SDR anonymises what it disseminates (§ 43.4(d)). The submission therefore carries every element of the
+ * TSV's part43_applicable column, identities included (DE 13/14/15/22, DE 61/62, as DRR's Part 43 report does),
+ * and these are the elements the SDR withholds from the public tape (public-record.ts), with the transaction
+ * identifiers (DE 102 USI, DE 103 UTI: a UTI begins with its generating entity's LEI, which would identify a party).
  */
 export const PART43_IDENTITY_ELEMENTS: ReadonlySet<number> = new Set([13, 14, 15, 22, 61, 62]);
+export const PART43_WITHHELD_ELEMENTS: ReadonlySet<number> = new Set([...PART43_IDENTITY_ELEMENTS, 102, 103]);
 
 /**
  * KTFC: the CFTC-only elements that engine/rules/regimes/ktfc.md (assumption 1) says the KTFC report
@@ -27,7 +30,7 @@ export function elementsOf(regime: ReportRegime): DataElement[] {
   return ELEMENTS.filter((e) => {
     if (e.de === 'X' || e.de === 'NR') return false;
     if (regime === 'cftc-part45') return true;
-    if (regime === 'cftc-part43') return e.p43 !== 'no' && !(typeof e.de === 'number' && PART43_IDENTITY_ELEMENTS.has(e.de));
+    if (regime === 'cftc-part43') return e.p43 !== 'no';
     return typeof e.de === 'number' && !KTFC_EXCLUDED_ELEMENTS.has(e.de);
   });
 }
@@ -41,5 +44,15 @@ export function propPath(tablePath: string): string {
 export function keptPaths(regime: ReportRegime): Set<string> {
   const out = new Set<string>();
   for (const e of elementsOf(regime)) for (const p of e.paths) out.add(propPath(p));
+  return out;
+}
+
+/** Property paths of the public Part 43 record an SDR disseminates: the Part 43 elements less the withheld ones. */
+export function publicPaths(): Set<string> {
+  const out = new Set<string>();
+  for (const e of elementsOf('cftc-part43')) {
+    if (typeof e.de === 'number' && PART43_WITHHELD_ELEMENTS.has(e.de)) continue;
+    for (const p of e.paths) out.add(propPath(p));
+  }
   return out;
 }

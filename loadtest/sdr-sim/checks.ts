@@ -21,8 +21,9 @@ import { RepositoryState, type SimLifecycle, type SimTrade } from './state.js';
 const ACTIONS = new Set(['NEWT', 'MODI', 'CORR', 'TERM', 'EROR', 'REVI', 'PRTO', 'VALU', 'MARU', 'POSC']);
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const LEI = /^[A-Z0-9]{18}[0-9]{2}$/;
+// Part 43 included: the reporting counterparty reports the amount itself (17 CFR 43.3(a)); a rounded or capped
+// "250000000+" is what the SDR disseminates (public-tape.ts), never what it accepts.
 const AMOUNT = /^\d{1,20}(\.\d{1,5})?$/;
-const PUBLIC_AMOUNT = /^\d{1,20}(\.\d{1,5})?\+?$/;
 
 export interface CheckContext {
   regime: ReportRegime;
@@ -35,6 +36,8 @@ export interface CheckContext {
 export function checkRecord(row: FlatRecord, ctx: CheckContext, state: RepositoryState): ResponseCode[] {
   const errors: ResponseCode[] = [];
   const has = (c: string) => row.has(c);
+  // Part 43 records carry the identities too (engine/reports/profiles.ts), but this simulator requires them, and
+  // checks the submitter's permission, under Part 45 only: a Part 43 record stands or falls on its own data.
   const identities = ctx.regime !== 'cftc-part43';
   // Schema
   const required: string[] = [COL.action, COL.eventTs];
@@ -61,7 +64,7 @@ export function checkRecord(row: FlatRecord, ctx: CheckContext, state: Repositor
   }
   for (const c of [COL.notional1, COL.notional2]) {
     const v = row.get(c);
-    if (v !== undefined && !(ctx.regime === 'cftc-part43' ? PUBLIC_AMOUNT : AMOUNT).test(v)) errors.push({ code: 'COR-003', message: `${c} ${v} is not a non-negative amount` });
+    if (v !== undefined && !AMOUNT.test(v)) errors.push({ code: 'COR-003', message: `${c} ${v} is not a non-negative amount` });
   }
   if (cp1 !== undefined && !LEI.test(cp1)) errors.push({ code: 'COR-004', message: `counterparty 1 ${cp1} is not an LEI` });
   if (errors.length > 0) return errors.slice(0, 20);

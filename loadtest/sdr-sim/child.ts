@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../engine/project-root.js';
+import type { TapeEntry } from './public-tape.js';
 import type { StateReport } from './state.js';
 
 export interface ChildSdrSim {
@@ -10,12 +11,16 @@ export interface ChildSdrSim {
   httpPort: number;
   /** 0 when started with --no-sftp. */
   sftpPort: number;
+  /** The SFTP host key's fingerprint (SHA256:...) to pin; '' when started with --no-sftp. */
+  sftpHostKey: string;
   baseUrl: string;
   /** Arms a fault for the next `count` batches. */
   fault(mode: 'timeout' | '5xx' | 'drop' | 'duplicate' | 'none', count?: number, channel?: 'http' | 'sftp' | 'any'): Promise<void>;
   configure(settings: { delayMs?: number; responseMode?: 'sync' | 'poll'; permissions?: Record<string, string[]> }): Promise<void>;
   stats(): Promise<{ batches: number; records: number; resent: number; acked: number; nacked: number; faults: Record<string, number> }>;
   state(): Promise<StateReport>;
+  /** The Part 43 records disseminated on a UTC date (default today): GET /v1/public-tape. */
+  publicTape(date?: string): Promise<TapeEntry[]>;
   stop(): Promise<void>;
 }
 
@@ -35,7 +40,7 @@ export async function startChildSdrSim(options: { permissions?: Record<string, s
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ports = await new Promise<{ http: number; sftp: number }>((resolve, reject) => {
+  const ports = await new Promise<{ http: number; sftp: number; hostKey: string }>((resolve, reject) => {
     let out = '';
     // A simulator that neither listens nor exits must fail its caller with what it said, not hang it.
     const timer = setTimeout(() => {
@@ -44,10 +49,10 @@ export async function startChildSdrSim(options: { permissions?: Record<string, s
     }, START_TIMEOUT_MS);
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /sdr-sim listening: http=(\d+) sftp=(\d+|off)/.exec(out);
+      const m = /sdr-sim listening: http=(\d+) sftp=(\d+|off)(?: sftp-host-key=(SHA256:\S+))?\n/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ http: Number(m[1]), sftp: m[2] === 'off' ? 0 : Number(m[2]) });
+        resolve({ http: Number(m[1]), sftp: m[2] === 'off' ? 0 : Number(m[2]), hostKey: m[3] ?? '' });
       }
     });
     void exited.then((code) => {
@@ -65,11 +70,13 @@ export async function startChildSdrSim(options: { permissions?: Record<string, s
     process: child,
     httpPort: ports.http,
     sftpPort: ports.sftp,
+    sftpHostKey: ports.hostKey,
     baseUrl,
     fault: (mode, count = 1, channel = 'any') => post('admin/faults', { mode, count, channel }),
     configure: (settings) => post('admin/config', settings),
     stats: () => get('admin/stats'),
     state: () => get('v1/state'),
+    publicTape: (date) => get(`v1/public-tape${date === undefined ? '' : `?date=${encodeURIComponent(date)}`}`),
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -5,6 +5,8 @@
  *   POST /v1/submissions        batch of JSON records -> 200 results after `delayMs`, or 202 in poll mode
  *   GET  /v1/batches/{id}       poll mode: 200 results once `delayMs` has passed, 202 before
  *   GET  /v1/state              state report: every trade as the repository sees it
+ *   GET  /v1/public-tape        ?date=YYYY-MM-DD (UTC, default today) [&format=jsonl]: the Part 43 records disseminated
+ *                               that day (public-tape.ts), a JSON array, or the daily file's JSON lines
  *   POST /admin/faults          {"mode": "timeout"|"5xx"|"drop"|"duplicate", "count"?: n, "channel"?: "http"|"sftp"|"any"}
  *   POST /admin/config          {"delayMs"?: n, "responseMode"?: "sync"|"poll", "permissions"?: {submitter: [cp1...]}}
  *   GET  /admin/stats           counters
@@ -16,6 +18,7 @@ import { REPORT_REGIMES } from '../../engine/reports/types.js';
 import type { BatchResponse, WireResult } from '../../engine/submission/wire.js';
 import { FAULT_MODES, type FaultChannel, type FaultMode, type Faults } from './faults.js';
 import type { BatchProcessor } from './processor.js';
+import { PublicTapeError, type PublicTape } from './public-tape.js';
 import { flattenJson, parseBody } from './records.js';
 
 export interface HttpSettings {
@@ -30,7 +33,7 @@ export interface HttpApi {
 
 const MAX_BODY = 256 * 1024 * 1024;
 
-export function startHttpApi(host: string, port: number, processor: BatchProcessor, faults: Faults, settings: HttpSettings, extraStats: () => Record<string, unknown>): Promise<HttpApi> {
+export function startHttpApi(host: string, port: number, processor: BatchProcessor, faults: Faults, settings: HttpSettings, extraStats: () => Record<string, unknown>, tape?: PublicTape): Promise<HttpApi> {
   const completed = new Map<string, { readyAt: number; results: WireResult[]; duplicate: boolean }>();
   const hanging = new Set<http.ServerResponse>();
 
@@ -64,6 +67,7 @@ export function startHttpApi(host: string, port: number, processor: BatchProcess
     const poll = /^\/v1\/batches\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && poll) return pollBatch(res, decodeURIComponent(poll[1]!));
     if (req.method === 'GET' && url.pathname === '/v1/state') return send(res, 200, processor.state.report());
+    if (req.method === 'GET' && url.pathname === '/v1/public-tape') return publicTape(res, url);
     if (req.method === 'POST' && url.pathname === '/admin/faults') return armFault(res, body);
     if (req.method === 'POST' && url.pathname === '/admin/config') return configure(res, body);
     if (req.method === 'GET' && url.pathname === '/admin/stats') {
@@ -102,6 +106,26 @@ export function startHttpApi(host: string, port: number, processor: BatchProcess
     }
     const answer: BatchResponse = { batchId: batch.batchId, status: 'complete', results: duplicate ? [...results, ...results] : results };
     setTimeout(() => send(res, 200, answer), settings.delayMs);
+  };
+
+  const publicTape = (res: http.ServerResponse, url: URL) => {
+    if (!tape) return send(res, 404, { error: 'the public tape is off (--no-public-tape)' });
+    const date = url.searchParams.get('date') ?? new Date().toISOString().slice(0, 10);
+    let lines: string;
+    try {
+      lines = tape.linesOf(date);
+    } catch (err) {
+      if (err instanceof PublicTapeError) return send(res, 400, { error: err.message, code: err.code });
+      throw err;
+    }
+    if (url.searchParams.get('format') === 'jsonl') {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': Buffer.byteLength(lines) });
+      return res.end(lines);
+    }
+    // Entries are JSON lines already: the array is their concatenation (no re-parse: decimals stay as written).
+    const text = '[' + lines.split('\n').filter((l) => l.length > 0).join(',') + ']';
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
   };
 
   const pollBatch = (res: http.ServerResponse, batchId: string) => {

@@ -22,8 +22,13 @@ export interface ProcessorStats {
 
 const NO_ERRORS: readonly never[] = Object.freeze([]);
 
+/** Told of each record the repository accepts (once per submission id: a resend is not accepted again). */
+export type AcceptListener = (regime: ReportRegime, submissionId: string, parsed: Extract<Parsed, { ok: true }>) => void;
+
 export class BatchProcessor {
   readonly stats: ProcessorStats = { batches: 0, records: 0, resent: 0 };
+  /** The public tape's hook (public-tape.ts): Part 43 records are disseminated once accepted. */
+  onAccept: AcceptListener | undefined;
 
   constructor(readonly state: RepositoryState, public permissions: Map<string, Set<string>>) {}
 
@@ -45,6 +50,7 @@ export class BatchProcessor {
         const errors = checkRecord(r.parsed.row, { regime, batchSubmitter, permissions: this.permissions }, this.state);
         if (errors.length === 0) {
           applyRecord(r.parsed.row, regime, r.submissionId, this.state);
+          this.onAccept?.(regime, r.submissionId, r.parsed);
           result = { submissionId: r.submissionId, status: 'ACK', errors: [] };
         } else {
           noteRejected(r.parsed.row, regime, this.state);

@@ -6,12 +6,13 @@
 import { parseJsonLossless, reportFromJson } from '../../engine/record/json.js';
 import { csvColumns } from '../../engine/reports/index.js';
 import { COL } from './columns.js';
-import type { ReportRegime } from '../../engine/reports/types.js';
+import type { ReportRegime, SwapReport } from '../../engine/reports/types.js';
 
 /** Column name -> value (absent columns have no entry). */
 export type FlatRecord = Map<string, string>;
 
-export type Parsed = { ok: true; row: FlatRecord } | { ok: false; errors: { code: string; message: string }[] };
+/** A JSON record also keeps its decoded report: the public tape (public-tape.ts) disseminates from it. */
+export type Parsed = { ok: true; row: FlatRecord; report?: SwapReport } | { ok: false; errors: { code: string; message: string }[] };
 
 const names = new Map<ReportRegime, string[]>();
 
@@ -70,7 +71,7 @@ export function flattenJson(regime: ReportRegime, value: unknown): Parsed {
     const v = p.get(decoded.report as unknown as Record<string, unknown>);
     if (v !== undefined && v !== '') row.set(p.name, String(v));
   }
-  return { ok: true, row };
+  return { ok: true, row, report: decoded.report };
 }
 
 /** Whether a JSON text has a number that a double cannot hold exactly (16+ digits): then it is parsed losslessly. */

@@ -1,13 +1,16 @@
 /**
- * The simulator's SFTP front end (npm ssh2): password login, an SFTP subsystem over a real directory with
- * `inbox/` and `outbox/`, a host key generated at start. A batch file renamed into the inbox under its final
+ * The simulator's SFTP front end (npm ssh2): password login (and publickey login with a configured authorized
+ * key), an SFTP subsystem over a real directory with `inbox/` and `outbox/`, a host key given or generated at
+ * start, whose fingerprint it reports so that clients can pin it. A batch file renamed into the inbox under its final
  * name (engine/submission/wire.ts batchFileName) is processed and answered with `outbox/<batchId>.json`
  * after the configured delay.
  */
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync, writeSync, type Stats } from 'node:fs';
+import { timingSafeEqual } from 'node:crypto';
 import { join, posix } from 'node:path';
 import ssh2 from 'ssh2';
-import type { Attributes, Connection, FileEntry, SFTPWrapper } from 'ssh2';
+import type { Attributes, AuthContext, Connection, FileEntry, ParsedKey, SFTPWrapper } from 'ssh2';
+import { fingerprintOf } from '../../engine/submission/channels/host-key.js';
 import { parseCsvLine } from '../../engine/reports/index.js';
 import { CSV_ID_COLUMN, parseBatchFileName, type BatchResponse } from '../../engine/submission/wire.js';
 import type { Faults } from './faults.js';
@@ -21,10 +24,16 @@ export interface SftpSettings {
   username: string;
   password: string;
   delayMs: number;
+  /** The host key (OpenSSH or PEM private key text); a fresh ed25519 key when absent. */
+  hostKey?: string;
+  /** A public key (authorized_keys / .pub line) that may log in as `username` with its private key. */
+  authorizedKey?: string;
 }
 
 export interface SftpServerHandle {
   port: number;
+  /** The host key's OpenSSH fingerprint (SHA256:...), for clients to pin. */
+  hostKeyFingerprint: string;
   close(): Promise<void>;
 }
 
@@ -52,10 +61,32 @@ function parsableHostKey(): string {
   throw new Error('sftp: no ed25519 host key that ssh2 can parse in 10 attempts');
 }
 
+/** A key given as text, parsed by ssh2 (the first of a file holding several), or an error naming `what`. */
+function parsed(text: string, what: string): ParsedKey {
+  const key = utils.parseKey(text);
+  if (key instanceof Error) throw new Error(`sftp: cannot read the ${what}: ${key.message}`);
+  const first = Array.isArray(key) ? key[0] : key;
+  if (!first) throw new Error(`sftp: no key in the ${what}`);
+  return first;
+}
+
+/** Whether a publickey attempt is the authorized key, and (once the client signs) signed by its private key. */
+function publicKeyAccepted(ctx: AuthContext, authorized: ParsedKey): boolean {
+  const offered = ctx.key;
+  const mine = authorized.getPublicSSH();
+  if (!offered || offered.algo !== authorized.type && !(authorized.type === 'ssh-rsa' && offered.algo.startsWith('rsa-sha2-'))) return false;
+  if (offered.data.length !== mine.length || !timingSafeEqual(offered.data, mine)) return false;
+  // The first attempt only asks whether the key would do; the second carries the signature to check.
+  if (!ctx.signature || !ctx.blob) return true;
+  return authorized.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true;
+}
+
 export function startSftpServer(host: string, port: number, root: string, processor: BatchProcessor, faults: Faults, settings: SftpSettings): Promise<SftpServerHandle> {
   mkdirSync(join(root, 'inbox'), { recursive: true });
   mkdirSync(join(root, 'outbox'), { recursive: true });
-  const hostKey = parsableHostKey();
+  const hostKey = settings.hostKey ?? parsableHostKey();
+  const hostKeyFingerprint = fingerprintOf(parsed(hostKey, 'host key').getPublicSSH());
+  const authorizedKey = settings.authorizedKey === undefined ? undefined : parsed(settings.authorizedKey, 'authorized key');
   const connections = new Set<Connection>();
   const timers = new Set<NodeJS.Timeout>();
 
@@ -212,8 +243,11 @@ export function startSftpServer(host: string, port: number, root: string, proces
     client.on('error', () => undefined);
     client.on('close', () => connections.delete(client));
     client.on('authentication', (ctx) => {
-      if (ctx.method === 'password' && ctx.username === settings.username && ctx.password === settings.password) ctx.accept();
-      else ctx.reject(['password']);
+      const methods = authorizedKey ? ['publickey', 'password'] : ['password'];
+      if (ctx.username !== settings.username) return ctx.reject(methods);
+      if (ctx.method === 'password' && ctx.password === settings.password) return ctx.accept();
+      if (ctx.method === 'publickey' && authorizedKey && publicKeyAccepted(ctx, authorizedKey)) return ctx.accept();
+      ctx.reject(methods);
     });
     client.on('session', (accept) => {
       const session = accept();
@@ -226,6 +260,7 @@ export function startSftpServer(host: string, port: number, root: string, proces
     server.listen(port, host, () => {
       resolve({
         port: server.address().port,
+        hostKeyFingerprint,
         close: () => new Promise<void>((done) => {
           for (const t of timers) clearTimeout(t);
           for (const c of connections) c.end();

@@ -12,7 +12,7 @@ import { createReportBuilder, DEFAULT_REPORTS_CONFIG, parseCsvLine } from '../..
 import { HttpsChannel } from '../../engine/submission/channels/https.js';
 import { SubmissionDispatcher } from '../../engine/submission/dispatcher.js';
 import { SubmissionIntake } from '../../engine/submission/intake.js';
-import type { RepositoryConfig } from '../../engine/submission/types.js';
+import type { HttpsRepositoryConfig, RepositoryConfig } from '../../engine/submission/types.js';
 import { CorrectionError, CorrectionService } from '../../engine/exceptions/corrections.js';
 import { auditTrail } from '../../engine/exceptions/audit.js';
 import { listExceptions } from '../../engine/exceptions/store.js';
@@ -65,10 +65,10 @@ beforeAll(async () => {
   db = new pg.Pool({ connectionString: engine.databaseUrl, max: 6 });
   const repo: RepositoryConfig = {
     name: 'sim', regimes: [...REGIMES], format: 'json', maxBatch: 10_000, concurrency: 1,
-    channel: { kind: 'https', url: sim.baseUrl, timeoutMs: 1_000 },
+    channel: { kind: 'https', url: sim.baseUrl, timeoutMs: 1_000, maxResponseBytes: 1 << 20 },
   };
   intake = new SubmissionIntake(db, builder, [repo], Date.now, { batchSize: 1_000, idleMs: 20 });
-  dispatcher = new SubmissionDispatcher(db, [repo], new Map([['sim', new HttpsChannel(repo.channel as { kind: 'https'; url: string; timeoutMs: number })]]), Date.now,
+  dispatcher = new SubmissionDispatcher(db, [repo], new Map([['sim', new HttpsChannel(repo.channel as HttpsRepositoryConfig)]]), Date.now,
     { leaseMs: 10_000, responseTimeoutMs: 5_000, pollIntervalMs: 100, idleMs: 20, retry: { baseMs: 50, maxMs: 200, maxAttempts: 6 } });
   intake.start();
   dispatcher.start();
@@ -85,13 +85,13 @@ afterAll(async () => {
 });
 
 describe('submission end to end (HTTPS API, simulator process)', () => {
-  it('NEWT -> ACK under Part 45 and Part 43, the public record anonymised and capped', async () => {
+  it('NEWT -> ACK under Part 45 and Part 43, both reported unmasked (the SDR anonymises and caps what it disseminates)', async () => {
     const s = await send(encodeReport(tradeReport({ uti: uti('A'), notional: '115000000' })));
     const rows = await settled(s);
     expect(rows.map((r) => [r.regime, r.status, r.action_type])).toEqual([['cftc-part43', 'acked', 'NEWT'], ['cftc-part45', 'acked', 'NEWT']]);
     const p43 = JSON.parse(rows[0]!.payload) as Record<string, Record<string, unknown>>;
-    expect(p43.counterparty1).toBeUndefined();
-    expect(p43.leg1!.notionalAmount).toBe('100000000+');
+    expect(p43.counterparty1).toBe(DEALER);
+    expect(p43.leg1!.notionalAmount).toBe(115000000);
     const p45 = JSON.parse(rows[1]!.payload) as Record<string, unknown>;
     expect(p45.counterparty1).toBe(DEALER);
     expect(p45.nonReportable).toBeUndefined();

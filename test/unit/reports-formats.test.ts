@@ -1,4 +1,4 @@
-// Submission formats: flat JSON per regime (helpers never leave, Part 43 anonymised and rounded) and CSV whose
+// Submission formats: flat JSON per regime (helpers never leave; Part 43 unmasked, the SDR anonymises) and CSV whose
 // columns are the data elements in Technical Specification order.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,13 +42,12 @@ describe('CSV columns', () => {
     expect(csvColumns('cftc-part45').map((c) => c.name)).toEqual(expected);
   });
 
-  it('of Part 43 hold only Part 43 elements and no identities; KTFC drops CFTC-only elements', () => {
+  it('of Part 43 hold the Part 43 elements, identities included (the SDR anonymises); KTFC drops CFTC-only elements', () => {
     const p43 = csvColumns('cftc-part43').map((c) => c.name);
     expect(p43).toContain('Notional amount-Leg 1');
     expect(p43).toContain('Block trade election indicator');
-    for (const gone of ['Counterparty 1 (reporting counterparty)', 'Counterparty 2', 'Submitter identifier', 'Other payment payer', 'Payer identifier-Leg 1', 'Jurisdiction']) {
-      expect(p43).not.toContain(gone);
-    }
+    for (const kept of ['Counterparty 1 (reporting counterparty)', 'Counterparty 2', 'Submitter identifier', 'Other payment payer']) expect(p43).toContain(kept);
+    for (const gone of ['Payer identifier-Leg 1', 'Jurisdiction', 'Clearing member']) expect(p43).not.toContain(gone);
     const ktfc = csvColumns('ktfc').map((c) => c.name);
     expect(ktfc).toContain('Counterparty 1 (reporting counterparty)');
     expect(ktfc).toContain('Unique transaction identifier (UTI)');
@@ -105,17 +104,16 @@ describe('JSON submissions', () => {
     expect(JSON.stringify(out)).toBe(JSON.stringify(strip(full)));
   });
 
-  it('Part 43: no identities, rounded and capped notional, helpers stripped', () => {
+  it("Part 43: the report's own values over the Part 43 elements (17 CFR 43.3(a)), helpers stripped", () => {
     const out = parse(builder.build('cftc-part43', sample, 0, 'json').payload) as Record<string, Record<string, unknown>>;
-    expect(out.counterparty1).toBeUndefined();
-    expect(out.counterparty2).toBeUndefined();
-    expect(out.reportSubmittingEntityID).toBeUndefined();
+    expect(out.counterparty1).toBe('987654321ZZABCDEFG12');
+    expect(out.reportSubmittingEntityID).toBeDefined();
     expect(out.nonReportable).toBeUndefined();
     expect(out.eventIdentifier).toBeUndefined(); // not a Part 43 element
-    // InterestRate, tenor 2.2 years -> cap 100 million: 115,000,000 shows as "100000000+"; 15,000,000 rounds to itself.
-    expect(out.leg1!.notionalAmount).toBe('100000000+');
+    // Unmasked: 115,000,000 is reported as is; the SDR caps it (100000000+) when it disseminates (public-record.ts).
+    expect(String(out.leg1!.notionalAmount)).toBe('115000000');
     expect(String(out.leg2!.notionalAmount)).toBe('15000000');
-    expect(out.leg1!.payerIdentifier).toBeUndefined();
+    expect(out.leg1!.payerIdentifier).toBeUndefined(); // not a Part 43 element
     expect(out.uniqueTransactionIdentifier).toBe('DUMMYTRADEIDENTIFY01IRCCSFIXEDFIXED');
   });
 

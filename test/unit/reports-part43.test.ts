@@ -1,4 +1,5 @@
-// Part 43 public dissemination: rounding table, caps with "+", dissemination delays, which events owe one.
+// Part 43 public dissemination (the SDR's, 17 CFR 43.4(f)-(h), 43.5; engine/reports/part43-tables.ts): rounding table,
+// caps with "+", dissemination delays, which events owe one.
 import { describe, expect, it } from 'vitest';
 import { SwapReport } from '../../proto/gen/swap_report.js';
 import { DEFAULT_PART43 } from '../../engine/reports/config.js';
@@ -23,11 +24,14 @@ describe('exact decimals', () => {
   });
 });
 
-describe('Part 43 rounding (DOMAIN.md table)', () => {
+describe('Part 43 rounding (§ 43.4(f) table)', () => {
   it.each([
     ['0', '0'],
-    ['2', '0'],
+    ['2', '5'], // § 43.4(f)(1): "in no case" less than five
+    ['0.01', '5'],
     ['3', '5'],
+    ['7.4', '5'],
+    ['7.5', '10'],
     ['997.5', '1000'], // nearest 5 below 1,000
     ['999', '1000'],
     ['1049', '1000'], // nearest 100 below 10,000
@@ -68,7 +72,7 @@ describe('Part 43 rounding (DOMAIN.md table)', () => {
   });
 });
 
-describe('Part 43 caps', () => {
+describe('Part 43 caps (§ 43.4(g))', () => {
   const rec = (assetClass: string, effectiveDate: string, expirationDate: string) =>
     SwapReport.fromPartial({ cftcGuidebook: { assetClass }, effectiveDate, expirationDate });
 
@@ -102,7 +106,7 @@ describe('Part 43 caps', () => {
   });
 });
 
-describe('Part 43 dissemination delay', () => {
+describe('Part 43 dissemination delay (§ 43.5, § 43.6)', () => {
   const base = { leg1: { notionalAmount: '1000000', notionalCurrency: 'USD' } };
   it.each([
     ['on-facility, not a block', { ...base, blockTradeElectionIndicator: false, cftcGuidebook: { sefOrDcmIndicator: true, assetClass: 'InterestRate' } }, true, 0, 'none'],

@@ -122,8 +122,12 @@ describe('simulated repository checks', () => {
     badLei.counterparty2 = CLIENT;
     expect(p.process('cftc-part45', undefined, [{ submissionId: 's2', parsed: json(badLei) }])[0]!.errors.map((e) => e.code)).toEqual(['COR-004']);
     expect(p.process('cftc-part45', undefined, [{ submissionId: 's3', parsed: flattenJson('cftc-part45', '{"bogus": 1}') }])[0]!.errors[0]!.code).toBe('SCH-002');
-    // The public record carries a capped notional "250000000+", valid under Part 43 only.
     expect(p.process('cftc-part43', undefined, [{ submissionId: 's4', parsed: json(tradeReport({ uti, notional: '900000000' }), 'cftc-part43') }])[0]!.status).toBe('ACK');
+    // Part 43 is reported unmasked (17 CFR 43.3(a)): a capped "250000000+" is the SDR's public value, not a report's.
+    const capped = json(tradeReport({ uti: `${uti}C` }), 'cftc-part43');
+    if (!capped.ok) throw new Error('record did not decode');
+    capped.row.set('Notional amount-Leg 1', '250000000+'); // as a CSV cell would carry it
+    expect(p.process('cftc-part43', undefined, [{ submissionId: 's5', parsed: capped }])[0]!.errors.map((e) => e.code)).toEqual(['COR-003']);
   });
 });
 
