@@ -16,11 +16,13 @@ const commands: Record<string, Command> = {
   score: { summary: 'score JSON/JSONL records offline with the active or a named model version, one JSON line each', load: () => import('./score.js') },
   gpu: { summary: 'CUDA for the scoring pool: `swaprep gpu install-cuda` (provider for onnxruntime-node 1.29.0), `swaprep gpu status`', load: () => import('./gpu.js') },
   validate: { summary: 'validate JSON/JSONL records against the rulebook, without an engine or database', load: () => import('./validate.js') },
+  conformance: { summary: "swaprep's findings vs DRR 6.10's validation counts, sample by sample, with a reason per difference (--out docs/conformance.md)", load: () => import('./conformance.js') },
   replay: { summary: 'replay JSON/JSONL/CSV files through the engine (resumable, a rejects file per input; --watch DIR)', load: () => import('./replay.js') },
   loadtest: { summary: 'open-loop FEP load driver: --to tcp://|grpc://HOST:PORT --rate N --duration 30s, JSON summary', load: () => import('./loadtest.js') },
   'sdr-sim': { summary: 'simulated swap data repository (HTTP API + SFTP, ACK/NACK, faults on command), for tests and load runs', load: () => import('./sdr-sim.js') },
   report: { summary: 'make a report on demand: `swaprep report KIND --date D --out FILE` (daily-activity, open-trades, exceptions, ...)', load: () => import('./report.js') },
   reconcile: { summary: 'check accepted events against ACKs/open exceptions and the repository state report', load: () => import('./reconcile.js') },
+  calendar: { summary: "a regime's holidays for a year, as JSON lines: `swaprep calendar --regime cftc-part45|ktfc --year 2027`", load: () => import('./calendar.js') },
 };
 
 function usage(): string {

@@ -347,7 +347,8 @@ const p45Rows: readonly ConditionRule[] = [
     when(and(asset('InterestRate'), scheduleKnown),
       anyRequiredElseAllBlank(['leg1.notionalAmountSchedule[].value', 'leg2.notionalAmountSchedule[].value'], notConstantSchedule)),
     'When neither the UPI record nor nonReportable.notionalSchedule tells the schedule, nothing is required or forbidden ' +
-      '(DRR compares an absent value with `<>` and would forbid a schedule the record cannot be checked against).'),
+      '(DRR compares an absent value with `<>` as "not Constant" and so requires a schedule the record cannot be checked ' +
+      'against: docs/conformance.md, NOTIONAL-SCHEDULE-UNKNOWN).'),
   p45(34, 'CallAmountCondition', [36, 38], 'Transaction-FX: C if UPI.[Instrument type] = Option, at least one is required: ([Call amount] or [Put amount])',
     anyRequiredWhen(['callAmount', 'putAmount'], fxOption)),
   p45(35, 'CallCurrencyCondition', [37, 36], 'Transaction-FX: C if [Call amount] is populated, else {blank}',

@@ -4,6 +4,7 @@
  * behind every entry are written down in `ktfc.md` beside this file.
  */
 import { defaultKoreanHolidays, koreanDeadline, kstDay } from './kst-calendar.js';
+import { compareDecimal } from '../decimal.js';
 import { timestamp as timestampFormat } from '../formats.js';
 
 export interface KtfcProfile {
@@ -20,6 +21,13 @@ export interface KtfcProfile {
   /** Business days after the execution date (KST) by which a report is due; 0 for CCP reports. */
   readonly deadlineBusinessDays: number;
   readonly ccpDeadlineBusinessDays: number;
+  /** Hour (KST, UTC+9) of the due business day by which the report is due; 24 = end of that day (ktfc.md, K8). */
+  readonly deadlineHourKst: number;
+  /**
+   * Phase-in of the reporting obligation by the reporting firm's outstanding OTC-derivatives notional, in KRW
+   * (decimal text): from `from` (KST date) firms at or above `minOutstandingKrw` report. ktfc.md, K9: an assumption.
+   */
+  readonly reporterThresholdsKrw: readonly { readonly from: string; readonly minOutstandingKrw: string }[];
   /** Data element number per required path, for findings. */
   readonly elementOf: Readonly<Record<string, number>>;
 }
@@ -57,6 +65,12 @@ export const KTFC_PROFILE: KtfcProfile = {
   ],
   deadlineBusinessDays: 1,
   ccpDeadlineBusinessDays: 0,
+  deadlineHourKst: 24,
+  reporterThresholdsKrw: [
+    { from: '2021-04-19', minOutstandingKrw: '10000000000000' }, // KRW 10 trillion
+    { from: '2021-07-19', minOutstandingKrw: '1000000000000' }, // KRW 1 trillion
+    { from: '2022-01-17', minOutstandingKrw: '0' }, // every remaining firm
+  ],
   elementOf: {
     uniqueTransactionIdentifier: 103,
     uniqueProductIdentifier: 87,
@@ -74,6 +88,16 @@ export const KTFC_PROFILE: KtfcProfile = {
     'leg1.notionalAmount': 31,
   },
 };
+
+/**
+ * Whether a firm with `outstandingKrw` of OTC derivatives outstanding (decimal text, KRW) must report on KST date
+ * `date` (YYYY-MM-DD) under the phase-in of `reporterThresholdsKrw`; false before the first phase.
+ */
+export function ktfcReporterObliged(outstandingKrw: string, date: string, thresholds = KTFC_PROFILE.reporterThresholdsKrw): boolean {
+  let min: string | undefined;
+  for (const t of thresholds) if (t.from <= date) min = t.minOutstandingKrw;
+  return min !== undefined && compareDecimal(outstandingKrw, min) >= 0;
+}
 
 const HOLIDAYS = defaultKoreanHolidays();
 /** Deadline (epoch ms and ISO text) per (KST execution day, business days): every trade of a day shares it. */
@@ -103,7 +127,7 @@ export function ktfcLateBy(executionTimestamp: unknown, reportingTimestamp: unkn
   const key = day * 8 + days;
   let deadline = deadlines.get(key);
   if (deadline === undefined) {
-    const ms = koreanDeadline(day, days, HOLIDAYS);
+    const ms = koreanDeadline(day, days, HOLIDAYS, KTFC_PROFILE.deadlineHourKst);
     deadline = { ms, iso: new Date(ms).toISOString() };
     if (deadlines.size > 10_000) deadlines.clear();
     deadlines.set(key, deadline);
