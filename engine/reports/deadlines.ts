@@ -5,10 +5,11 @@
  *   and from the event date otherwise (continuation data);
  * - CFTC Part 43: as soon as technologically practicable after the dissemination delay
  *   (execution + delay + `asapMinutes`);
- * - KTFC: the end of the next Korean business day (Korea time), the same day for a CCP reporting its own
- *   cleared trade (engine/rules/regimes/ktfc.md, assumption 5).
+ * - KTFC: the next Korean business day (Korea time), the same day for a CCP reporting its own cleared trade
+ *   (engine/rules/regimes/ktfc.md, assumption 5), at KTFC_PROFILE.deadlineHourKst (24: the end of that day).
  */
 import type { SwapReport } from '../../proto/gen/swap_report.js';
+import { KTFC_PROFILE } from '../rules/regimes/ktfc.js';
 import { endOfBusinessDay, type BusinessCalendar } from './calendar.js';
 import { DEFAULT_DEADLINES, type CounterpartyType, type DeadlineConfig } from './config.js';
 import { regimeHolidayCalendar } from './holidays/index.js';
@@ -60,7 +61,8 @@ export function dueAt(d: CompiledDeadlines, regime: ReportRegime, report: SwapRe
   const base = baseTimeOf(report, receivedAtMs);
   if (regime === 'ktfc') {
     const ccp = report.cleared === 'Y' && report.centralCounterparty !== undefined && report.centralCounterparty === report.counterparty1;
-    return endOfBusinessDay(d.calendars.ktfc, base, ccp ? d.config.ktfcCcpDays : d.config.ktfcDays);
+    // The due business day ends at midnight KST; the regime's deadline hour may come earlier in that day.
+    return endOfBusinessDay(d.calendars.ktfc, base, ccp ? d.config.ktfcCcpDays : d.config.ktfcDays) - (24 - KTFC_PROFILE.deadlineHourKst) * 3_600_000;
   }
   const type = counterpartyTypeOf(d, report);
   const days = type === 'other' ? d.config.part45DaysOther : d.config.part45DaysFast;

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type pg from 'pg';
 import { csvCell } from '../csv-cell.js';
-import { buildReport, type ReportKind, type ReportTable } from './kinds.js';
+import { buildReport, type BuildOptions, type ReportKind, type ReportTable } from './kinds.js';
 
 export interface ReportFile {
   id: number;
@@ -20,6 +20,10 @@ export interface ReportFile {
   sha256: string;
   createdAt: string;
   createdBy: string;
+  /** The repository whose channel delivers it, if any, and whether it has been: 'pending' until then. */
+  deliveryTarget: string | null;
+  deliveryStatus: 'pending' | 'delivered' | null;
+  deliveredAt: string | null;
 }
 
 export function toCsv(t: ReportTable): string {
@@ -27,29 +31,35 @@ export function toCsv(t: ReportTable): string {
   return [line(t.header), ...t.rows.map(line)].join('\n') + '\n';
 }
 
-/** Builds report `kind` for day `date`, writes it to `out` (default: under `dir`), records it, returns its metadata. */
-export async function makeReportFile(db: pg.Pool, kind: ReportKind, date: string, opts: { out?: string; dir?: string; createdBy: string; nowMs?: number }): Promise<ReportFile> {
-  const table = await buildReport(db, kind, date);
+/**
+ * Builds report `kind` for day `date`, writes it to `out` (default: under `dir`), records it, returns its metadata.
+ * With `deliverTo`, it is recorded as pending delivery to that repository in the same row (deliverPending sends it).
+ */
+export async function makeReportFile(db: pg.Pool, kind: ReportKind, date: string,
+  opts: { out?: string; dir?: string; createdBy: string; nowMs?: number; build?: BuildOptions; deliverTo?: string }): Promise<ReportFile> {
+  const table = await buildReport(db, kind, date, opts.build);
   const text = toCsv(table);
   const path = opts.out ?? join(opts.dir ?? 'reports', date, `${kind}-${date}.csv`);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
   const sha256 = createHash('sha256').update(text).digest('hex');
   const { rows } = await db.query<RawFile>(
-    `INSERT INTO report_file (kind, report_date, path, format, rows, bytes, sha256, created_by, created_at)
-     VALUES ($1, $2, $3, 'csv', $4, $5, $6, $7, $8::timestamptz) RETURNING *`,
-    [kind, date, path, table.rows.length, Buffer.byteLength(text), sha256, opts.createdBy, new Date(opts.nowMs ?? Date.now()).toISOString()],
+    `INSERT INTO report_file (kind, report_date, path, format, rows, bytes, sha256, created_by, created_at, delivery_target, delivery_status)
+     VALUES ($1, $2, $3, 'csv', $4, $5, $6, $7, $8::timestamptz, $9, CASE WHEN $9::text IS NULL THEN NULL ELSE 'pending' END) RETURNING *`,
+    [kind, date, path, table.rows.length, Buffer.byteLength(text), sha256, opts.createdBy, new Date(opts.nowMs ?? Date.now()).toISOString(), opts.deliverTo ?? null],
   );
   return toFile(rows[0]!);
 }
 
 interface RawFile {
   id: string; kind: string; report_date: Date | string; path: string; format: string; rows: number; bytes: string; sha256: string; created_at: Date; created_by: string;
+  delivery_target: string | null; delivery_status: 'pending' | 'delivered' | null; delivered_at: Date | null;
 }
 
 function toFile(r: RawFile): ReportFile {
   const d = typeof r.report_date === 'string' ? r.report_date : `${r.report_date.getFullYear()}-${String(r.report_date.getMonth() + 1).padStart(2, '0')}-${String(r.report_date.getDate()).padStart(2, '0')}`;
-  return { id: Number(r.id), kind: r.kind, reportDate: d, path: r.path, format: r.format, rows: r.rows, bytes: Number(r.bytes), sha256: r.sha256, createdAt: r.created_at.toISOString(), createdBy: r.created_by };
+  return { id: Number(r.id), kind: r.kind, reportDate: d, path: r.path, format: r.format, rows: r.rows, bytes: Number(r.bytes), sha256: r.sha256, createdAt: r.created_at.toISOString(), createdBy: r.created_by,
+    deliveryTarget: r.delivery_target, deliveryStatus: r.delivery_status, deliveredAt: r.delivered_at ? r.delivered_at.toISOString() : null };
 }
 
 export async function listReportFiles(db: pg.Pool | pg.ClientBase, filter: { kind?: string; date?: string } = {}): Promise<ReportFile[]> {

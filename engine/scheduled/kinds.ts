@@ -8,12 +8,23 @@
  *   stale-valuations   live trades whose valuation (VALU) or margin (MARU) is missing or older than 14 days at the end of D
  *   abnormal-notionals events accepted on D whose leg 1 notional is abnormal for its asset class and currency
  *                      (robust z-score of log10 notional > 3.5 against all live trades of the group), zero or over 10^11
+ *   cumulative         every live trade at the end of D with its latest state, once per regime it owes (the report
+ *                      builder's owed() on that state, over the configured regimes), ordered by regime
+ *   anomalies          events received on D that the scoring flagged or an analyst labelled: score, flag, model
+ *                      version, each model's raw score, the top contributing features, the review state and the
+ *                      latest verdict (internal: the anomaly model's output for review, not a regulatory report)
  */
 import type pg from 'pg';
 import { SwapReport } from '../../proto/gen/swap_report.js';
+import { createReportBuilder, DEFAULT_REPORTS_CONFIG, REPORT_REGIMES, type ReportRegime, type ReportsConfig } from '../reports/index.js';
 
-export type ReportKind = 'daily-activity' | 'open-trades' | 'exceptions' | 'stale-valuations' | 'abnormal-notionals';
-export const REPORT_KINDS: readonly ReportKind[] = ['daily-activity', 'open-trades', 'exceptions', 'stale-valuations', 'abnormal-notionals'];
+export type ReportKind = 'daily-activity' | 'open-trades' | 'exceptions' | 'stale-valuations' | 'abnormal-notionals' | 'cumulative' | 'anomalies';
+export const REPORT_KINDS: readonly ReportKind[] = ['daily-activity', 'open-trades', 'exceptions', 'stale-valuations', 'abnormal-notionals', 'cumulative', 'anomalies'];
+
+/** What a kind may need beyond the store: the reports configuration (cumulative: which regimes a trade owes). */
+export interface BuildOptions {
+  reports?: ReportsConfig;
+}
 
 export interface ReportTable {
   header: string[];
@@ -31,7 +42,7 @@ export function dayBounds(date: string): [string, string] {
   return [new Date(start).toISOString(), new Date(start + 86_400_000).toISOString()];
 }
 
-export async function buildReport(db: pg.Pool | pg.ClientBase, kind: ReportKind, date: string): Promise<ReportTable> {
+export async function buildReport(db: pg.Pool | pg.ClientBase, kind: ReportKind, date: string, opts: BuildOptions = {}): Promise<ReportTable> {
   const [start, end] = dayBounds(date);
   switch (kind) {
     case 'daily-activity': {
@@ -137,7 +148,82 @@ export async function buildReport(db: pg.Pool | pg.ClientBase, kind: ReportKind,
       }
       return { header: ['source_id', 'seq', 'trade_key', 'asset_class', 'currency', 'notional_leg1', 'score', 'reason'], rows: out };
     }
+    case 'cumulative':
+      return cumulative(db, end, opts.reports ?? DEFAULT_REPORTS_CONFIG);
+    case 'anomalies':
+      return anomalies(db, start, end);
   }
+}
+
+/** One query for every trade's latest version at `end`; the regimes each owes are computed from that state. */
+async function cumulative(db: pg.Pool | pg.ClientBase, end: string, config: ReportsConfig): Promise<ReportTable> {
+  const builder = createReportBuilder(config);
+  const { rows } = await db.query<{ counterparty1: string; trade_key: string; version: number; lifecycle: string; action_type: string | null; event_timestamp: string | null; received_at: Date; source_id: string; seq: string; report: Buffer }>(
+    `SELECT DISTINCT ON (counterparty1, trade_key) counterparty1, trade_key, version, lifecycle, action_type, event_timestamp, received_at, source_id, seq, report
+       FROM event_log WHERE version IS NOT NULL AND received_at < $1::timestamptz
+      ORDER BY counterparty1, trade_key, version DESC`, [end]);
+  // Per regime, in the regimes' canonical order; within one, the query's (counterparty1, trade_key) order.
+  const byRegime = new Map<ReportRegime, ReportTable['rows']>(REPORT_REGIMES.map((r) => [r, []]));
+  for (const r of rows) {
+    if (r.lifecycle !== 'live') continue;
+    const rep = SwapReport.decode(r.report);
+    for (const regime of builder.owed(rep)) {
+      byRegime.get(regime)!.push([regime, r.trade_key, r.counterparty1, rep.counterparty2 ?? null, rep.uniqueProductIdentifier ?? null,
+        rep.cftcGuidebook?.assetClass ?? null, r.version, r.action_type, r.event_timestamp, rep.executionTimestamp ?? null, rep.effectiveDate ?? null,
+        rep.expirationDate ?? null, rep.cleared ?? null, rep.leg1?.notionalAmount ?? null, rep.leg1?.notionalCurrency ?? null,
+        rep.leg2?.notionalAmount ?? null, rep.leg2?.notionalCurrency ?? null, r.received_at.toISOString(), r.source_id, Number(r.seq)]);
+    }
+  }
+  return {
+    header: ['regime', 'trade_key', 'counterparty1', 'counterparty2', 'upi', 'asset_class', 'version', 'last_action', 'last_event_timestamp',
+      'execution_timestamp', 'effective_date', 'expiration_date', 'cleared', 'notional_leg1', 'currency_leg1', 'notional_leg2', 'currency_leg2',
+      'last_received_at', 'source_id', 'seq'],
+    rows: [...byRegime.values()].flat(),
+  };
+}
+
+interface TopFeature {
+  feature?: string;
+  value?: unknown;
+  contribution?: number;
+}
+
+/**
+ * The events worth reviewing are the few with a review item (every flagged event has one) or a label: start from
+ * those (small tables) and reach the event log by its key, rather than scoring-lookup every event of the day.
+ */
+async function anomalies(db: pg.Pool | pg.ClientBase, start: string, end: string): Promise<ReportTable> {
+  const { rows } = await db.query<{
+    source_id: string; seq: string; received_at: Date; trade_key: string | null; counterparty1: string | null; action_type: string | null;
+    score_status: string | null; version_id: string | null; score: number | null; flagged: boolean | null; iforest: number | null; autoencoder: number | null; zscore: number | null;
+    top_features: TopFeature[] | null; review_state: string | null; verdict: string | null; analyst: string | null; note: string | null; labelled_at: Date | null;
+  }>(
+    `WITH c AS (SELECT source_id, seq FROM review_item UNION SELECT source_id, seq FROM review_label)
+     SELECT e.source_id, e.seq, e.received_at, e.trade_key, e.counterparty1, e.action_type,
+            s.status AS score_status, COALESCE(s.version_id, ri.version_id) AS version_id, COALESCE(s.score, ri.score) AS score, s.flagged,
+            COALESCE(s.iforest, ri.iforest) AS iforest, COALESCE(s.autoencoder, ri.autoencoder) AS autoencoder, COALESCE(s.zscore, ri.zscore) AS zscore,
+            ri.top_features, ri.state AS review_state, l.verdict, l.analyst, l.note, l.labelled_at
+       FROM c JOIN event_log e ON e.source_id = c.source_id AND e.seq = c.seq
+       LEFT JOIN review_item ri ON ri.source_id = c.source_id AND ri.seq = c.seq
+       LEFT JOIN LATERAL event_score_of(c.source_id, c.seq) s ON true
+       LEFT JOIN LATERAL (SELECT verdict, analyst, note, labelled_at FROM review_label rl
+                           WHERE rl.source_id = c.source_id AND rl.seq = c.seq ORDER BY labelled_at DESC, id DESC LIMIT 1) l ON true
+      WHERE e.received_at >= $1::timestamptz AND e.received_at < $2::timestamptz
+      ORDER BY e.received_at, e.source_id, e.seq`, [start, end]);
+  const round = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
+  return {
+    header: ['source_id', 'seq', 'received_at', 'trade_key', 'counterparty1', 'action_type', 'score_status', 'model_version', 'score', 'flagged',
+      'iforest', 'autoencoder', 'zscore', 'top_features', 'review_state', 'verdict', 'analyst', 'verdict_note', 'labelled_at'],
+    rows: rows.map((r) => [r.source_id, Number(r.seq), r.received_at.toISOString(), r.trade_key, r.counterparty1, r.action_type, r.score_status,
+      r.version_id, round(r.score), r.flagged === null ? null : r.flagged ? 'Y' : 'N', round(r.iforest), round(r.autoencoder), round(r.zscore),
+      topFeatures(r.top_features), r.review_state, r.verdict, r.analyst, r.note, r.labelled_at ? r.labelled_at.toISOString() : null]),
+  };
+}
+
+/** `feature=value (contribution)` of each stored top feature, in stored order (the scorer keeps the largest first). */
+function topFeatures(v: TopFeature[] | null): string | null {
+  if (!Array.isArray(v) || v.length === 0) return null;
+  return v.map((f) => `${f.feature ?? '?'}=${f.value === undefined ? '' : String(f.value)}${typeof f.contribution === 'number' ? ` (${Math.round(f.contribution * 1000) / 1000})` : ''}`).join('; ');
 }
 
 function median(v: readonly number[]): number {

@@ -259,12 +259,15 @@ function smtp(v: unknown, w: Where): SmtpConfig {
 
 function schedule(v: unknown, w: Where): ScheduledReport {
   const o = obj(v, w);
-  known(o, w, ['kind', 'at', 'dayOffset']);
+  known(o, w, ['kind', 'at', 'dayOffset', 'deliverTo', 'deliverDir']);
   if (!REPORT_KINDS.includes(o.kind as ReportKind)) w.at('kind').fail(`one of ${REPORT_KINDS.join(', ')}`, o.kind);
   const at = str(o.at, w.at('at'));
   if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(at)) w.at('at').fail('a UTC time HH:MM', at);
   const out: ScheduledReport = { kind: o.kind as ReportKind, at };
   if (o.dayOffset !== undefined) out.dayOffset = num(o.dayOffset, w.at('dayOffset'));
+  // Delivery through a configured repository's channel (checked against the repositories once they are known).
+  if (o.deliverTo !== undefined) out.deliverTo = str(o.deliverTo, w.at('deliverTo'));
+  if (o.deliverDir !== undefined) out.deliverDir = str(o.deliverDir, w.at('deliverDir'));
   return out;
 }
 
@@ -294,6 +297,8 @@ export function parseSubmissionFile(text: string, label: string, dataDir: string
   const reportsConfig = o.reports === undefined ? base.reports : reports(o.reports, w.at('reports'));
   const repositories = o.repositories === undefined ? [] : list(o.repositories, w.at('repositories'), (x, wx) => repository(x, wx, reportsConfig.regimes));
   checkRepositories(repositories, label);
+  const scheduled = o.schedule === undefined ? base.schedule : list(o.schedule, w.at('schedule'), schedule);
+  checkDeliveryTargets(scheduled, repositories, (i) => w.at('schedule').at(i).at('deliverTo').label);
   return {
     reports: reportsConfig,
     repositories,
@@ -303,7 +308,7 @@ export function parseSubmissionFile(text: string, label: string, dataDir: string
     alertDelivery: o.alertDelivery === undefined ? base.alertDelivery : numbers(o.alertDelivery, w.at('alertDelivery'), DEFAULT_ALERT_SERVICE),
     webhooks: o.webhooks === undefined ? [] : list(o.webhooks, w.at('webhooks'), url),
     smtp: o.smtp === undefined ? undefined : smtp(o.smtp, w.at('smtp')),
-    schedule: o.schedule === undefined ? base.schedule : list(o.schedule, w.at('schedule'), schedule),
+    schedule: scheduled,
     reportsDir: o.reportsDir === undefined ? base.reportsDir : str(o.reportsDir, w.at('reportsDir')),
   };
 }
@@ -334,6 +339,15 @@ export function parseSdrSpec(spec: string, regimes: readonly ReportRegime[], tok
   });
   checkRepositories(out, 'SWAPREP_SDR');
   return out;
+}
+
+/** A schedule entry's deliverTo must name a configured repository (its channel carries the file). */
+function checkDeliveryTargets(entries: readonly ScheduledReport[], repos: readonly RepositoryConfig[], labelOf: (i: number) => string): void {
+  entries.forEach((e, i) => {
+    if (e.deliverTo !== undefined && !repos.some((r) => r.name === e.deliverTo)) {
+      throw new Error(`${labelOf(i)}: "${e.deliverTo}" is not a configured repository (${repos.map((r) => r.name).join(', ') || 'none configured'})`);
+    }
+  });
 }
 
 function checkRepositories(repos: readonly RepositoryConfig[], label: string): void {
@@ -370,7 +384,10 @@ export function loadSubmissionSettings(get: (flag: string, envName: string) => s
     path = parseSubmissionFile(text, `SWAPREP_CONFIG ${file}`, dataDir);
   }
   const sdr = get('sdr', 'SWAPREP_SDR');
-  if (sdr) path = { ...path, repositories: parseSdrSpec(sdr, path.reports.regimes, env.SWAPREP_SDR_TOKEN, env) };
+  if (sdr) {
+    path = { ...path, repositories: parseSdrSpec(sdr, path.reports.regimes, env.SWAPREP_SDR_TOKEN, env) };
+    checkDeliveryTargets(path.schedule, path.repositories, (i) => `SWAPREP_SDR (replacing the repositories that schedule[${i}].deliverTo names)`);
+  }
   if (env.SWAPREP_WEBHOOKS) path = { ...path, webhooks: env.SWAPREP_WEBHOOKS.split(',').map((s) => s.trim()).filter(Boolean).map((u) => url(u, new Where('SWAPREP_WEBHOOKS'))) };
   const dir = get('reports-dir', 'SWAPREP_REPORTS_DIR');
   if (dir) path = { ...path, reportsDir: dir };

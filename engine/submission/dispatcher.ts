@@ -171,6 +171,9 @@ export class SubmissionDispatcher implements IntakeSink {
     if (this.running) return;
     this.running = true;
     for (const repo of this.repos.values()) {
+      // A repository that owes no regime only receives scheduled report files (engine/scheduled/delivery.ts):
+      // nothing is submitted to it, so there is nothing to send or to poll for.
+      if (repo.config.regimes.length === 0) continue;
       this.loops.push(this.sweepLoop(repo));
       repo.lanes.forEach((_, i) => this.loops.push(this.laneLoop(repo, i)));
       this.loops.push(this.pollLoop(repo));

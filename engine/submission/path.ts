@@ -133,7 +133,7 @@ export function startSubmissionPath(pool: pg.Pool, config: SubmissionPathConfig,
   if (email) notifiers.push(email);
   const alerts = new AlertService(pool, notifiers, clock, config.alertDelivery);
   const monitor = new AlertMonitor(pool, alerts, clock, config.alertRules, deps.probes ?? {});
-  const scheduler = new ReportScheduler(pool, config.schedule, config.reportsDir, clock);
+  const scheduler = new ReportScheduler(pool, config.schedule, config.reportsDir, clock, { reports: config.reports, repositories: config.repositories });
   intake.sink = dispatcher;
   const corrections = new CorrectionService(pool, clock);
   const unrouted = config.reports.regimes.filter((g) => !config.repositories.some((r) => r.regimes.includes(g)));

@@ -84,6 +84,8 @@ function publicKeyAccepted(ctx: AuthContext, authorized: ParsedKey): boolean {
 export function startSftpServer(host: string, port: number, root: string, processor: BatchProcessor, faults: Faults, settings: SftpSettings): Promise<SftpServerHandle> {
   mkdirSync(join(root, 'inbox'), { recursive: true });
   mkdirSync(join(root, 'outbox'), { recursive: true });
+  // Scheduled report files delivered by the engine land here: kept, never read as batches (only inbox/ is).
+  mkdirSync(join(root, 'reports'), { recursive: true });
   const hostKey = settings.hostKey ?? parsableHostKey();
   const hostKeyFingerprint = fingerprintOf(parsed(hostKey, 'host key').getPublicSSH());
   const authorizedKey = settings.authorizedKey === undefined ? undefined : parsed(settings.authorizedKey, 'authorized key');

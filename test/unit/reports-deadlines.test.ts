@@ -4,6 +4,7 @@ import { SwapReport } from '../../proto/gen/swap_report.js';
 import { DEFAULT_DEADLINES } from '../../engine/reports/config.js';
 import { compileDeadlines, counterpartyTypeOf, dueAt } from '../../engine/reports/deadlines.js';
 import { localDate, localMidnight } from '../../engine/reports/calendar.js';
+import { KTFC_PROFILE } from '../../engine/rules/regimes/ktfc.js';
 
 const d = compileDeadlines(DEFAULT_DEADLINES);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -68,5 +69,17 @@ describe('KTFC deadlines (Korea time)', () => {
   it('honours configured extra holidays', () => {
     const withHoliday = compileDeadlines({ ...DEFAULT_DEADLINES, calendars: { ...DEFAULT_DEADLINES.calendars, ktfc: { timeZone: 'Asia/Seoul', holidays: ['2024-04-08'] } } });
     expect(iso(dueAt(withHoliday, 'ktfc', newt('2024-04-05T02:00:00Z'), 0))).toBe('2024-04-09T15:00:00.000Z');
+  });
+
+  it('is due at the profile\'s deadline hour (KST) of the due business day', () => {
+    const profile = KTFC_PROFILE as { deadlineHourKst: number };
+    const hour = profile.deadlineHourKst;
+    try {
+      profile.deadlineHourKst = 18; // 18:00 KST = 09:00 UTC of the due day
+      expect(iso(dueAt(d, 'ktfc', newt('2024-04-05T02:00:00Z'), 0))).toBe('2024-04-08T09:00:00.000Z');
+    } finally {
+      profile.deadlineHourKst = hour;
+    }
+    expect(iso(dueAt(d, 'ktfc', newt('2024-04-05T02:00:00Z'), 0))).toBe('2024-04-08T15:00:00.000Z');
   });
 });

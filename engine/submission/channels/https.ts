@@ -88,6 +88,15 @@ export class HttpsChannel implements Channel {
     return { kind: 'outcomes', outcomes: parsed.outcomes };
   }
 
+  /**
+   * A file that is not a batch (a scheduled report): POST v1/reports/{name} with the file as the body. The name
+   * makes a resend idempotent for the repository; any answer but 2xx is a failure (retried by the caller).
+   */
+  async sendFile(name: string, content: Buffer, contentType = 'text/csv'): Promise<void> {
+    const answer = await this.request('POST', `v1/reports/${encodeURIComponent(name)}`, content, { 'content-type': contentType, 'idempotency-key': name });
+    if (answer.status < 200 || answer.status > 299) throw this.errorFor(answer);
+  }
+
   async poll(): Promise<PolledAnswer[]> {
     const out: PolledAnswer[] = [];
     for (const batchId of [...this.awaiting]) {
@@ -157,8 +166,8 @@ export class HttpsChannel implements Channel {
         method,
         agent: this.agent,
         headers: {
-          ...headers,
           ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {}),
+          ...headers,
           ...(this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}),
         },
       });

@@ -44,6 +44,20 @@ export class SftpChannel implements Channel {
   }
 
   /**
+   * A file that is not a batch (a scheduled report): uploaded into `dir` the same way (`.part`, then renamed), so a
+   * reader never sees half of it. `dir` should not be the inbox, whose files the repository reads as batches.
+   */
+  async sendFile(dir: string, name: string, content: Buffer): Promise<void> {
+    await this.withClient(async (c) => {
+      const final = `${dir}/${name}`;
+      await c.put(content, `${final}.part`);
+      // A report sent again (its first answer was lost) replaces the earlier copy.
+      if (await c.exists(final)) await c.delete(final);
+      await c.rename(`${final}.part`, final);
+    });
+  }
+
+  /**
    * Response files, oldest first. A file is deleted by its answer's `done`, after the caller committed its
    * outcomes; one that cannot be read is named in the log and left in place for the operator.
    */
