@@ -19,6 +19,9 @@ export interface IngestLimits {
   connections?: IngestConnectionLimits;
 }
 
+/** Longer ids are refused before any lookup (`swaprep source add` makes ids of at most 64 characters). */
+const MAX_SOURCE_ID_LENGTH = 256;
+
 /** Why every connection stops reading: scoring's queue is full, or the store's group commits are failing. */
 export type HoldReason = 'scoring' | 'store';
 
@@ -97,6 +100,8 @@ export class IngestHub {
    */
   async authenticate(session: FepSession, sourceId: string, token: string): Promise<WelcomeDecision> {
     if (!sourceId) return { ok: false, reason: 'Hello has no source_id' };
+    // No stored source can have such an id (PostgreSQL text holds no NUL), and the lookup itself would fail on it.
+    if (sourceId.length > MAX_SOURCE_ID_LENGTH || sourceId.includes('\u0000')) return { ok: false, reason: `unknown source ${peerText(sourceId)} or wrong token` };
     // Through the gate: a flood of bad Hellos waits there instead of taking the pool the actors load trades from.
     if (!(await this.auth.verify(sourceId, token, () => session.isOpen))) return { ok: false, reason: `unknown source ${peerText(sourceId)} or wrong token` };
     const previous = this.sessionsBySource.get(sourceId);

@@ -40,6 +40,17 @@ describe('before Hello, and when idle', () => {
     ingestLimits: { ...defaultConnectionLimits, helloTimeoutMs: 1000, idleTimeoutMs: 1000, preHelloMaxFrameBytes: 1024 },
   });
 
+  it('answers a Hello whose source_id no source can have (a NUL, or too long) with AUTH_FAILED, not an internal error', async () => {
+    for (const sourceId of ['fep\u00001', 'x'.repeat(300)]) {
+      const conn = rawConnection(t.engine.tcpPort);
+      await conn.connected;
+      conn.socket.write(lengthPrefixed(encodeHello(sourceId, 'token')));
+      await conn.closed;
+      expect(conn.error()?.code).toBe(ErrorCode.ERROR_CODE_AUTH_FAILED);
+      expect(conn.error()?.message).toMatch(/^unknown source "/);
+    }
+  });
+
   it('refuses a frame over the pre-Hello limit from its length prefix, without allocating it; after Welcome the full limit applies', async () => {
     const announced = 900 * 1024;
     const allocs = [vi.spyOn(Buffer, 'allocUnsafe'), vi.spyOn(Buffer, 'allocUnsafeSlow'), vi.spyOn(Buffer, 'alloc')];
