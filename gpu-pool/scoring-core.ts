@@ -35,6 +35,7 @@ import type { TrainOptions } from './train.js';
 import type { TrainWorkerMessage } from './train-worker.js';
 import { workerScriptUrl } from '../engine/worker-script.js';
 import { recordDeadLetter, resolveDeadLetter, takeRetries } from '../engine/store/dead-letters.js';
+import { createPool } from '../engine/store/database.js';
 
 /**
  * The training of the bootstrap version a fresh engine makes for itself (small and quick: 20,000 events of the
@@ -120,8 +121,8 @@ export class ScoringCore {
     const maxBatch = options.maxBatch ?? 4096;
     const maxInflightBatches = options.maxInflightBatches ?? 2 * workers;
     const resolved = { ...options, workers, maxBatch, maxWaitMs: options.maxWaitMs ?? 2, maxInflightBatches };
-    const db = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
-    db.on('error', (err) => log('warn', 'scoring database pool: ' + err.message));
+    // The engine's pools: timeouts, keepalive, and a connection that fails while checked out never ends the process.
+    const db = createPool(options.databaseUrl, 4, 'long');
     // Flow control is the facade's; the pipeline's own bound only matters when used directly.
     const pipeline = new ScoringPipeline({ maxBatch, maxWaitMs: resolved.maxWaitMs, maxInflightBatches, maxQueued: Number.MAX_SAFE_INTEGER }, new ScoreWriter(db), {
       record: async (e, error) => {

@@ -210,18 +210,28 @@ function scanEvent(buf: Buffer, start: number, end: number, index: number): Scan
   return event;
 }
 
+/**
+ * A routing field's text. These fields become text columns of the event log and keys of the trade lookup, and
+ * PostgreSQL text holds no NUL: an event carrying one could be neither stored nor judged, and would hold its
+ * counterparty's events (and their acks) back for ever. So the frame is refused, naming the field.
+ */
+function keyText(buf: Buffer, start: number, end: number, name: string): string {
+  for (let i = start; i < end; i++) if (buf[i] === 0) throw new Error(`${name} holds a NUL byte, which no report text may contain`);
+  return wireText(buf, start, end);
+}
+
 function scanReportKeys(buf: Buffer, start: number, end: number, into: ScannedEvent): void {
   const c = new WireCursor(buf, start, end);
   let usi: string | undefined;
   let uti: string | undefined;
   for (let field = c.nextLenField(); field !== 0; field = c.nextLenField()) {
     switch (field) {
-      case REPORT_FIELD.counterparty1: into.counterparty1 = wireText(buf, c.fieldStart, c.pos); break;
-      case REPORT_FIELD.actionType: into.actionType = wireText(buf, c.fieldStart, c.pos); break;
-      case REPORT_FIELD.eventTimestamp: into.eventTimestamp = wireText(buf, c.fieldStart, c.pos); break;
-      case REPORT_FIELD.executionTimestamp: into.executionTimestamp = wireText(buf, c.fieldStart, c.pos); break;
-      case REPORT_FIELD.uniqueSwapIdentifier: usi = wireText(buf, c.fieldStart, c.pos); break;
-      case REPORT_FIELD.uniqueTransactionIdentifier: uti = wireText(buf, c.fieldStart, c.pos); break;
+      case REPORT_FIELD.counterparty1: into.counterparty1 = keyText(buf, c.fieldStart, c.pos, 'counterparty1'); break;
+      case REPORT_FIELD.actionType: into.actionType = keyText(buf, c.fieldStart, c.pos, 'actionType'); break;
+      case REPORT_FIELD.eventTimestamp: into.eventTimestamp = keyText(buf, c.fieldStart, c.pos, 'eventTimestamp'); break;
+      case REPORT_FIELD.executionTimestamp: into.executionTimestamp = keyText(buf, c.fieldStart, c.pos, 'executionTimestamp'); break;
+      case REPORT_FIELD.uniqueSwapIdentifier: usi = keyText(buf, c.fieldStart, c.pos, 'uniqueSwapIdentifier'); break;
+      case REPORT_FIELD.uniqueTransactionIdentifier: uti = keyText(buf, c.fieldStart, c.pos, 'uniqueTransactionIdentifier'); break;
       default: break;
     }
   }

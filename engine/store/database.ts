@@ -51,6 +51,10 @@ export function createPool(url: string, max = 8, kind: StatementKind = 'long', s
   });
   // An idle client that loses its connection (a PostgreSQL restart) must not crash the process; the next query reconnects.
   pool.on('error', (err) => log('warn', 'postgres pool: ' + err.message));
+  // Nor one that is checked out but between queries (a group commit waiting for the group before it to commit, a
+  // transaction between statements): the pool listens only to idle clients, and an 'error' nobody listens to ends the
+  // process. Its next query fails instead, and whoever holds it releases it with that error (the pool discards it).
+  pool.on('connect', (client) => client.on('error', (err) => log('warn', 'postgres connection in use: ' + err.message)));
   return pool;
 }
 

@@ -16,6 +16,15 @@ const report = SwapReport.fromPartial({
 });
 
 describe('scanClientFrame', () => {
+  it('refuses a batch whose report has a NUL in a routing field (no event log row or trade lookup could hold it), naming seq and field', () => {
+    for (const field of ['counterparty1', 'uniqueTransactionIdentifier', 'actionType'] as const) {
+      const bad = SwapReport.fromPartial({ ...report, [field]: 'LEI\u0000NUL' });
+      const frame = FepFrame.encode({ kind: { $case: 'batch', value: { events: [{ seq: 7, report: bad, sentAt: 0 }] } } }).finish();
+      expect(() => scanClientFrame(Buffer.from(frame))).toThrow(BadFrameError);
+      expect(() => scanClientFrame(Buffer.from(frame))).toThrow(new RegExp(`event seq 7 .*${field} holds a NUL byte`));
+    }
+  });
+
   it('reads the routing and lifecycle fields at the field numbers the generated SwapReport uses', () => {
     const bytes = SwapReport.encode(report).finish();
     const frame = FepFrame.encode({ kind: { $case: 'batch', value: { events: [{ seq: 42, report, sentAt: 1_700_000_000_000_000 }] } } }).finish();
