@@ -26,24 +26,18 @@ import { runFuzzPart } from './chaos/fuzz-part.js';
 import { runKillRounds } from './chaos/kill-rounds.js';
 import { runPostgresRestart } from './chaos/postgres-restart.js';
 import { runRepositoryFaults } from './chaos/repository-faults.js';
+import { envNumber } from './support/env-number.js';
 
-const num = (name: string, fallback: number) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: "${v}" is not a non-negative number`);
-  return n;
-};
 const PARTS = new Set((process.env.CHAOS_PARTS ?? 'kill,postgres,repository,fuzz').split(',').map((p) => p.trim()).filter(Boolean));
 for (const p of PARTS) if (!['kill', 'postgres', 'repository', 'fuzz'].includes(p)) throw new Error(`CHAOS_PARTS: "${p}" is not one of kill, postgres, repository, fuzz`);
-const ROUNDS = Math.round(num('CHAOS_ROUNDS', 100));
-const FRAMES = Math.round(num('CHAOS_FRAMES', 1_000_000));
-const SEED = Math.round(num('CHAOS_SEED', 1));
-const RATE = num('CHAOS_RATE', 4_000);
-const KILL_WITHIN_MS = num('CHAOS_KILL_WITHIN_MS', 2_500);
-const PG_RESTARTS = Math.round(num('CHAOS_PG_RESTARTS', 3));
-const CONCURRENCY = Math.max(1, Math.round(num('CHAOS_CONCURRENCY', 32)));
-const AFTER_HELLO = Math.min(1, num('CHAOS_AFTER_HELLO_SHARE', 0.05));
+const ROUNDS = Math.round(envNumber('CHAOS_ROUNDS', 100));
+const FRAMES = Math.round(envNumber('CHAOS_FRAMES', 1_000_000));
+const SEED = Math.round(envNumber('CHAOS_SEED', 1));
+const RATE = envNumber('CHAOS_RATE', 4_000);
+const KILL_WITHIN_MS = envNumber('CHAOS_KILL_WITHIN_MS', 2_500);
+const PG_RESTARTS = Math.round(envNumber('CHAOS_PG_RESTARTS', 3));
+const CONCURRENCY = Math.max(1, Math.round(envNumber('CHAOS_CONCURRENCY', 32)));
+const AFTER_HELLO = Math.min(1, envNumber('CHAOS_AFTER_HELLO_SHARE', 0.05));
 
 const started = Date.now();
 const say = (m: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);

@@ -47,29 +47,23 @@ import { startAnswerTap, type AnswerCounts, type AnswerTap } from './support/del
 import {
   GOALS, addCodes, atLeast, atMost, backlogEvents, cell, formatCodes, formatTable, medianDefined, ratio, round, secondHalf, slopeOf, thin, usPerEvent,
 } from './support/delivery-stats.js';
+import { envNumber } from './support/env-number.js';
 
-const num = (name: string, fallback: number) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: "${v}" is not a non-negative number`);
-  return n;
-};
-const BATCH = Math.max(1, Math.round(num('BENCH_BATCH', 500)));
+const BATCH = Math.max(1, Math.round(envNumber('BENCH_BATCH', 500)));
 /** Where the run goes in bench/results.json (a long soak can be kept beside the three-run figures). */
 const RESULT_KEY = process.env.BENCH_RESULT_KEY ?? 'delivery';
 /** Followers turned off in the serve setup (BENCH_SERVE_OFF=scoring,console), to price each one. */
 const SERVE_OFF = (process.env.BENCH_SERVE_OFF ?? '').split(',').map((x) => x.trim()).filter((x) => x.length > 0);
 for (const off of SERVE_OFF) if (off !== 'scoring' && off !== 'console') throw new Error(`BENCH_SERVE_OFF takes scoring and console, not ${off}`);
 const roundUp = (n: number) => Math.ceil(n / BATCH) * BATCH;
-const EVENTS = roundUp(Math.max(BATCH, num('BENCH_EVENTS', 100_000)));
-const RUNS = Math.max(1, Math.round(num('BENCH_RUNS', 3)));
-const WARMUP = roundUp(num('BENCH_WARMUP_EVENTS', 10_000));
-const WINDOW = Math.max(BATCH, num('BENCH_WINDOW', 10_000));
-const SOAK_SECONDS = num('BENCH_SOAK_SECONDS', 0);
-const PHASE_TIMEOUT_MS = num('BENCH_PHASE_TIMEOUT_S', 240) * 1000;
-const STALL_MS = num('BENCH_STALL_S', 60) * 1000;
-const QUIET_TIMEOUT_MS = num('BENCH_QUIET_TIMEOUT_S', 60) * 1000;
+const EVENTS = roundUp(Math.max(BATCH, envNumber('BENCH_EVENTS', 100_000)));
+const RUNS = Math.max(1, Math.round(envNumber('BENCH_RUNS', 3)));
+const WARMUP = roundUp(envNumber('BENCH_WARMUP_EVENTS', 10_000));
+const WINDOW = Math.max(BATCH, envNumber('BENCH_WINDOW', 10_000));
+const SOAK_SECONDS = envNumber('BENCH_SOAK_SECONDS', 0);
+const PHASE_TIMEOUT_MS = envNumber('BENCH_PHASE_TIMEOUT_S', 240) * 1000;
+const STALL_MS = envNumber('BENCH_STALL_S', 60) * 1000;
+const QUIET_TIMEOUT_MS = envNumber('BENCH_QUIET_TIMEOUT_S', 60) * 1000;
 const NACK_CODES = process.env.BENCH_NACK_CODES !== '0';
 const SOURCE = 'delivery';
 const TOKEN = 'delivery-token';

@@ -4,11 +4,11 @@
  * temporary directory, on a free loopback port, its data kept across restarts.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { EmbeddedPostgres } from '../../engine/store/embedded-postgres.js';
+import { freePort } from '../../loadtest/free-port.js';
 
 /** The server did not start or stop as asked. */
 export class RestartablePostgresError extends Error {
@@ -66,15 +66,4 @@ export async function startRestartablePostgres(): Promise<RestartablePostgres> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.once('error', reject);
-  });
 }
